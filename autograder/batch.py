@@ -1,0 +1,137 @@
+"""Grade a class: workers (one sandbox each) over submissions, every result committed as it comes."""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.collect import Submission, collect
+from autograder.gradebook import Gradebook, db_path
+from autograder.grader import ExpectedCache, SubmissionResult, grade_extracted, hidden_seed, reference_chunks
+from autograder.notebook import NotebookError, extract_file
+from autograder.sandbox.isolation import NAMESPACES, describe, detect
+from autograder.sandbox.runner import SandboxRunner
+from autograder.spec import Homework
+
+
+class GradingError(RuntimeError):
+    """Grading could not run at all (one-line reason for the CLI)."""
+
+
+@dataclass
+class BatchReport:
+    homework: Homework
+    out: Path
+    graded: int
+    skipped: int
+    seconds: float
+    isolation: str
+    db: Path
+
+
+def preload_for(hw: Homework) -> tuple[str, ...]:
+    """Modules the zygote imports once: numpy and pyplot always, torch when the homework uses it."""
+    mods = ["numpy", "matplotlib", "matplotlib.pyplot"]
+    src = "\n".join(s for _, s in reference_chunks(hw.name))
+    if any(e.uses_torch for e in hw.exercises) or "import torch" in src or "from torch" in src:
+        mods.append("torch")
+    return tuple(mods)
+
+
+def grade_one(hw: Homework, sub: Submission, runner, expected: ExpectedCache) -> SubmissionResult:
+    """Grade one submission; an unreadable notebook scores 0 with a one-line reason."""
+    if sub.path is None:
+        return _zero(hw, sub.student, sub.problem)
+    try:
+        extracted = extract_file(sub.path)
+    except NotebookError as exc:
+        return _zero(hw, sub.student, str(exc))
+    res = grade_extracted(hw, extracted, runner, expected, sub.student)
+    if sub.problem:
+        res.warnings.insert(0, sub.problem)
+    return res
+
+
+def _zero(hw: Homework, student: str, why: str) -> SubmissionResult:
+    from autograder.scoring import ExerciseResult
+
+    res = SubmissionResult(student, hw.name, error=why)
+    res.exercises = [ExerciseResult(e.name, 0.0, float(e.points), status="missing", note=why)
+                     for e in hw.exercises]
+    return res
+
+
+def grade_class(hw: Homework, submissions: str | Path, out: str | Path, workers: int = 2, db: str | None = None,
+                regrade: bool = False, seed: str | None = None, allow_weak: bool = False,
+                include_hidden: bool = True, progress: bool | None = None) -> BatchReport:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    level = detect()
+    if level != NAMESPACES and include_hidden and not allow_weak:
+        raise GradingError("only weak isolation is available here (no Linux namespaces), so hidden cases could be "
+                           "read by student code; pass --allow-weak-isolation to grade anyway")
+    try:
+        subs, tmp = collect(submissions)
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        raise GradingError(str(exc)) from exc
+    book = Gradebook(db_path(db, out))
+    done = set() if regrade else book.graded(hw.name)
+    todo = [s for s in subs if s.student not in done]
+    t0 = time.perf_counter()
+    expected = ExpectedCache(hw, hidden_seed(seed), include_hidden)
+    for ex in hw.exercises:  # reference outputs first, in this trusted process
+        expected.get(ex)
+    isolation = describe(level)
+    jobs: queue.Queue = queue.Queue()
+    for s in todo:
+        jobs.put(s)
+    bar = _bar(len(todo), progress)
+    errors: list[BaseException] = []
+
+    def work():
+        try:
+            runner = SandboxRunner(preload=preload_for(hw), level=level)
+            runner.start()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+            return
+        try:
+            while True:
+                try:
+                    sub = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                res = grade_one(hw, sub, runner, expected)
+                book.record(res, isolation)
+                bar.update(1)
+                bar.set_postfix_str(f"{sub.student}: {res.total:g}/{res.max_total:g}", refresh=False)
+        finally:
+            runner.close()
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(max(1, min(workers, len(todo) or 1)))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bar.close()
+    if errors and not jobs.empty():
+        raise GradingError(f"the sandbox could not start: {errors[0]}")
+    from autograder.exports import write_all
+
+    write_all(hw, book.load(hw.name), out, isolation)
+    book.close()
+    if tmp is not None:
+        tmp.cleanup()
+    return BatchReport(hw, out, len(todo), len(subs) - len(todo), time.perf_counter() - t0, isolation,
+                       book.path)
+
+
+def _bar(total: int, enabled: bool | None):
+    from tqdm.auto import tqdm
+
+    disable = (not sys.stderr.isatty()) if enabled is None else (not enabled)
+    return tqdm(total=total, desc="grading", unit="sub", disable=disable, file=sys.stderr)

@@ -1,0 +1,143 @@
+"""Detect the strongest isolation this machine allows and build the command that starts a zygote in it.
+
+Levels:
+- "namespaces": Linux mount/net/pid/ipc/uts namespaces via util-linux `unshare`, a private root
+  (tmpfs) holding only the Python install, the venv, course_lib and the sandbox runtime, read-only;
+  no network; as root the zygote then runs as uid nobody (with a process limit).
+- "weak": a plain child process with resource limits, a clean environment and an empty working
+  directory. Other files on the machine stay readable: hidden cases are refused unless allowed.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import sysconfig
+from functools import lru_cache
+from pathlib import Path
+
+NAMESPACES = "namespaces"
+WEAK = "weak"
+
+
+def _unshare_flags() -> list[str]:
+    flags = ["--mount", "--net", "--pid", "--ipc", "--uts", "--fork"]
+    if os.geteuid() != 0:
+        flags = ["--user", "--map-root-user"] + flags
+    return flags
+
+
+@lru_cache(maxsize=1)
+def detect() -> str:
+    """NAMESPACES when `unshare` can create a private mount+net+pid sandbox here, else WEAK."""
+    if os.environ.get("COURSE_SANDBOX") == WEAK or not sys.platform.startswith("linux"):
+        return WEAK
+    exe = shutil.which("unshare")
+    if not exe:
+        return WEAK
+    probe = "mount -t tmpfs tmpfs /mnt 2>/dev/null || mount -t tmpfs tmpfs /tmp; echo ok"
+    try:
+        out = subprocess.run([exe, *_unshare_flags(), "sh", "-c", probe], capture_output=True, text=True,
+                             timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return WEAK
+    return NAMESPACES if out.returncode == 0 and "ok" in out.stdout else WEAK
+
+
+def describe(level: str | None = None) -> str:
+    level = level or detect()
+    if level == NAMESPACES:
+        who = "uid nobody" if os.geteuid() == 0 else "user namespace"
+        return f"namespaces (private read-only root, no network, own pid space, {who})"
+    return "weak (resource limits and clean environment only; files on this machine stay readable)"
+
+
+def _package_dir(name: str) -> Path:
+    import importlib
+
+    return Path(importlib.import_module(name).__file__).resolve().parent
+
+
+ANSWER_MARK = "__answers_for__"
+
+
+def stage_course_lib(dest: str) -> str:
+    """Copy course_lib to `dest` without modules that implement graded exercises (they carry __answers_for__).
+
+    Lectures may import such modules; a submission graded in the sandbox cannot: it must hold its own code.
+    """
+    import shutil as _sh
+
+    src = _package_dir("course_lib")
+    target = Path(dest) / "course_lib"
+
+    def ignore(folder, names):
+        skip = {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
+        for n in names:
+            p = Path(folder) / n
+            if p.suffix == ".py" and p.is_file():
+                try:
+                    if ANSWER_MARK in p.read_text(encoding="utf-8", errors="ignore"):
+                        skip.add(n)
+                except OSError:
+                    pass
+        return skip
+
+    _sh.copytree(src, target, ignore=ignore)
+    return str(target)
+
+
+def readonly_paths() -> list[str]:
+    """What the sandbox may see: system libraries, the Python install and venv, course_lib, the runtime."""
+    paths = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc"]
+    for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sysconfig.get_paths()["purelib"],
+              sysconfig.get_paths()["platlib"]}:
+        paths.append(str(Path(p).resolve()))
+    paths.append(str(Path(sys.executable).resolve().parent))
+    course_lib = _package_dir("course_lib")
+    autograder = _package_dir("autograder")
+    paths += [str(course_lib), str(autograder / "__init__.py"), str(autograder / "execute.py"),
+              str(autograder / "sandbox")]
+    out = []
+    for p in paths:
+        if os.path.exists(p) and p not in out:
+            out.append(p)
+    return out
+
+
+def namespace_command(root: str, python_args: list[str], replace: dict[str, str] | None = None) -> list[str]:
+    """`unshare … sh -c <script>`: build the private root in `root`, chroot into it, exec Python.
+
+    `replace` maps a visible path to the host path mounted there (e.g. the staged course_lib).
+    """
+    lines = ["set -e", f"R={shlex.quote(root)}", 'mount -t tmpfs -o mode=755,size=1g tmpfs "$R"']
+    for p in readonly_paths():
+        q = shlex.quote(p)
+        source = shlex.quote((replace or {}).get(p, p))
+        make = f'mkdir -p "$R"{q}' if os.path.isdir(p) else f'mkdir -p "$(dirname "$R"{q})"; touch "$R"{q}'
+        lines += [make, f'mount --rbind {source} "$R"{q}',
+                  f'mount -o remount,bind,ro "$R"{q} 2>/dev/null || true']
+    lines += ['mkdir -p "$R/tmp" "$R/proc" "$R/dev"', 'chmod 1777 "$R/tmp"', 'mount -t proc proc "$R/proc"']
+    for dev in ("null", "zero", "urandom", "random"):
+        lines.append(f'touch "$R/dev/{dev}"; mount --bind /dev/{dev} "$R/dev/{dev}"')
+    lines.append('cd "$R"')
+    lines.append("exec chroot \"$R\" " + " ".join(shlex.quote(a) for a in python_args))
+    return [shutil.which("unshare") or "unshare", *_unshare_flags(), "sh", "-c", "\n".join(lines)]
+
+
+def clean_env(level: str, preload: str) -> dict[str, str]:
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME": "/tmp", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "COURSE_QUICK": "1", "COURSE_OFFLINE": "1",
+           "CUDA_VISIBLE_DEVICES": "", "SANDBOX_PRELOAD": preload}
+    if level == NAMESPACES:
+        env["SANDBOX_KILL_ALL"] = "1"
+        if os.geteuid() == 0:
+            env["SANDBOX_DROP_UID"] = "1"
+            env["SANDBOX_NPROC"] = "256"
+    else:
+        env["SANDBOX_TMP"] = ""  # set per zygote by the runner
+    return env

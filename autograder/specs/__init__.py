@@ -1,0 +1,1 @@
+"""One spec module per homework: HOMEWORK = Homework(...)."""

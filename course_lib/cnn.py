@@ -1,0 +1,202 @@
+"""Shared logic for lecture 07 (convolutional networks): NumPy cross-correlation, classic kernels,
+sample images, LeNet-style and MLP model builders, image loaders with optional augmentation.
+
+The NumPy functions here are for pictures and widgets (one channel, readable); the homework (hw07)
+asks students to write the batched NCHW versions themselves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# The slides' worked example (MIT 6.S191-style deck, seed 003): a 5×5 input and a vertical-edge kernel.
+SLIDE_INPUT = np.array([[7, 2, 3, 3, 8],
+                        [4, 5, 3, 8, 4],
+                        [3, 3, 2, 8, 4],
+                        [2, 8, 7, 2, 7],
+                        [5, 4, 4, 5, 4]], dtype=float)
+SLIDE_KERNEL = np.array([[1, 0, -1],
+                         [1, 0, -1],
+                         [1, 0, -1]], dtype=float)
+
+KERNELS: dict[str, np.ndarray] = {
+    "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], dtype=float),
+    "vertical edge": SLIDE_KERNEL.copy(),
+    "horizontal edge": SLIDE_KERNEL.T.copy(),
+    "sobel x": np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=float),
+    "sobel y": np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=float),
+    "laplacian": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], dtype=float),
+    "box blur": np.full((3, 3), 1.0 / 9.0),
+    "gaussian blur": np.outer([1, 2, 1], [1, 2, 1]) / 16.0,
+    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=float),
+}
+
+
+def output_size(n: int, k: int, stride: int = 1, pad: int = 0) -> int:
+    """floor((n + 2·pad − k) / stride) + 1: the number of kernel positions along one axis."""
+    return (n + 2 * pad - k) // stride + 1
+
+
+def correlate2d(image: np.ndarray, kernel: np.ndarray, stride: int = 1, pad: int = 0) -> np.ndarray:
+    """Single-channel cross-correlation (what torch calls conv2d): out[i, j] = Σ_uv x[i·s+u, j·s+v]·k[u, v].
+
+    Zero padding of `pad` pixels on every side. Vectorised with sliding_window_view.
+    """
+    x = np.asarray(image, dtype=float)
+    k = np.asarray(kernel, dtype=float)
+    if pad:
+        x = np.pad(x, pad)
+    kh, kw = k.shape
+    if x.shape[0] < kh or x.shape[1] < kw:
+        raise ValueError(f"kernel {k.shape} is larger than the padded image {x.shape}")
+    win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw))[::stride, ::stride]
+    return np.einsum("ijuv,uv->ij", win, k)
+
+
+def convolve2d(image: np.ndarray, kernel: np.ndarray, stride: int = 1, pad: int = 0) -> np.ndarray:
+    """True (flipped-kernel) convolution: cross-correlation with the kernel rotated by 180°."""
+    return correlate2d(image, np.asarray(kernel)[::-1, ::-1], stride, pad)
+
+
+def max_pool(image: np.ndarray, size: int = 2, stride: int | None = None) -> np.ndarray:
+    """Single-channel max pooling (no padding)."""
+    stride = stride or size
+    win = np.lib.stride_tricks.sliding_window_view(np.asarray(image, dtype=float), (size, size))
+    return win[::stride, ::stride].max(axis=(-1, -2))
+
+
+def _synthetic_scene(n: int = 96) -> np.ndarray:
+    """A grey-level test scene: a disc, a square, stripes and a ramp (no files needed)."""
+    yy, xx = np.mgrid[0:n, 0:n] / n
+    img = 0.25 + 0.2 * xx
+    img = np.where((xx - 0.3) ** 2 + (yy - 0.3) ** 2 < 0.04, 0.9, img)
+    img = np.where((abs(xx - 0.72) < 0.16) & (abs(yy - 0.3) < 0.16), 0.05, img)
+    stripes = (np.sin(2 * np.pi * 8 * xx) > 0) * 0.6 + 0.2
+    img = np.where(yy > 0.62, stripes, img)
+    return img.astype(float)
+
+
+def sample_images(size: int = 96) -> dict[str, np.ndarray]:
+    """Grey images in [0, 1] for the explorer: 'scene' (synthetic), 'photo' (scikit-learn's bundled
+    china.jpg when Pillow is present), 'digit' (a bundled 8×8 digit resized) and the slides' 5×5 input."""
+    from course_lib.data.digits import load_digits, resize_bilinear
+
+    images = {"scene": _synthetic_scene(size)}
+    try:
+        from sklearn.datasets import load_sample_image
+
+        rgb = load_sample_image("china.jpg").astype(float) / 255.0
+        grey = rgb @ np.array([0.299, 0.587, 0.114])
+        step = max(1, min(grey.shape) // (2 * size))
+        crop = grey[::step, ::step][: 2 * size, 40: 40 + 2 * size]
+        images["photo"] = crop[::2, ::2][:size, :size]
+    except Exception:  # noqa: BLE001 - Pillow missing: the photo is optional
+        pass
+    X, _ = load_digits()
+    images["digit"] = resize_bilinear(X[:1], 28)[0].astype(float)
+    images["slide 5x5"] = SLIDE_INPUT / SLIDE_INPUT.max()
+    return images
+
+
+# ---------------------------------------------------------------- models (torch, imported lazily)
+
+def lenet(num_classes: int = 10, in_channels: int = 1, width: int = 1, dropout: float = 0.0):
+    """A LeNet-5-style CNN for 28×28 inputs (LeCun et al. 1998), modernised with ReLU and max pooling.
+
+    conv 5×5 (6·width, pad 2) → pool → conv 5×5 (16·width) → pool → FC 120 → FC 84 → FC classes.
+    """
+    import torch.nn as nn
+
+    c1, c2 = 6 * width, 16 * width
+    return nn.Sequential(
+        nn.Conv2d(in_channels, c1, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),  # 28 → 14
+        nn.Conv2d(c1, c2, 5), nn.ReLU(), nn.MaxPool2d(2),  # 14 → 10 → 5
+        nn.Flatten(),
+        nn.Linear(c2 * 5 * 5, 120), nn.ReLU(), nn.Dropout(dropout),
+        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, num_classes),
+    )
+
+
+def mlp(num_classes: int = 10, in_features: int = 28 * 28, hidden: tuple[int, ...] = (80, 40),
+        dropout: float = 0.0):
+    """A fully connected ReLU net on flattened images; the default has about as many weights as lenet()."""
+    import torch.nn as nn
+
+    layers: list = [nn.Flatten()]
+    d = in_features
+    for h in hidden:
+        layers += [nn.Linear(d, h), nn.ReLU(), nn.Dropout(dropout)]
+        d = h
+    layers.append(nn.Linear(d, num_classes))
+    return nn.Sequential(*layers)
+
+
+def count_parameters(model) -> int:
+    """Number of trainable scalars."""
+    return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
+
+
+def to_tensor_images(X: np.ndarray):
+    """uint8 (n, 28, 28) → float32 tensor (n, 1, 28, 28) in [0, 1]."""
+    import torch
+
+    return torch.as_tensor(np.asarray(X, dtype=np.float32) / 255.0).unsqueeze(1)
+
+
+class _Augmented:
+    """(image, label) pairs with random shifts by up to `shift` pixels and optional horizontal flips."""
+
+    def __init__(self, X, y, shift: int = 2, flip: bool = False):
+        self.X, self.y, self.shift, self.flip = X, y, shift, flip
+
+    def __len__(self):
+        return len(self.y)
+
+    def __getitem__(self, i):
+        import torch
+
+        x = self.X[i]
+        if self.shift:
+            dx, dy = (int(v) for v in torch.randint(-self.shift, self.shift + 1, (2,)))
+            x = torch.roll(x, shifts=(dy, dx), dims=(1, 2))
+        if self.flip and bool(torch.rand(()) < 0.5):
+            x = torch.flip(x, dims=(2,))
+        return x, self.y[i]
+
+
+def image_loaders(data, n_train: int | None = None, n_test: int | None = None, batch_size: int = 128,
+                  augment: bool = False, flip: bool = False, device=None, seed: int = 0):
+    """Train/test DataLoaders from a course_lib.data.ImageData (first n_train / n_test examples).
+
+    Without augmentation the tensors are moved to `device` once (no per-batch copies, fast on a GPU).
+    """
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    n_train = n_train or len(data.y_train)
+    n_test = n_test or len(data.y_test)
+    g = torch.Generator().manual_seed(seed)
+    Xtr = to_tensor_images(data.X_train[:n_train])
+    ytr = torch.as_tensor(data.y_train[:n_train])
+    Xte = to_tensor_images(data.X_test[:n_test])
+    yte = torch.as_tensor(data.y_test[:n_test])
+    if augment:
+        train_ds = _Augmented(Xtr, ytr, shift=2, flip=flip)
+    else:
+        if device is not None:
+            Xtr, ytr = Xtr.to(device), ytr.to(device)
+        train_ds = TensorDataset(Xtr, ytr)
+    if device is not None:
+        Xte, yte = Xte.to(device), yte.to(device)
+    train = DataLoader(train_ds, batch_size=batch_size, shuffle=True, generator=g)
+    test = DataLoader(TensorDataset(Xte, yte), batch_size=1024, shuffle=False)
+    return train, test
+
+
+def feature_maps(model, x, layer_index: int):
+    """Activations of model[: layer_index + 1] for a batch x (an nn.Sequential)."""
+    import torch
+
+    with torch.no_grad():
+        return model[: layer_index + 1](x)

@@ -1,0 +1,255 @@
+"""Lecture 05 logic: initialization schemes, per-layer activation/gradient statistics, deep nets that train or stall.
+
+NumPy part (no torch needed): `init_matrix`, `layer_statistics` (forward activations and backpropagated
+gradients through a deep bias-free MLP). Torch part: `deep_mlp`, `train_deep_net` (a short SGD run on the
+bundled digits, used by the lecture and the initialization explorer), and `numpy_batchnorm`/`NumpyBatchNorm`
+for the from-scratch BatchNorm with running statistics.
+
+Weight matrices in the NumPy part have shape (fan_in, fan_out) and a layer computes h @ W.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+SCHEMES = ("zero", "small", "xavier", "he", "large")
+SCHEME_LABELS = {
+    "zero": "zero",
+    "small": "too small: N(0, 0.01²)",
+    "xavier": "Xavier/Glorot uniform",
+    "he": "He/Kaiming normal",
+    "large": "too large: N(0, 1)",
+}
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+
+
+def activation_fn(name: str):
+    """(g, g') for a NumPy activation name."""
+    if name == "relu":
+        return (lambda z: np.maximum(z, 0.0)), (lambda z: (z > 0).astype(float))
+    if name == "tanh":
+        return np.tanh, (lambda z: 1.0 - np.tanh(z) ** 2)
+
+    def sig(z):
+        return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+    if name == "sigmoid":
+        return sig, (lambda z: sig(z) * (1.0 - sig(z)))
+    if name == "linear":
+        return (lambda z: z), (lambda z: np.ones_like(z))
+    raise ValueError(f"unknown activation {name!r}; use one of {ACTIVATIONS}")
+
+
+def init_std(scheme: str, fan_in: int, fan_out: int) -> float:
+    """The standard deviation each scheme gives a weight (Xavier uniform has std √(2/(m+n)))."""
+    return {
+        "zero": 0.0,
+        "small": 0.01,
+        "xavier": math.sqrt(2.0 / (fan_in + fan_out)),
+        "he": math.sqrt(2.0 / fan_in),
+        "large": 1.0,
+        "lecun": math.sqrt(1.0 / fan_in),
+    }[scheme]
+
+
+def init_matrix(scheme: str, fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
+    """A (fan_in, fan_out) weight matrix drawn from `scheme` (xavier is uniform, the others normal)."""
+    if scheme == "zero":
+        return np.zeros((fan_in, fan_out))
+    if scheme == "xavier":
+        a = math.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-a, a, size=(fan_in, fan_out))
+    return rng.normal(0.0, init_std(scheme, fan_in, fan_out), size=(fan_in, fan_out))
+
+
+def layer_statistics(scheme: str = "he", activation: str = "relu", depth: int = 20, width: int = 128,
+                     n: int = 256, seed: int = 0, keep: bool = False) -> dict:
+    """Forward a standard-normal batch through `depth` bias-free layers, backpropagate a standard-normal
+    gradient from the top, and report per layer the std of the activations h_l and of the gradients dL/dh_l.
+
+    Returns {"act_std", "act_mean", "grad_std", "weight_grad_std"} (arrays of length depth) and, with
+    `keep`, the raw activations and gradients ("acts", "grads") for histograms.
+    """
+    rng = np.random.default_rng(seed)
+    g, dg = activation_fn(activation)
+    Ws = [init_matrix(scheme, width, width, rng) for _ in range(depth)]
+    h = rng.normal(size=(n, width))
+    hs, zs = [h], []
+    for W in Ws:
+        z = hs[-1] @ W
+        zs.append(z)
+        hs.append(g(z))
+    dh = rng.normal(size=(n, width))
+    grads = [None] * depth
+    wgrad_std = np.zeros(depth)
+    for layer in range(depth - 1, -1, -1):
+        grads[layer] = dh  # dL/dh_{layer+1}
+        dz = dh * dg(zs[layer])
+        wgrad_std[layer] = float(np.std(hs[layer].T @ dz))
+        dh = dz @ Ws[layer].T
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = {
+            "act_std": np.array([float(np.std(a)) for a in hs[1:]]),
+            "act_mean": np.array([float(np.mean(a)) for a in hs[1:]]),
+            "grad_std": np.array([float(np.std(d)) for d in grads]),
+            "weight_grad_std": wgrad_std,
+        }
+    if keep:
+        out["acts"] = hs[1:]
+        out["grads"] = grads
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# torch part
+# ----------------------------------------------------------------------------------------------------------
+
+def _act_module(name: str):
+    import torch.nn as nn
+
+    return {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity}[name]()
+
+
+def deep_mlp(depth: int, width: int, d_in: int, d_out: int, activation: str = "relu", scheme: str = "he",
+             norm: str | None = None, seed: int = 0):
+    """`depth` hidden Linear(+norm)+activation layers of `width` units, then a linear read-out.
+
+    Hidden weights follow `scheme` (biases zero); the read-out uses Xavier. `norm` is None,
+    "batch" (BatchNorm1d before the activation) or "layer" (LayerNorm before the activation).
+    """
+    import torch
+    import torch.nn as nn
+
+    torch.manual_seed(seed)
+    layers: list = []
+    d = d_in
+    for _ in range(depth):
+        lin = nn.Linear(d, width)
+        apply_scheme(lin, scheme)
+        layers.append(lin)
+        if norm == "batch":
+            layers.append(nn.BatchNorm1d(width))
+        elif norm == "layer":
+            layers.append(nn.LayerNorm(width))
+        layers.append(_act_module(activation))
+        d = width
+    head = nn.Linear(d, d_out)
+    nn.init.xavier_uniform_(head.weight)
+    nn.init.zeros_(head.bias)
+    layers.append(head)
+    return nn.Sequential(*layers)
+
+
+def apply_scheme(lin, scheme: str) -> None:
+    """Initialize a torch Linear in place (weights by scheme, bias zero)."""
+    import torch
+    import torch.nn as nn
+
+    fan_out, fan_in = lin.weight.shape
+    with torch.no_grad():
+        if scheme == "zero":
+            lin.weight.zero_()
+        elif scheme == "xavier":
+            nn.init.xavier_uniform_(lin.weight)
+        elif scheme == "he":
+            nn.init.kaiming_normal_(lin.weight, nonlinearity="relu")  # N(0, 2/fan_in)
+        else:
+            lin.weight.normal_(0.0, init_std(scheme, fan_in, fan_out))
+        lin.bias.zero_()
+
+
+def digits_data(seed: int = 0, n_val: int = 400):
+    """Standardized 8×8 digits as float32 arrays: (X_train, y_train, X_val, y_val)."""
+    from course_lib.data import load_digits
+
+    X, y = load_digits()
+    X = X.reshape(len(X), -1).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(y))
+    X, y = X[order], y[order]
+    Xtr, ytr, Xva, yva = X[n_val:], y[n_val:], X[:n_val], y[:n_val]
+    mu, sd = Xtr.mean(0), Xtr.std(0) + 1e-6
+    return (Xtr - mu) / sd, ytr, (Xva - mu) / sd, yva
+
+
+def train_deep_net(scheme: str = "he", depth: int = 20, width: int = 64, activation: str = "relu",
+                   norm: str | None = None, steps: int = 300, lr: float = 0.05, batch: int = 128,
+                   momentum: float = 0.9, seed: int = 0, device=None, data=None) -> dict:
+    """Train a deep MLP on the digits with SGD+momentum; per-step training loss and final accuracies.
+
+    Returns {"loss": array(steps), "train_acc", "val_acc", "diverged"}. A non-finite loss stops the run
+    (the rest of the curve is NaN) and sets diverged.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    device = torch.device(device or "cpu")
+    Xtr, ytr, Xva, yva = data if data is not None else digits_data(seed)
+    model = deep_mlp(depth, width, Xtr.shape[1], 10, activation, scheme, norm, seed).to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    Xt = torch.as_tensor(Xtr, device=device)
+    yt = torch.as_tensor(ytr, device=device)
+    gen = torch.Generator().manual_seed(seed)
+    losses = np.full(steps, np.nan)
+    diverged = False
+    model.train()
+    for step in range(steps):
+        idx = torch.randint(0, len(yt), (batch,), generator=gen).to(device)
+        loss = F.cross_entropy(model(Xt[idx]), yt[idx])
+        if not torch.isfinite(loss):
+            diverged = True
+            break
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        losses[step] = float(loss.detach())
+    model.eval()
+    with torch.no_grad():
+        def acc(X, y):
+            out = model(torch.as_tensor(X, device=device))
+            return float((out.argmax(1).cpu() == torch.as_tensor(y)).float().mean())
+
+        train_acc, val_acc = acc(Xtr, ytr), acc(Xva, yva)
+    return {"loss": losses, "train_acc": train_acc, "val_acc": val_acc, "diverged": diverged}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# from-scratch normalization (lecture version, with running statistics for evaluation)
+# ----------------------------------------------------------------------------------------------------------
+
+class NumpyBatchNorm:
+    """BatchNorm for (n, d) arrays: batch statistics in training, running averages in evaluation.
+
+    running ← (1 − momentum)·running + momentum·batch statistic, as in torch (momentum 0.1); torch
+    updates the running variance with the unbiased batch variance (n/(n−1)), and so do we.
+    """
+
+    def __init__(self, d: int, eps: float = 1e-5, momentum: float = 0.1):
+        self.gamma, self.beta = np.ones(d), np.zeros(d)
+        self.running_mean, self.running_var = np.zeros(d), np.ones(d)
+        self.eps, self.momentum = eps, momentum
+        self.training = True
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.training:
+            mu, var = x.mean(0), x.var(0)
+            n = x.shape[0]
+            self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * mu
+            self.running_var = (1 - self.momentum) * self.running_var + self.momentum * var * n / max(n - 1, 1)
+        else:
+            mu, var = self.running_mean, self.running_var
+        return self.gamma * (x - mu) / np.sqrt(var + self.eps) + self.beta
+
+
+def numpy_layernorm(x: np.ndarray, gamma=None, beta=None, eps: float = 1e-5) -> np.ndarray:
+    """LayerNorm over the last axis (identical in training and evaluation)."""
+    mu = x.mean(-1, keepdims=True)
+    var = x.var(-1, keepdims=True)
+    out = (x - mu) / np.sqrt(var + eps)
+    if gamma is not None:
+        out = out * gamma
+    if beta is not None:
+        out = out + beta
+    return out

@@ -1,0 +1,241 @@
+"""hw05: the reference scores full marks, classic mistakes lose exactly their exercise, maths replayed in torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gradeutil import assert_mutant_loses_only, grade_solution
+
+from autograder.notebook import extract_file
+from autograder.paths import solution_notebook
+from course_lib.compare import rel_error
+from course_lib.harness import Namespace
+from course_lib.harness import hw05 as H
+
+
+@pytest.fixture(scope="module")
+def ref():
+    ns: dict = {}
+    for _label, src in extract_file(solution_notebook("hw05_initialization")).chunks:
+        exec(compile(src, "<ref>", "exec"), ns)  # noqa: S102 - our own reference
+    return ns
+
+
+def test_solution_full_marks():
+    r = grade_solution("hw05")
+    assert r.total == r.max_total, [c.message for e in r.exercises for c in e.cases if not c.ok]
+
+
+# --- classic mistakes, one exercise each -----------------------------------------------------------------
+
+def test_mutant_xavier_lecun_variance():
+    assert_mutant_loses_only("hw05", '''
+import numpy as np
+def xavier_uniform(fan_in, fan_out, rng):
+    a = np.sqrt(3.0 / fan_in)          # Var = 1/fan_in: LeCun, not Glorot
+    return rng.uniform(-a, a, size=(fan_in, fan_out))
+''', {"xavier_uniform"})
+
+
+def test_mutant_xavier_normal_with_bound_as_std():
+    assert_mutant_loses_only("hw05", '''
+import numpy as np
+def xavier_uniform(fan_in, fan_out, rng):
+    return rng.normal(0.0, np.sqrt(6.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
+''', {"xavier_uniform"})
+
+
+def test_mutant_xavier_forgot_factor_three():
+    assert_mutant_loses_only("hw05", '''
+import numpy as np
+def xavier_uniform(fan_in, fan_out, rng):
+    a = np.sqrt(2.0 / (fan_in + fan_out))
+    return rng.uniform(-a, a, size=(fan_in, fan_out))
+''', {"xavier_uniform"})
+
+
+def test_mutant_xavier_global_rng():
+    assert_mutant_loses_only("hw05", '''
+import numpy as np
+def xavier_uniform(fan_in, fan_out, rng):
+    a = np.sqrt(6.0 / (fan_in + fan_out))
+    return np.random.uniform(-a, a, size=(fan_in, fan_out))
+''', {"xavier_uniform"})
+
+
+def test_mutant_he_fan_out():
+    assert_mutant_loses_only("hw05", '''
+import numpy as np
+def he_normal(fan_in, fan_out, rng):
+    return rng.normal(0.0, np.sqrt(2.0 / fan_out), size=(fan_in, fan_out))
+''', {"he_normal"})
+
+
+def test_mutant_he_variance_passed_as_std():
+    assert_mutant_loses_only("hw05", '''
+import numpy as np
+def he_normal(fan_in, fan_out, rng):
+    return rng.normal(0.0, 2.0 / fan_in, size=(fan_in, fan_out))
+''', {"he_normal"})
+
+
+def test_mutant_he_uniform_same_variance():
+    assert_mutant_loses_only("hw05", '''
+import numpy as np
+def he_normal(fan_in, fan_out, rng):
+    a = np.sqrt(6.0 / fan_in)          # right variance, wrong distribution
+    return rng.uniform(-a, a, size=(fan_in, fan_out))
+''', {"he_normal"})
+
+
+def test_mutant_he_transposed_shape():
+    assert_mutant_loses_only("hw05", '''
+import numpy as np
+def he_normal(fan_in, fan_out, rng):
+    return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_out, fan_in))
+''', {"he_normal"})
+
+
+def test_mutant_stats_of_preactivations():
+    assert_mutant_loses_only("hw05", '''
+import numpy as np
+def forward_activation_stats(x, weights, activation):
+    g = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+         "linear": lambda z: z}[activation]
+    h, means, stds = np.asarray(x, float), [], []
+    for W in weights:
+        z = h @ W
+        means.append(z.mean()); stds.append(z.std())   # statistics before the activation
+        h = g(z)
+    return np.array(means), np.array(stds)
+''', {"forward_activation_stats"})
+
+
+def test_mutant_bn_backward_constant_statistics():
+    assert_mutant_loses_only("hw05", '''
+import numpy as np
+def batchnorm_backward(dout, cache):
+    xhat, inv_std, gamma = cache
+    return dout * gamma * inv_std, np.sum(dout * xhat, axis=0), dout.sum(axis=0)
+''', {"batchnorm_backward"})
+
+
+def test_mutant_bn_backward_forgot_mean_path():
+    assert_mutant_loses_only("hw05", '''
+import numpy as np
+def batchnorm_backward(dout, cache):
+    xhat, inv_std, gamma = cache
+    n = dout.shape[0]
+    g = dout * gamma
+    dx = inv_std / n * (n * g - xhat * np.sum(g * xhat, axis=0))
+    return dx, np.sum(dout * xhat, axis=0), dout.sum(axis=0)
+''', {"batchnorm_backward"})
+
+
+def test_mutant_layernorm_over_batch_axis():
+    assert_mutant_loses_only("hw05", '''
+import numpy as np
+def layernorm_forward(x, gamma, beta, eps):
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    return gamma * (x - mu) / np.sqrt(var + eps) + beta
+''', {"layernorm_forward"})
+
+
+def test_mutant_bn_unbiased_variance_costs_forward_and_backward():
+    # the backward pass is graded through the student's own forward cache, so both lose points
+    assert_mutant_loses_only("hw05", '''
+import numpy as np
+def batchnorm_forward(x, gamma, beta, eps):
+    mu = x.mean(axis=0); var = x.var(axis=0, ddof=1)
+    inv_std = 1 / np.sqrt(var + eps); xhat = (x - mu) * inv_std
+    return gamma * xhat + beta, (xhat, inv_std, gamma)
+''', {"batchnorm_forward", "batchnorm_backward"})
+
+
+# --- the property checks themselves ------------------------------------------------------------------------
+
+def test_property_checks_pass_reference_over_many_seeds(ref):
+    ns = Namespace(ref)
+    for seed in range(25):
+        for m, n in [(200, 300), (3, 7), (57, 13)]:
+            draws = max(1, int(np.ceil(60_000 / (m * n))))
+            args = [m, n, seed, draws]
+            assert H.xavier_props(args, {}, None, H.draw_xavier(ns, *args), 0, 0).ok
+            assert H.he_props(args, {}, None, H.draw_he(ns, *args), 0, 0).ok
+
+
+def test_property_check_messages_are_specific(ref):
+    ns = Namespace(dict(ref, he_normal=lambda m, n, rng: rng.normal(0, np.sqrt(2 / n), size=(m, n))))
+    v = H.he_props([200, 300, 1, 1], {}, None, H.draw_he(ns, 200, 300, 1, 1), 0, 0)
+    assert not v.ok and "variance" in v.message
+    ns = Namespace(dict(ref, xavier_uniform=lambda m, n, rng: rng.uniform(-1, 1, size=(n, m))))
+    v = H.xavier_props([200, 300, 1, 1], {}, None, H.draw_xavier(ns, 200, 300, 1, 1), 0, 0)
+    assert not v.ok and "shape" in v.message
+
+
+# --- maths: torch float64 replays and gradient checks ------------------------------------------------------
+
+def _num_grad(f, v, h=1e-5):
+    g = np.zeros_like(v)
+    for idx in np.ndindex(v.shape):
+        old = v[idx]
+        v[idx] = old + h
+        fp = f()
+        v[idx] = old - h
+        fm = f()
+        v[idx] = old
+        g[idx] = (fp - fm) / (2 * h)
+    return g
+
+
+def test_batchnorm_matches_torch_and_centred_differences(ref):
+    import torch
+
+    rng = np.random.default_rng(3)
+    for n, d in [(6, 4), (2, 3), (32, 5)]:
+        x = rng.normal(size=(n, d)) * 2 + 0.5
+        gamma, beta, dout = rng.normal(size=d), rng.normal(size=d), rng.normal(size=(n, d))
+        out, cache = ref["batchnorm_forward"](x, gamma, beta, 1e-5)
+        dx, dg, db = ref["batchnorm_backward"](dout, cache)
+        xt = torch.tensor(x, requires_grad=True)
+        gt = torch.tensor(gamma, requires_grad=True)
+        bt = torch.tensor(beta, requires_grad=True)
+        ot = torch.nn.functional.batch_norm(xt, None, None, gt, bt, training=True, eps=1e-5)
+        ot.backward(torch.tensor(dout))
+        assert rel_error(out, ot.detach().numpy()) < 1e-10
+        assert rel_error(dx, xt.grad.numpy()) < 1e-8
+        assert rel_error(dg, gt.grad.numpy()) < 1e-10
+        assert rel_error(db, bt.grad.numpy()) < 1e-10
+
+        def f():
+            return float(np.sum(ref["batchnorm_forward"](x, gamma, beta, 1e-5)[0] * dout))
+
+        assert rel_error(dx, _num_grad(f, x)) < 1e-5  # n = 2: tiny gradients
+        assert rel_error(dg, _num_grad(f, gamma)) < 1e-7
+        assert rel_error(db, _num_grad(f, beta)) < 1e-7
+
+
+def test_layernorm_matches_torch(ref):
+    import torch
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(7, 6)) * 3 - 1
+    g, b = rng.normal(size=6), rng.normal(size=6)
+    want = torch.nn.functional.layer_norm(torch.tensor(x), (6,), torch.tensor(g), torch.tensor(b), eps=1e-5)
+    assert rel_error(ref["layernorm_forward"](x, g, b, 1e-5), want.numpy()) < 1e-10
+
+
+def test_activation_stats_match_torch(ref):
+    import torch
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(40, 8))
+    ws = [rng.normal(size=(8, 12)) * 0.5, rng.normal(size=(12, 12)) * 0.3, rng.normal(size=(12, 3))]
+    for act, fn in [("relu", torch.relu), ("tanh", torch.tanh), ("sigmoid", torch.sigmoid),
+                    ("linear", lambda z: z)]:
+        means, stds = ref["forward_activation_stats"](x, ws, act)
+        h = torch.tensor(x)
+        for i, W in enumerate(ws):
+            h = fn(h @ torch.tensor(W))
+            assert abs(means[i] - float(h.mean())) < 1e-12
+            assert abs(stds[i] - float(h.std(unbiased=False))) < 1e-12

@@ -1,0 +1,258 @@
+"""hw06: the reference scores full marks, classic mistakes lose exactly their exercise, maths cross-checked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from gradeutil import assert_mutant_loses_only, grade_solution
+
+from autograder.notebook import extract_file
+from autograder.paths import solution_notebook
+from course_lib.harness import Namespace
+from course_lib.harness import hw06 as H
+
+
+@pytest.fixture(scope="module")
+def ref():
+    ns: dict = {}
+    for _label, src in extract_file(solution_notebook("hw06_regularization")).chunks:
+        exec(compile(src, "<ref>", "exec"), ns)  # noqa: S102 - our own reference
+    return ns
+
+
+def test_solution_full_marks():
+    r = grade_solution("hw06")
+    assert r.total == r.max_total, [c.message for e in r.exercises for c in e.cases if not c.ok]
+
+
+# --- classic mistakes ----------------------------------------------------------------------------------------
+
+def test_mutant_dropout_without_rescaling():
+    assert_mutant_loses_only("hw06", '''
+import numpy as np
+def dropout_forward(x, p, train, rng):
+    if not train:
+        return x, None
+    mask = (rng.random(x.shape) >= p).astype(float)
+    return x * mask, mask
+''', {"dropout_forward"})
+
+
+def test_mutant_dropout_keeps_with_probability_p():
+    assert_mutant_loses_only("hw06", '''
+import numpy as np
+def dropout_forward(x, p, train, rng):
+    if not train:
+        return x, None
+    mask = (rng.random(x.shape) < p).astype(float)      # p read as the keep probability
+    return x * mask / (1 - p), mask
+''', {"dropout_forward"})
+
+
+def test_mutant_dropout_also_in_eval():
+    assert_mutant_loses_only("hw06", '''
+import numpy as np
+def dropout_forward(x, p, train, rng):
+    mask = (rng.random(x.shape) >= p).astype(float)
+    return x * mask / (1 - p), mask
+''', {"dropout_forward"})
+
+
+def test_mutant_dropout_original_test_time_scaling():
+    # the 2014 paper's convention: no scaling in training, multiply by (1 − p) at test time
+    assert_mutant_loses_only("hw06", '''
+import numpy as np
+def dropout_forward(x, p, train, rng):
+    if not train:
+        return x * (1 - p), None
+    mask = (rng.random(x.shape) >= p).astype(float)
+    return x * mask, mask
+''', {"dropout_forward"})
+
+
+def test_mutant_dropout_one_mask_per_feature():
+    assert_mutant_loses_only("hw06", '''
+import numpy as np
+def dropout_forward(x, p, train, rng):
+    if not train:
+        return x, None
+    mask = np.broadcast_to((rng.random(x.shape[-1]) >= p).astype(float), x.shape).copy()
+    return x * mask / (1 - p), mask
+''', {"dropout_forward"})
+
+
+def test_mutant_dropout_global_rng():
+    assert_mutant_loses_only("hw06", '''
+import numpy as np
+def dropout_forward(x, p, train, rng):
+    if not train:
+        return x, None
+    mask = (np.random.rand(*x.shape) >= p).astype(float)
+    return x * mask / (1 - p), mask
+''', {"dropout_forward"})
+
+
+def test_mutant_dropout_backward_unscaled():
+    assert_mutant_loses_only("hw06", '''
+import numpy as np
+def dropout_backward(dout, mask, p):
+    return dout * mask
+''', {"dropout_backward"})
+
+
+def test_mutant_ridge_without_n():
+    assert_mutant_loses_only("hw06", '''
+import numpy as np
+def ridge_closed_form(X, y, lam):
+    return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
+''', {"ridge_closed_form"})
+
+
+def test_mutant_soft_threshold_one_sided():
+    assert_mutant_loses_only("hw06", '''
+import numpy as np
+def soft_threshold(x, lam):
+    return np.maximum(np.asarray(x, dtype=float) - lam, 0.0)
+''', {"soft_threshold"})
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_mutant_lasso_assumes_unit_columns():
+    assert_mutant_loses_only("hw06", '''
+import numpy as np
+def lasso_coordinate_descent(X, y, lam, num_sweeps):
+    n, d = X.shape
+    w = np.zeros(d); r = y.copy()
+    for _ in range(num_sweeps):
+        for j in range(d):
+            rho = X[:, j] @ r / n + w[j]
+            new = np.sign(rho) * max(abs(rho) - lam, 0.0)   # forgot to divide by z_j = ||x_j||²/n
+            r -= X[:, j] * (new - w[j]); w[j] = new
+    return w
+''', {"lasso_coordinate_descent"})
+
+
+def test_mutant_lasso_jacobi_updates():
+    assert_mutant_loses_only("hw06", '''
+import numpy as np
+def lasso_coordinate_descent(X, y, lam, num_sweeps):
+    n, d = X.shape
+    w = np.zeros(d); z = np.sum(X * X, axis=0) / n
+    for _ in range(num_sweeps):
+        r = y - X @ w                                        # residual frozen for the whole sweep
+        rho = X.T @ r / n + z * w
+        w = np.sign(rho) * np.maximum(np.abs(rho) - lam, 0.0) / z
+    return w
+''', {"lasso_coordinate_descent"})
+
+
+def test_mutant_lasso_residual_includes_own_feature():
+    assert_mutant_loses_only("hw06", '''
+import numpy as np
+def lasso_coordinate_descent(X, y, lam, num_sweeps):
+    n, d = X.shape
+    w = np.zeros(d); z = np.sum(X * X, axis=0) / n
+    for _ in range(num_sweeps):
+        for j in range(d):
+            rho = X[:, j] @ (y - X @ w) / n                  # forgot to add back x_j w_j
+            w[j] = np.sign(rho) * max(abs(rho) - lam, 0.0) / z[j]
+    return w
+''', {"lasso_coordinate_descent"})
+
+
+def test_mutant_early_stopping_argmin():
+    assert_mutant_loses_only("hw06", '''
+import numpy as np
+def early_stopping_epoch(val_losses, patience):
+    return int(np.argmin(val_losses))
+''', {"early_stopping_epoch"})
+
+
+def test_mutant_early_stopping_off_by_one():
+    assert_mutant_loses_only("hw06", '''
+def early_stopping_epoch(val_losses, patience):
+    best, best_epoch, wait = float("inf"), 0, 0
+    for epoch, loss in enumerate(val_losses):
+        if loss < best:
+            best, best_epoch, wait = loss, epoch, 0
+        else:
+            wait += 1
+            if wait > patience:
+                break
+    return best_epoch
+''', {"early_stopping_epoch"})
+
+
+# --- the property check itself ------------------------------------------------------------------------------
+
+def test_dropout_check_passes_reference_over_many_seeds(ref):
+    ns = Namespace(ref)
+    x = np.random.default_rng(0).normal(size=(100, 500))
+    for seed in range(30):
+        for p in (0.0, 0.1, 0.5, 0.9):
+            for train in (True, False):
+                args = [x, p, train, seed]
+                v = H.dropout_props(args, {}, None, H.dropout_draw(ns, *args), 0, 0)
+                assert v.ok, v.message
+
+
+def test_dropout_check_explains_scaling(ref):
+    ns = Namespace(dict(ref, dropout_forward=lambda x, p, t, rng: (x * (rng.random(x.shape) >= p), (rng.random(
+        x.shape) >= p).astype(float)) if t else (x, None)))
+    x = np.ones((50, 40))
+    v = H.dropout_props([x, 0.5, True, 1], {}, None, H.dropout_draw(ns, x, 0.5, True, 1), 0, 0)
+    assert not v.ok
+
+
+# --- maths cross-checks ---------------------------------------------------------------------------------------
+
+def test_ridge_and_lasso_match_sklearn_scaling(ref):
+    from sklearn.linear_model import Lasso, Ridge
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(50, 6)) * rng.uniform(0.5, 2, size=6)
+    y = X @ np.array([2.0, 0, -1.0, 0, 0.5, 0]) + 0.2 * rng.normal(size=50)
+    for lam in (0.01, 0.1, 0.5):
+        w_r = ref["ridge_closed_form"](X, y, lam)
+        sk = Ridge(alpha=50 * lam, fit_intercept=False).fit(X, y).coef_
+        assert np.allclose(w_r, sk, atol=1e-9)
+        w_l = ref["lasso_coordinate_descent"](X, y, lam, 2000)
+        sk = Lasso(alpha=lam, fit_intercept=False, tol=1e-14, max_iter=100_000).fit(X, y).coef_
+        assert np.allclose(w_l, sk, atol=1e-7)
+
+
+def test_lasso_solution_satisfies_kkt(ref):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 8))
+    y = rng.normal(size=40)
+    lam = 0.1
+    w = ref["lasso_coordinate_descent"](X, y, lam, 3000)
+    g = X.T @ (X @ w - y) / 40  # gradient of the smooth part
+    on = w != 0
+    assert np.allclose(g[on], -lam * np.sign(w[on]), atol=1e-9)
+    assert np.all(np.abs(g[~on]) <= lam + 1e-9)
+
+
+def test_dropout_backward_is_gradient_of_forward_in_torch(ref):
+    import torch
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(5, 7))
+    out, mask = ref["dropout_forward"](x, 0.4, True, np.random.default_rng(9))
+    xt = torch.tensor(x, requires_grad=True)
+    (xt * torch.tensor(mask) / 0.6).sum().backward()
+    assert np.allclose(ref["dropout_backward"](np.ones_like(x), mask, 0.4), xt.grad.numpy(), atol=1e-15)
+    assert np.allclose(out, x * mask / 0.6)
+
+
+def test_hidden_early_stopping_cases_separate_argmin():
+    from autograder.spec import load_homework
+
+    from autograder.grader import hidden_seed
+
+    ex = load_homework("hw06").exercise("early_stopping_epoch")
+    cases = ex.hidden_cases("hw06_regularization", hidden_seed())
+    ns: dict = {}
+    for _label, src in extract_file(solution_notebook("hw06_regularization")).chunks:
+        exec(compile(src, "<ref>", "exec"), ns)  # noqa: S102
+    assert any(ns["early_stopping_epoch"](*c.args) != int(np.argmin(c.args[0])) for c in cases)
