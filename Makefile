@@ -2,9 +2,12 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.course-installed
+BROWSER_STAMP := $(VENV)/.browser-ready
+COLAB_VENV ?= .venv-colab
+SITE_OUT ?= build/site
 LAB_FLAGS ?=
 
-.PHONY: lab test grade-demo setup release lint benchmarks clean
+.PHONY: lab test grade-demo setup release lint benchmarks clean site colab-env browser
 
 setup: $(STAMP)
 
@@ -13,11 +16,27 @@ $(STAMP): pyproject.toml tools/setup_env.sh
 	@bash tools/setup_env.sh "$(VENV)"
 	@touch $(STAMP)
 
+# Debian's chromium for the real-browser tests (a no-op when it is there; the tests skip, saying why,
+# only where it cannot be installed). Not needed by `make lab`.
+browser: $(BROWSER_STAMP)
+$(BROWSER_STAMP): tools/setup_env.sh | $(STAMP)
+	@bash tools/setup_env.sh "$(VENV)" --browser-only
+	@touch $(BROWSER_STAMP)
+
 lab: $(STAMP)
 	$(VENV)/bin/course lab $(LAB_FLAGS)
 
-test: $(STAMP)
+test: $(STAMP) $(BROWSER_STAMP)
 	$(PY) -m pytest
+
+# A second venv pinned to what Colab ships (ipywidgets 7.7.1, its numpy/matplotlib); tests/test_colab_env.py
+# builds it too (cached by a stamp inside it).
+colab-env: $(STAMP)
+	@bash tools/colab_env.sh "$(COLAB_VENV)"
+
+# Static course site: lectures executed in quick mode, rendered with nbconvert, plus homework and instructions.
+site: $(STAMP)
+	$(PY) tools/site.py --out $(SITE_OUT)
 
 grade-demo: $(STAMP)
 	$(VENV)/bin/course grade hw01 autograder/samples/hw01 --out build/grade-demo --regrade

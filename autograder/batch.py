@@ -11,7 +11,7 @@ from pathlib import Path
 
 from autograder.collect import Submission, collect
 from autograder.gradebook import Gradebook, db_path
-from autograder.grader import ExpectedCache, SubmissionResult, grade_extracted, hidden_seed, reference_chunks
+from autograder.grader import ExpectedCache, SubmissionResult, grade_extracted, hidden_seed
 from autograder.notebook import NotebookError, extract_file
 from autograder.sandbox.isolation import NAMESPACES, describe, detect
 from autograder.sandbox.runner import SandboxRunner
@@ -34,10 +34,16 @@ class BatchReport:
 
 
 def preload_for(hw: Homework) -> tuple[str, ...]:
-    """Modules the zygote imports once: numpy and pyplot always, torch when the homework uses it."""
-    mods = ["numpy", "matplotlib", "matplotlib.pyplot"]
-    src = "\n".join(s for _, s in reference_chunks(hw.name))
-    if any(e.uses_torch for e in hw.exercises) or "import torch" in src or "from torch" in src:
+    """Modules each zygote imports once, so no submission pays for them: numpy, pyplot, and torch if installed.
+
+    Students import torch in demo cells of any homework, and a kept `import torch` would otherwise cost
+    seconds per exercise.
+    """
+    import importlib.util
+
+    mods = ["numpy", "matplotlib", "matplotlib.pyplot", "course_lib.session", "course_lib.check",
+            "course_lib.data", "course_lib.plots", "course_lib.runtime"]
+    if importlib.util.find_spec("torch") is not None:
         mods.append("torch")
     return tuple(mods)
 

@@ -18,7 +18,48 @@ def define(chunks: Iterable[tuple[str, str]]) -> tuple[Namespace, list[str]]:
             exec(compile(src, f"<{label}>", "exec"), ns)  # noqa: S102 - student code, sandboxed
         except BaseException as exc:  # SystemExit/KeyboardInterrupt in a class body too
             errors.append(f"{label}: {type(exc).__name__}: {_short(exc)}")
+    _forbid_course_answers(ns)
     return Namespace(ns), errors
+
+
+class ImportedAnswer:
+    """Stands in for a graded name imported from a course_lib module that implements homework answers."""
+
+    def __init__(self, name: str, module: str):
+        self.name, self.module = name, module
+
+    def __call__(self, *args, **kwargs):
+        raise ImportedAnswerError(f"`{self.name}` comes from {self.module}; graded code must be written in your "
+                                  "notebook, not imported from the course library")
+
+    def __getattr__(self, attr):
+        self(attr)
+
+
+class ImportedAnswerError(RuntimeError):
+    """A graded function or class was imported from course_lib instead of written."""
+
+
+def _forbid_course_answers(ns: dict) -> None:
+    """Names bound to course_lib modules marked __answers_for__ (or to their functions) become stand-ins.
+
+    Lectures use those modules; a submission must not pass by importing the course's own implementation.
+    """
+    import sys
+    import types
+
+    for key, value in list(ns.items()):
+        if key.startswith("__"):
+            continue
+        if isinstance(value, types.ModuleType):
+            mod_name = value.__name__
+        else:
+            mod_name = getattr(value, "__module__", None) if callable(value) else None
+        if not isinstance(mod_name, str) or not mod_name.startswith("course_lib."):
+            continue
+        module = sys.modules.get(mod_name)
+        if module is not None and getattr(module, "__answers_for__", None):
+            ns[key] = ImportedAnswer(key, mod_name)
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:

@@ -11,6 +11,9 @@ students to write their own `Value` and `Dual`, with the same public API as `Sca
 
 from __future__ import annotations
 
+# Implements graded exercises: the grader refuses these names when a submission imports them.
+__answers_for__ = ("hw03",)
+
 import math
 from typing import Callable, Iterable
 
@@ -338,7 +341,7 @@ def draw_graph(graph: dict, ax=None, show_grad: bool = True, title: str | None =
         color = "#cfe8ff" if n["leaf"] and n["op"] != "const" else ("#eeeeee" if n["op"] == "const" else "#ffe9c7")
         if n["id"] == graph["output"]:
             color = "#c8f0c8"
-        text = f"{n['label']}\n{n['data']:.3g}"
+        text = n["label"] if n["op"] == "const" else f"{n['label']}\n{n['data']:.3g}"
         if show_grad and n["op"] != "const":
             text += f"\ng={n['grad']:.3g}"
         ax.text(x, y, text, ha="center", va="center", fontsize=7,

@@ -7,6 +7,9 @@ asks students to write the batched NCHW versions themselves.
 
 from __future__ import annotations
 
+# Implements graded exercises: the grader refuses these names when a submission imports them.
+__answers_for__ = ("hw07",)
+
 import numpy as np
 
 # The slides' worked example (MIT 6.S191-style deck, seed 003): a 5×5 input and a vertical-edge kernel.
@@ -144,32 +147,54 @@ def to_tensor_images(X: np.ndarray):
     return torch.as_tensor(np.asarray(X, dtype=np.float32) / 255.0).unsqueeze(1)
 
 
-class _Augmented:
-    """(image, label) pairs with random shifts by up to `shift` pixels and optional horizontal flips."""
+def random_shift_flip(x, shift: int = 2, flip: bool = False, generator=None):
+    """Batch augmentation on any device: shift each image (N, C, H, W) by up to `shift` pixels (zero fill),
+    and mirror it left-right with probability ½ if `flip`."""
+    import torch
+    import torch.nn.functional as F
 
-    def __init__(self, X, y, shift: int = 2, flip: bool = False):
-        self.X, self.y, self.shift, self.flip = X, y, shift, flip
+    N, C, H, W = x.shape
+    if shift:
+        xp = F.pad(x, (shift, shift, shift, shift))
+        off = torch.randint(0, 2 * shift + 1, (2, N), generator=generator).to(x.device)
+        rows = (off[0][:, None] + torch.arange(H, device=x.device))[:, None, :, None]
+        cols = (off[1][:, None] + torch.arange(W, device=x.device))[:, None, None, :]
+        n = torch.arange(N, device=x.device)[:, None, None, None]
+        c = torch.arange(C, device=x.device)[None, :, None, None]
+        x = xp[n, c, rows, cols]
+    if flip:
+        mask = (torch.rand(N, generator=generator) < 0.5).to(x.device)[:, None, None, None]
+        x = torch.where(mask, x.flip(-1), x)
+    return x
 
-    def __len__(self):
-        return len(self.y)
 
-    def __getitem__(self, i):
+class AugmentedLoader:
+    """Shuffled mini-batches of (images, labels) with random_shift_flip applied per batch (fast, vectorised)."""
+
+    def __init__(self, X, y, batch_size: int, shift: int = 2, flip: bool = False, seed: int = 0):
         import torch
 
-        x = self.X[i]
-        if self.shift:
-            dx, dy = (int(v) for v in torch.randint(-self.shift, self.shift + 1, (2,)))
-            x = torch.roll(x, shifts=(dy, dx), dims=(1, 2))
-        if self.flip and bool(torch.rand(()) < 0.5):
-            x = torch.flip(x, dims=(2,))
-        return x, self.y[i]
+        self.X, self.y, self.batch_size, self.shift, self.flip = X, y, batch_size, shift, flip
+        self.gen = torch.Generator().manual_seed(seed)
+
+    def __len__(self):
+        return (len(self.y) + self.batch_size - 1) // self.batch_size
+
+    def __iter__(self):
+        import torch
+
+        order = torch.randperm(len(self.y), generator=self.gen).to(self.X.device)
+        for i in range(0, len(order), self.batch_size):
+            idx = order[i:i + self.batch_size]
+            yield random_shift_flip(self.X[idx], self.shift, self.flip, self.gen), self.y[idx]
 
 
 def image_loaders(data, n_train: int | None = None, n_test: int | None = None, batch_size: int = 128,
                   augment: bool = False, flip: bool = False, device=None, seed: int = 0):
     """Train/test DataLoaders from a course_lib.data.ImageData (first n_train / n_test examples).
 
-    Without augmentation the tensors are moved to `device` once (no per-batch copies, fast on a GPU).
+    The tensors are moved to `device` once (no per-batch copies, fast on a GPU); augmentation (random shifts
+    by up to 2 pixels, and left-right flips if `flip`) runs on that device, batch by batch.
     """
     import torch
     from torch.utils.data import DataLoader, TensorDataset
@@ -181,15 +206,12 @@ def image_loaders(data, n_train: int | None = None, n_test: int | None = None, b
     ytr = torch.as_tensor(data.y_train[:n_train])
     Xte = to_tensor_images(data.X_test[:n_test])
     yte = torch.as_tensor(data.y_test[:n_test])
-    if augment:
-        train_ds = _Augmented(Xtr, ytr, shift=2, flip=flip)
-    else:
-        if device is not None:
-            Xtr, ytr = Xtr.to(device), ytr.to(device)
-        train_ds = TensorDataset(Xtr, ytr)
     if device is not None:
-        Xte, yte = Xte.to(device), yte.to(device)
-    train = DataLoader(train_ds, batch_size=batch_size, shuffle=True, generator=g)
+        Xtr, ytr, Xte, yte = Xtr.to(device), ytr.to(device), Xte.to(device), yte.to(device)
+    if augment:
+        train = AugmentedLoader(Xtr, ytr, batch_size, shift=2, flip=flip, seed=seed)
+    else:
+        train = DataLoader(TensorDataset(Xtr, ytr), batch_size=batch_size, shuffle=True, generator=g)
     test = DataLoader(TensorDataset(Xte, yte), batch_size=1024, shuffle=False)
     return train, test
 

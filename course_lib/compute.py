@@ -9,6 +9,9 @@ Importing this module does not import torch: every function that needs it import
 
 from __future__ import annotations
 
+# Implements graded exercises: the grader refuses these names when a submission imports them.
+__answers_for__ = ("hw09",)
+
 import functools
 import math
 import statistics

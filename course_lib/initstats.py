@@ -10,6 +10,9 @@ Weight matrices in the NumPy part have shape (fan_in, fan_out) and a layer compu
 
 from __future__ import annotations
 
+# Implements graded exercises: the grader refuses these names when a submission imports them.
+__answers_for__ = ("hw05",)
+
 import math
 
 import numpy as np
@@ -72,6 +75,23 @@ def layer_statistics(scheme: str = "he", activation: str = "relu", depth: int = 
     Returns {"act_std", "act_mean", "grad_std", "weight_grad_std"} (arrays of length depth) and, with
     `keep`, the raw activations and gradients ("acts", "grads") for histograms.
     """
+    with _one_blas_thread():
+        return _layer_statistics(scheme, activation, depth, width, n, seed, keep)
+
+
+def _one_blas_thread():
+    """Small matmuls run faster on one BLAS thread (and much faster on a busy 2-core machine)."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        return threadpool_limits(1)
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+def _layer_statistics(scheme, activation, depth, width, n, seed, keep) -> dict:
     rng = np.random.default_rng(seed)
     g, dg = activation_fn(activation)
     Ws = [init_matrix(scheme, width, width, rng) for _ in range(depth)]
@@ -174,14 +194,46 @@ def digits_data(seed: int = 0, n_val: int = 400):
     return (Xtr - mu) / sd, ytr, (Xva - mu) / sd, yva
 
 
+class small_net_cpu_mode:
+    """Context for tiny CPU nets: one thread (no contention on small matmuls) and flushed denormals
+    (a vanishing signal of 1e-40 is otherwise computed 100x slower). Both are restored on exit."""
+
+    def __init__(self, device=None):
+        self.active = device is None or str(device).startswith("cpu")
+
+    def __enter__(self):
+        import torch
+
+        if self.active:
+            self._threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            torch.set_flush_denormal(True)
+        return self
+
+    def __exit__(self, *exc):
+        import torch
+
+        if self.active:
+            torch.set_num_threads(self._threads)
+            torch.set_flush_denormal(False)
+        return False
+
+
 def train_deep_net(scheme: str = "he", depth: int = 20, width: int = 64, activation: str = "relu",
-                   norm: str | None = None, steps: int = 300, lr: float = 0.05, batch: int = 128,
+                   norm: str | None = None, steps: int = 250, lr: float = 0.01, batch: int = 64,
                    momentum: float = 0.9, seed: int = 0, device=None, data=None) -> dict:
     """Train a deep MLP on the digits with SGD+momentum; per-step training loss and final accuracies.
 
     Returns {"loss": array(steps), "train_acc", "val_acc", "diverged"}. A non-finite loss stops the run
     (the rest of the curve is NaN) and sets diverged.
     """
+    with small_net_cpu_mode(device):
+        return _train_deep_net(scheme, depth, width, activation, norm, steps, lr, batch, momentum, seed,
+                               device, data)
+
+
+def _train_deep_net(scheme, depth, width, activation, norm, steps, lr, batch, momentum, seed, device,
+                    data) -> dict:
     import torch
     import torch.nn.functional as F
 
@@ -253,3 +305,25 @@ def numpy_layernorm(x: np.ndarray, gamma=None, beta=None, eps: float = 1e-5) -> 
     if beta is not None:
         out = out + beta
     return out
+
+
+def representation_similarity(scheme: str = "he", norm: str | None = None, depth: int = 20, width: int = 64,
+                              n: int = 128, seed: int = 0, data=None) -> float:
+    """Mean cosine similarity between the last hidden representations of different inputs at initialization.
+
+    Near 1 means the deep net maps every input to (almost) the same direction: a "rank collapse" that no
+    rescaling can undo. BatchNorm (training mode) is computed with the statistics of this batch.
+    """
+    import torch
+
+    with small_net_cpu_mode():
+        Xtr = (data if data is not None else digits_data(seed))[0][:n]
+        model = deep_mlp(depth, width, Xtr.shape[1], 10, "relu", scheme, norm, seed)
+        model.train()
+        with torch.no_grad():
+            h = model[:-1](torch.as_tensor(Xtr)).double()
+        norms = h.norm(dim=1, keepdim=True).clamp_min(1e-300)
+        u = h / norms
+        c = u @ u.T
+        k = c.shape[0]
+        return float((c.sum() - c.diagonal().sum()) / (k * (k - 1)))

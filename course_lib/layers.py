@@ -8,6 +8,9 @@ Shapes: a batch x is (N, D); a linear layer's W is (D, M) and b is (M,), so out 
 
 from __future__ import annotations
 
+# Implements graded exercises: the grader refuses these names when a submission imports them.
+__answers_for__ = ("hw04",)
+
 from typing import Callable
 
 import numpy as np
@@ -162,10 +165,31 @@ def accuracy(params: dict, X, y, activation: str = "relu") -> float:
     return float((predict(params, X, activation) == np.asarray(y)).mean())
 
 
+def single_thread():
+    """Small matrices run faster on one BLAS thread than on several (thread start-up dominates): a context
+    manager limiting NumPy's BLAS to one thread when threadpoolctl is installed (it comes with scikit-learn)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        from contextlib import nullcontext
+
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def train_mlp(X, y, hidden: list[int], activation: str = "relu", lr: float = 0.5, steps: int = 500,
               seed: int = 0, batch_size: int | None = None, weight_decay: float = 0.0, record_every: int = 1,
               loss_fn: Callable | None = None) -> dict:
-    """Train an MLP with plain gradient descent (full batch unless batch_size); returns params and history."""
+    """Train an MLP with plain gradient descent (full batch unless batch_size).
+
+    Returns params, the loss at every step and the training accuracy every `record_every` steps (and at the end).
+    """
+    with single_thread():
+        return _train_mlp(X, y, hidden, activation, lr, steps, seed, batch_size, weight_decay, record_every,
+                          loss_fn)
+
+
+def _train_mlp(X, y, hidden, activation, lr, steps, seed, batch_size, weight_decay, record_every, loss_fn):
     X = np.asarray(X, dtype=float)
     y = np.asarray(y).astype(int)
     classes = int(y.max()) + 1
@@ -181,8 +205,8 @@ def train_mlp(X, y, hidden: list[int], activation: str = "relu", lr: float = 0.5
         loss, grads = (loss_fn or mlp_loss_and_grads)(params, Xb, yb, activation, weight_decay)
         for k in params:
             params[k] -= lr * grads[k]
+        losses.append(loss)
         if step % record_every == 0 or step == steps - 1:
-            losses.append(loss)
             accs.append(accuracy(params, X, y, activation))
         if not np.isfinite(loss):
             break

@@ -12,6 +12,9 @@ Quadratic notation (lectures and REFERENCE.md): f(w) = ½ wᵀAw − bᵀw, eige
 
 from __future__ import annotations
 
+# Implements graded exercises: the grader refuses these names when a submission imports them.
+__answers_for__ = ("hw02",)
+
 from dataclasses import dataclass, field
 from typing import Callable
 

@@ -6,9 +6,14 @@ NumPy parts (vocabulary, temperature, bigram model) import no torch; the rest im
 
 from __future__ import annotations
 
+# Implements graded exercises: the grader refuses these names when a submission imports them.
+__answers_for__ = ("hw08",)
+
 from dataclasses import dataclass
 
 import numpy as np
+
+from course_lib.threads import cpu_threads
 
 # ---------------------------------------------------------------- characters
 
@@ -110,28 +115,31 @@ def char_batches(ids: np.ndarray, seq_len: int, batch_size: int, steps: int, see
 
 
 def train_char_model(model, ids: np.ndarray, steps: int, seq_len: int = 64, batch_size: int = 32,
-                     lr: float = 3e-3, device=None, seed: int = 0, clip: float = 1.0, progress: bool = True) -> dict:
-    """Next-character training with Adam and gradient-norm clipping. Returns losses (nats/char) and speed."""
+                     lr: float = 3e-3, device=None, seed: int = 0, clip: float = 1.0, progress: bool = True,
+                     threads: int = 1) -> dict:
+    """Next-character training with Adam and gradient-norm clipping (`threads` torch threads on a CPU).
+    Returns losses (nats/char), seconds and characters/s."""
     import time
 
     import torch
     from tqdm.auto import tqdm
 
-    device = device or next(model.parameters()).device
+    device = torch.device(device or next(model.parameters()).device)
     model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     t0 = time.perf_counter()
     model.train()
-    for x, y in tqdm(char_batches(ids, seq_len, batch_size, steps, seed, device), total=steps,
-                     disable=not progress, leave=False, desc="char model"):
-        logits, _ = model(x)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-        opt.step()
-        losses.append(float(loss.detach()))
+    with cpu_threads(device, threads):  # one thread: latency-bound tiny steps
+        for x, y in tqdm(char_batches(ids, seq_len, batch_size, steps, seed, device), total=steps,
+                         disable=not progress, leave=False, desc="char model"):
+            logits, _ = model(x)
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            opt.step()
+            losses.append(float(loss.detach()))
     if device.type == "cuda":
         torch.cuda.synchronize()
     dt = time.perf_counter() - t0
@@ -139,20 +147,36 @@ def train_char_model(model, ids: np.ndarray, steps: int, seq_len: int = 64, batc
 
 
 class TorchCharSampler:
-    """Wrap a trained char_model so it has next_logits(context_ids) like BigramModel (feeds the context)."""
+    """Wrap a trained char_model so it has next_logits(context_ids) like BigramModel.
+
+    It keeps the recurrent state of the last context, so extending the context by one character costs one
+    step (generation is linear in the length, not quadratic)."""
 
     def __init__(self, model, vocab: Vocab, max_context: int = 200):
         self.model, self.vocab, self.max_context = model, vocab, max_context
+        self._ctx: list[int] | None = None
+        self._state = None
+        self._logits = None
 
     def next_logits(self, context_ids) -> np.ndarray:
         import torch
 
+        ids = [int(i) for i in context_ids]
+        c = self._ctx
+        if c is not None and len(ids) >= len(c) and ids[:len(c)] == c:
+            new, state = ids[len(c):], self._state
+            if not new:
+                return self._logits
+        else:
+            new, state = ids[-self.max_context:], None
         device = next(self.model.parameters()).device
-        x = torch.as_tensor(np.asarray(context_ids[-self.max_context:]), dtype=torch.long, device=device)[None]
+        x = torch.as_tensor(new, dtype=torch.long, device=device)[None]
         self.model.eval()
-        with torch.no_grad():
-            logits, _ = self.model(x)
-        return logits[0, -1].double().cpu().numpy()
+        with torch.no_grad(), cpu_threads(device):
+            logits, state = self.model(x, state)
+        self._ctx, self._state = ids, state
+        self._logits = logits[0, -1].double().cpu().numpy()
+        return self._logits
 
 
 def sample_text(model, vocab: Vocab, prime: str = "Alice ", length: int = 200, temperature: float = 1.0,
@@ -210,19 +234,12 @@ def memory_experiment(lengths, kinds=("rnn", "lstm"), n_train: int = 2000, n_tes
     Returns {"lengths": [...], kind: [accuracy per length], "chance": 1/num_symbols, "examples_per_s": {...}}.
     The LSTM's forget-gate bias starts at `forget_bias` (σ(3) ≈ 0.95), so its memory starts long.
     """
-    import torch
-
     from course_lib.device import pick_device
 
     device = device or pick_device()
-    threads = torch.get_num_threads()
-    if torch.device(device).type == "cpu":
-        torch.set_num_threads(1)  # tiny recurrent nets are latency-bound: one thread avoids oversubscription
-    try:
+    with cpu_threads(device):  # tiny recurrent nets are latency-bound: one CPU thread is fastest
         return _memory_runs(lengths, kinds, n_train, n_test, epochs, hidden, num_symbols, lr, batch_size,
                             device, seed, progress, forget_bias)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _memory_runs(lengths, kinds, n_train, n_test, epochs, hidden, num_symbols, lr, batch_size, device, seed,
@@ -288,6 +305,13 @@ def jacobian_norms_through_time(cell, T: int, xs=None, h0=None) -> np.ndarray:
     H = cell.hidden_size
     if xs is None:
         xs = torch.zeros(T, cell.input_size, dtype=p.dtype)
+    with cpu_threads(p.device):
+        return _jacobian_norms(cell, T, xs, h0, p, H)
+
+
+def _jacobian_norms(cell, T, xs, h0, p, H):
+    import torch
+
     lstm = isinstance(cell, torch.nn.LSTMCell)
     h = (torch.zeros(H, dtype=p.dtype) if h0 is None else h0).detach().clone()
     c = torch.zeros(H, dtype=p.dtype).requires_grad_(True)

@@ -351,3 +351,19 @@ def ols_closed_form(X, y):
                 assert f"{float(v):.6f}"[:8] not in text
     assert any("LEAK" in c.message for e in res.exercises for c in e.cases if not c.hidden), \
         "public cases do show the student's own error message"
+
+
+def test_importing_the_course_library_answer_scores_zero(hw, expected, runner, tmp_path, monkeypatch):
+    """A graded name bound to a course_lib module marked __answers_for__ must not pass."""
+    import course_lib.compute as compute
+
+    assert compute.__answers_for__
+    src = "from course_lib.compute import training_days as smoothness_constant\n" \
+          "from course_lib import compute\n" \
+          "def ols_closed_form(X, y):\n    return compute.linear_flops(1, 1, 1)\n"
+    res = grade_extracted(hw, extract_file(notebook(tmp_path, {"ols_closed_form": src, "smoothness_constant": "pass"})),
+                          runner, expected)
+    got = {e.name: e.points for e in res.exercises}
+    assert got["smoothness_constant"] == 0 and got["ols_closed_form"] == 0
+    msg = " ".join(c.message for e in res.exercises for c in e.cases if not c.ok and not c.hidden)
+    assert "must be written in your notebook" in msg

@@ -53,9 +53,6 @@ def central_difference(f, x, h):
 ''', {"central_difference"})
 
 
-_VALUE_SRC = None
-
-
 def _value_source(backward_body: str, mul_parents: str = "((self, other.data), (other, self.data))") -> str:
     """A complete Value class with a replaceable backward() and product rule."""
     return f'''
@@ -127,20 +124,20 @@ def test_mutant_value_overwrites_instead_of_accumulating():
 '''), {"Value"})
 
 
-def test_mutant_value_no_topological_order():
-    """Propagating in creation order from the output without sorting: wrong when paths have different lengths."""
-    assert_mutant_loses_only("hw03", _value_source('''        def walk(v):
-            for p, local in v._parents:
-                p.grad = 0.0
-                walk(p)
-        walk(self)
+def test_mutant_value_breadth_first_instead_of_topological():
+    """Visiting each node once in breadth-first order from the output: a node can be processed before all
+    the nodes that use it have sent their gradient (wrong on shared sub-expressions and longer side paths)."""
+    assert_mutant_loses_only("hw03", _value_source(_TOPO + '''        for v in order: v.grad = 0.0
         self.grad = 1.0
-        stack = [self]
-        while stack:
-            v = stack.pop(0)
+        queue, done = [self], set()
+        while queue:
+            v = queue.pop(0)
+            if id(v) in done:
+                continue
+            done.add(id(v))
             for p, local in v._parents:
                 p.grad += v.grad * local
-                stack.append(p)
+                queue.append(p)
 '''), {"Value"})
 
 
@@ -214,7 +211,7 @@ def _torch_value_and_grad(name, inputs):
     leaves = [torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for v in inputs]
     out = hw03.EXPRESSIONS[name]([T(t) for t in leaves]).t
     out.backward()
-    return float(out), np.array([float(t.grad) if t.grad is not None else 0.0 for t in leaves])
+    return float(out.detach()), np.array([float(t.grad) if t.grad is not None else 0.0 for t in leaves])
 
 
 def test_reference_value_matches_torch_and_centred_differences():
@@ -229,7 +226,8 @@ def test_reference_value_matches_torch_and_centred_differences():
             tv, tg = _torch_value_and_grad(name, inputs)
             assert abs(val - tv) <= 1e-12 * max(1, abs(tv))
             np.testing.assert_allclose(grads, tg, rtol=1e-10, atol=1e-12)
-            num = autodiff.central_difference(lambda v: hw03.EXPRESSIONS[name](list(v)), inputs, 1e-6)
+            num = autodiff.central_difference(
+                lambda v, name=name: hw03.EXPRESSIONS[name]([autodiff.Scalar(a) for a in v]).data, inputs, 1e-6)
             assert autodiff.rel_error(num, grads) < 1e-6, (name, num, grads)
         else:  # twice: same as once; switch: the second output's gradients
             ref = hw03.value_expression_plain(name, inputs, mode)
@@ -258,9 +256,9 @@ def test_reference_finite_differences_close_to_exact():
         public, hidden, outs = ex.get(load_homework("hw03").exercise(name))
         for c, o in zip(public + hidden, outs):
             fn_name, x, h = c.args
-            f = lambda v: hw03.FUNCTIONS[fn_name](np.asarray(v, dtype=float))
+            f = lambda v, fn_name=fn_name: hw03.FUNCTIONS[fn_name](np.asarray(v, dtype=float))
             exact = autodiff.central_difference(f, x, 1e-6)
-            tol = 300 * h if name == "forward_difference" else 2e3 * h * h + 1e-6
+            tol = 2000 * h if name == "forward_difference" else 2e3 * h * h + 1e-6
             assert np.max(np.abs(o["value"] - exact)) < tol, (name, fn_name, o["value"], exact)
 
 

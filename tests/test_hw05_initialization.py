@@ -207,7 +207,7 @@ def test_batchnorm_matches_torch_and_centred_differences(ref):
         assert rel_error(dg, gt.grad.numpy()) < 1e-10
         assert rel_error(db, bt.grad.numpy()) < 1e-10
 
-        def f():
+        def f(x=x, gamma=gamma, beta=beta, dout=dout):
             return float(np.sum(ref["batchnorm_forward"](x, gamma, beta, 1e-5)[0] * dout))
 
         assert rel_error(dx, _num_grad(f, x)) < 1e-5  # n = 2: tiny gradients

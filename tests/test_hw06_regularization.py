@@ -246,9 +246,8 @@ def test_dropout_backward_is_gradient_of_forward_in_torch(ref):
 
 
 def test_hidden_early_stopping_cases_separate_argmin():
-    from autograder.spec import load_homework
-
     from autograder.grader import hidden_seed
+    from autograder.spec import load_homework
 
     ex = load_homework("hw06").exercise("early_stopping_epoch")
     cases = ex.hidden_cases("hw06_regularization", hidden_seed())

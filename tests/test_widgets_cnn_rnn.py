@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course_lib.cnn import KERNELS, SLIDE_INPUT, SLIDE_KERNEL, correlate2d, convolve2d  # noqa: E402
+from course_lib.cnn import KERNELS, SLIDE_INPUT, SLIDE_KERNEL, convolve2d, correlate2d  # noqa: E402
 from course_lib.sequence import BigramModel, Vocab, softmax_with_temperature  # noqa: E402
 from course_lib.widgets.conv_explorer import CUSTOM, conv_explore, conv_explorer_demo  # noqa: E402
 from course_lib.widgets.text_sampler import sample_with_temperature, text_sampler_demo  # noqa: E402

@@ -2,9 +2,49 @@
 # Create the virtual environment (if missing) and install the course into it.
 # Torch: a CPU build when there is no NVIDIA GPU (a local wheel if pip's find-links has one,
 # else PyTorch's CPU index), the default build otherwise. Never reinstalls a working torch.
+#
+#   bash tools/setup_env.sh [VENV]                  # the course environment (what `make lab` needs)
+#   bash tools/setup_env.sh [VENV] --browser-only   # Chromium for the real-browser tests (`make test`)
 set -euo pipefail
 VENV="${1:-.venv}"
 PY="$VENV/bin/python"
+
+# Chromium for tests/test_browser.py and tests/test_site.py. Playwright (a `dev` extra) drives the
+# system browser: no browser download. Debian/Ubuntu: apt-get as root or with password-less sudo.
+# Elsewhere (macOS, no root) it prints why and the browser tests skip with that reason.
+find_chromium() {
+  local c
+  for c in "${COURSE_CHROMIUM:-}" /usr/bin/chromium /usr/bin/chromium-browser; do
+    if [ -n "$c" ] && [ -x "$c" ]; then echo "$c"; return 0; fi
+  done
+  return 1
+}
+install_browser() {
+  if c="$(find_chromium)"; then echo "browser for the tests: $c"; return 0; fi
+  if [ "$(uname -s)" != "Linux" ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "note: no Chromium and no apt-get here: the browser tests will skip (COURSE_CHROMIUM=/path/to/chromium runs them)"
+    return 0
+  fi
+  local sudo=""
+  if [ "$(id -u)" != "0" ]; then
+    if sudo -n true >/dev/null 2>&1; then sudo="sudo -n"; else
+      echo "note: installing chromium needs root or password-less sudo: the browser tests will skip"
+      return 0
+    fi
+  fi
+  echo "installing Debian's chromium (and fonts) for the browser tests"
+  local pkgs="chromium fonts-liberation fonts-dejavu-core"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs >/dev/null 2>&1 \
+    || { $sudo apt-get update -q >/dev/null 2>&1 || true
+         $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $pkgs >/dev/null; } \
+    || echo "warning: apt-get could not install chromium"
+  find_chromium >/dev/null || { echo "set-up failed: chromium did not install"; return 1; }
+}
+if [ "${2:-}" = "--browser-only" ]; then
+  install_browser
+  exit $?
+fi
+
 if [ ! -x "$PY" ]; then
   echo "creating $VENV"
   python3 -m venv "$VENV"

@@ -61,35 +61,6 @@ def _package_dir(name: str) -> Path:
     return Path(importlib.import_module(name).__file__).resolve().parent
 
 
-ANSWER_MARK = "__answers_for__"
-
-
-def stage_course_lib(dest: str) -> str:
-    """Copy course_lib to `dest` without modules that implement graded exercises (they carry __answers_for__).
-
-    Lectures may import such modules; a submission graded in the sandbox cannot: it must hold its own code.
-    """
-    import shutil as _sh
-
-    src = _package_dir("course_lib")
-    target = Path(dest) / "course_lib"
-
-    def ignore(folder, names):
-        skip = {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
-        for n in names:
-            p = Path(folder) / n
-            if p.suffix == ".py" and p.is_file():
-                try:
-                    if ANSWER_MARK in p.read_text(encoding="utf-8", errors="ignore"):
-                        skip.add(n)
-                except OSError:
-                    pass
-        return skip
-
-    _sh.copytree(src, target, ignore=ignore)
-    return str(target)
-
-
 def readonly_paths() -> list[str]:
     """What the sandbox may see: system libraries, the Python install and venv, course_lib, the runtime."""
     paths = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc"]
@@ -108,15 +79,12 @@ def readonly_paths() -> list[str]:
     return out
 
 
-def namespace_command(root: str, python_args: list[str], replace: dict[str, str] | None = None) -> list[str]:
-    """`unshare … sh -c <script>`: build the private root in `root`, chroot into it, exec Python.
-
-    `replace` maps a visible path to the host path mounted there (e.g. the staged course_lib).
-    """
+def namespace_command(root: str, python_args: list[str]) -> list[str]:
+    """`unshare … sh -c <script>`: build the private root in `root`, chroot into it, exec Python."""
     lines = ["set -e", f"R={shlex.quote(root)}", 'mount -t tmpfs -o mode=755,size=1g tmpfs "$R"']
     for p in readonly_paths():
         q = shlex.quote(p)
-        source = shlex.quote((replace or {}).get(p, p))
+        source = q
         make = f'mkdir -p "$R"{q}' if os.path.isdir(p) else f'mkdir -p "$(dirname "$R"{q})"; touch "$R"{q}'
         lines += [make, f'mount --rbind {source} "$R"{q}',
                   f'mount -o remount,bind,ro "$R"{q} 2>/dev/null || true']
@@ -129,7 +97,8 @@ def namespace_command(root: str, python_args: list[str], replace: dict[str, str]
 
 
 def clean_env(level: str, preload: str) -> dict[str, str]:
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME": "/tmp", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", "HOME": "/tmp",
+           "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "COURSE_QUICK": "1", "COURSE_OFFLINE": "1",
            "CUDA_VISIBLE_DEVICES": "", "SANDBOX_PRELOAD": preload}

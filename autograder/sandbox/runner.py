@@ -22,7 +22,6 @@ from autograder.sandbox.isolation import (
     describe,
     detect,
     namespace_command,
-    stage_course_lib,
 )
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
@@ -53,12 +52,8 @@ class SandboxRunner:
         py = [str(Path(sys.executable)), "-s", "-B", str(ZYGOTE), str(fd)]
         if self.level == NAMESPACES:
             root = tempfile.mkdtemp(prefix="course-sandbox-")
-            stage = tempfile.mkdtemp(prefix="course-stage-")
-            self._dirs += [root, stage]
-            staged = stage_course_lib(stage)
-            import course_lib
-
-            cmd, cwd = namespace_command(root, py, {str(Path(course_lib.__file__).resolve().parent): staged}), "/"
+            self._dirs.append(root)
+            cmd, cwd = namespace_command(root, py), "/"
         else:
             work = tempfile.mkdtemp(prefix="course-weak-")
             self._dirs.append(work)

@@ -1,0 +1,208 @@
+"""Shared by the nbgrader and otter exports: graded cases with reference outputs, and test-cell source.
+
+Every export grades exactly what `course grade` grades: per exercise, the public cases then the hidden
+cases drawn from the course seed, each worth points / number of cases, expected outputs computed here
+from the reference (solutions/), and the same comparison (course_lib.compare / harness checks). The
+test cells call course_lib only, so they run wherever the student notebook runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder.grader import ExpectedCache, hidden_seed
+from autograder.notebook import cell_source, read_notebook
+from autograder.paths import solution_notebook
+from autograder.spec import Case, Exercise, Homework, load_homework
+from course_lib.wire import dumps
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+
+
+@dataclass
+class GradedCase:
+    """One case as the grader sees it: its place, whether hidden, its points and the reference's output."""
+
+    exercise: Exercise
+    index: int  # 1-based among public cases or among hidden cases
+    hidden: bool
+    points: float
+    case: Case
+    expected: dict  # {"value": ...} or {"error": "..."}
+
+    @property
+    def label(self) -> str:
+        return f"{self.exercise.name}-{'hidden' if self.hidden else 'public'}-{self.index}"
+
+
+def graded_cases(hw: Homework, seed: str | None = None) -> dict[str, list[GradedCase]]:
+    """Exercise name -> its cases in grading order (public, then hidden from the seed), with expected outputs."""
+    cache = ExpectedCache(hw, hidden_seed(seed), include_hidden=True)
+    out: dict[str, list[GradedCase]] = {}
+    for ex in hw.exercises:
+        public, hidden, expected = cache.get(ex)
+        cases = public + hidden
+        per_case = ex.points / max(len(cases), 1)
+        out[ex.name] = [
+            GradedCase(ex, (i + 1) if i < len(public) else (i - len(public) + 1), i >= len(public), per_case, c, e)
+            for i, (c, e) in enumerate(zip(cases, expected))
+        ]
+    return out
+
+
+def payload(gc: GradedCase) -> str:
+    """The case as course_lib.wire JSON: call, comparison settings and the expected output (plain data)."""
+    ex = gc.exercise
+    data = {"exercise": ex.name, "driver": ex.driver, "check": ex.check, "rtol": ex.rtol, "atol": ex.atol,
+            "args": list(gc.case.args), "kwargs": dict(gc.case.kwargs)}
+    if "error" in gc.expected:
+        data["reference_error"] = str(gc.expected["error"])
+    else:
+        data["expected"] = gc.expected["value"]
+    return dumps(data)
+
+
+def test_code(gc: GradedCase) -> str:
+    """Python statements that pass silently when the student's code passes this case, else raise.
+
+    They print nothing (the student's prints are swallowed), so they also work as an otter doctest whose
+    expected output is empty. Failure messages for hidden cases never show inputs or values.
+    """
+    what = f"hidden case {gc.index}" if gc.hidden else f"public case {gc.index}"
+    msg = f"{gc.exercise.name}: {what} failed"
+    detail = f"{msg!r}" if gc.hidden else f"{msg!r} + ': ' + _v.message"
+    return "\n".join([
+        "import contextlib as _cl, io as _io",
+        "from course_lib.compare import Verdict as _Vd, compare as _cmp",
+        "from course_lib.harness import Namespace as _NS, get_check as _gc, run_case as _rc",
+        "from course_lib.wire import loads as _ld, to_plain as _tp",
+        f"_s = {payload(gc)!r}",
+        "_c = _ld(_s)",
+        "try:",
+        "    with _cl.redirect_stdout(_io.StringIO()):",
+        "        _g = _tp(_rc(_NS(globals()), _c['exercise'], _c['driver'], list(_c['args']), dict(_c['kwargs'])))",
+        "    _e = _ld(_s)",
+        "    if 'reference_error' in _e:",
+        "        _v = _Vd(False, 'the reference failed on this case; tell the instructor')",
+        "    elif _e['check']:",
+        "        _v = _gc(_e['check'])(list(_e['args']), dict(_e['kwargs']), _e['expected'], _g,",
+        "                              _e['rtol'], _e['atol'])",
+        "    else:",
+        "        _v = _cmp(_e['expected'], _g, _e['rtol'], _e['atol'])",
+        "except Exception as _x:",
+        "    _v = _Vd(False, f'{type(_x).__name__}: {_x}'[:300])",
+        f"assert _v.ok, {detail}",
+    ])
+
+
+@dataclass
+class SolutionCell:
+    """A solution-notebook code cell holding ### BEGIN SOLUTION blocks, and the exercises it defines."""
+
+    index: int
+    source: str
+    defines: list[str]  # top-level names defined by the cell
+    exercises: list[str]  # those that are graded exercises, in spec order
+
+
+def top_level_names(src: str) -> list[str]:
+    clean = "\n".join("" if re.match(r"^\s*(%|!)", line) else line for line in src.split("\n"))
+    try:
+        tree = ast.parse(clean)
+    except SyntaxError:
+        return []
+    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+
+
+def solution_cells(hw: Homework, nb: dict) -> dict[int, SolutionCell]:
+    """Cell index -> SolutionCell for every code cell of the solution notebook with a solution block."""
+    names = [e.name for e in hw.exercises]
+    out = {}
+    for i, cell in enumerate(nb["cells"]):
+        src = cell_source(cell)
+        if cell.get("cell_type") == "code" and BEGIN in src:
+            defines = top_level_names(src)
+            out[i] = SolutionCell(i, src, defines, [n for n in names if n in defines])
+    placed = {n for sc in out.values() for n in sc.exercises}
+    missing = [n for n in names if n not in placed]
+    if missing:
+        raise ValueError(f"{hw.name}: no solution cell defines {missing}")
+    return out
+
+
+def load(hw: str | Homework) -> tuple[Homework, dict]:
+    """The homework spec and its solution notebook (as a dict)."""
+    h = hw if isinstance(hw, Homework) else load_homework(hw)
+    return h, read_notebook(solution_notebook(h.name))
+
+
+def clean_cell(cell: dict, cell_id: str) -> dict:
+    """A copy of a notebook cell with outputs cleared, a fresh id and no stale metadata."""
+    out = {"cell_type": cell["cell_type"], "id": cell_id, "metadata": {},
+           "source": cell_source(cell)}
+    if cell["cell_type"] == "code":
+        out["execution_count"] = None
+        out["outputs"] = []
+    elif cell.get("attachments"):
+        out["attachments"] = cell["attachments"]
+    return out
+
+
+def code_cell(source: str, cell_id: str, metadata: dict | None = None) -> dict:
+    return {"cell_type": "code", "id": cell_id, "metadata": metadata or {}, "source": source,
+            "execution_count": None, "outputs": []}
+
+
+def markdown_cell(source: str, cell_id: str, metadata: dict | None = None) -> dict:
+    return {"cell_type": "markdown", "id": cell_id, "metadata": metadata or {}, "source": source}
+
+
+def raw_cell(source: str, cell_id: str) -> dict:
+    return {"cell_type": "raw", "id": cell_id, "metadata": {}, "source": source}
+
+
+def write_notebook(nb: dict, path: Path) -> Path:
+    import nbformat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    node = nbformat.from_dict(nb)
+    nbformat.validate(node)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def new_notebook(cells: list[dict], metadata: dict) -> dict:
+    return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+
+
+def fill_from_submission(template: dict, student: dict, hw: Homework) -> dict:
+    """Put a course-format submission's code into a released notebook (nbgrader/otter student copy).
+
+    For each solution cell of the template (found by the graded names it defines), the student's cells that
+    define any of those names replace its source, in the student's order; a name the student never defined
+    keeps the template's stub. Used to turn a `course grade` submission into the form the other tool expects.
+    """
+    import copy
+
+    graded = {e.name for e in hw.exercises}
+    student_cells = [cell_source(c) for c in student["cells"] if c.get("cell_type") == "code"]
+    by_name: dict[str, list[int]] = {}
+    for k, src in enumerate(student_cells):
+        for name in top_level_names(src):
+            by_name.setdefault(name, []).append(k)
+    out = copy.deepcopy(template)
+    for cell in out["cells"]:
+        if cell.get("cell_type") != "code":
+            continue
+        src = cell_source(cell)
+        names = [n for n in top_level_names(src) if n in graded or n in by_name]
+        if not names or not any(n in graded for n in names):
+            continue
+        picks = sorted({k for n in names for k in by_name.get(n, [])})
+        if picks:
+            cell["source"] = "\n\n".join(student_cells[k] for k in picks)
+    return out

@@ -1,0 +1,151 @@
+"""`course export otter DIR`: Otter Assign master notebooks (raw-cell format) generated from solutions/.
+
+Writes DIR/hwNN/hwNN_<topic>.ipynb and DIR/hwNN/requirements.txt. Each graded exercise becomes a question:
+
+    raw  # BEGIN QUESTION / name: <exercise> / points: <exercise points>
+    md   the exercise's statement
+    raw  # BEGIN SOLUTION      code: the reference (### markers turned into Otter's # BEGIN/END SOLUTION)
+    raw  # END SOLUTION
+    raw  # BEGIN TESTS         code: one test per case, public first, then hidden (TEST CONFIG hidden: true)
+    raw  # END TESTS
+    raw  # END QUESTION
+
+Otter splits a question's points evenly over its tests, which is exactly `course grade`'s per-case credit.
+Tests print nothing when they pass (Otter's doctest expects no output) and call course_lib's comparison with
+the expected outputs embedded as plain data. Then: `otter assign DIR/hw01/hw01_gradient_descent.ipynb dist/`
+and `otter run -a dist/autograder/<zip> submission.ipynb`, or upload the zip to Gradescope.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import yaml
+
+from autograder.interop.common import (
+    clean_cell,
+    code_cell,
+    graded_cases,
+    load,
+    new_notebook,
+    raw_cell,
+    solution_cells,
+    test_code,
+    write_notebook,
+)
+from autograder.spec import Homework, all_homeworks, load_homework
+
+REQUIREMENTS = ["numpy>=1.24,<3", "matplotlib>=3.7,<4",
+                # course_lib (the test cells import it), from the course repository as in the setup cell
+                "deep-learning-basics @ git+https://github.com/deep-learning-basics/course"]
+_BEGIN = re.compile(r"^(\s*)###\s*BEGIN SOLUTION\s*$", re.M)
+_END = re.compile(r"^(\s*)###\s*END SOLUTION\s*$", re.M)
+
+
+def otter_solution(src: str) -> str:
+    """Our `### BEGIN/END SOLUTION` lines in Otter's spelling (`# BEGIN/END SOLUTION`)."""
+    return _END.sub(r"\1# END SOLUTION", _BEGIN.sub(r"\1# BEGIN SOLUTION", src))
+
+
+def assignment_config(hw: Homework) -> str:
+    config = {
+        "name": hw.name,
+        "requirements": "requirements.txt",
+        "init_cell": True,
+        "check_all_cell": False,
+        "export_cell": False,
+        "run_tests": False,
+        "tests": {"files": False, "ok_format": True},
+        "generate": {"pdf": False, "show_stdout": False, "show_hidden": False},
+    }
+    return "# ASSIGNMENT CONFIG\n" + yaml.safe_dump(config, sort_keys=False).strip()
+
+
+def _test_cell(source: str, hidden: bool, cell_id: str, points: float | None = None) -> dict:
+    conf = [f"hidden: {'true' if hidden else 'false'}"]
+    if points is not None:
+        conf.append(f"points: {points!r}")
+    head = '""" # BEGIN TEST CONFIG\n' + "\n".join(conf) + '\n""" # END TEST CONFIG\n'
+    return code_cell(head + source, cell_id)
+
+
+def master_notebook(hw: Homework, seed: str | None = None) -> dict:
+    """The Otter Assign master notebook for one homework."""
+    hw, nb = load(hw)
+    sol = solution_cells(hw, nb)
+    cases = graded_cases(hw, seed)
+    cells: list[dict] = [raw_cell(assignment_config(hw), "assignment-config")]
+    for i, cell in enumerate(nb["cells"]):
+        if cell.get("cell_type") not in ("code", "markdown", "raw"):
+            continue
+        if i not in sol:
+            cells.append(clean_cell(cell, f"c{i:03d}"))
+            continue
+        sc = sol[i]
+        if not sc.exercises:  # a solution block outside any graded exercise: solution only, no question
+            out = clean_cell(cell, f"c{i:03d}")
+            out["source"] = otter_solution(out["source"])
+            cells += [raw_cell("# BEGIN SOLUTION", f"bs{i:03d}"), out, raw_cell("# END SOLUTION", f"es{i:03d}")]
+            continue
+        prompt = cells.pop() if cells and cells[-1]["cell_type"] == "markdown" else None
+        qname = "_".join(sc.exercises)
+        tests = [gc for name in sc.exercises for gc in cases[name]]
+        if len(sc.exercises) == 1:
+            points: float | list = float(hw.exercise(sc.exercises[0]).points)
+        else:
+            points = [gc.points for gc in tests]
+        header = yaml.safe_dump({"name": qname, "points": points}, sort_keys=False).strip()
+        cells.append(raw_cell("# BEGIN QUESTION\n" + header, f"bq-{qname}"[:64]))
+        if prompt is not None:
+            cells.append(prompt)
+        out = clean_cell(cell, f"sol-{qname}"[:64])
+        out["source"] = otter_solution(out["source"])
+        cells += [raw_cell("# BEGIN SOLUTION", f"bs-{qname}"[:64]), out, raw_cell("# END SOLUTION", f"es-{qname}"[:64])]
+        cells.append(raw_cell("# BEGIN TESTS", f"bt-{qname}"[:64]))
+        for gc in tests:
+            cells.append(_test_cell(test_code(gc), gc.hidden, f"t-{gc.label}"[:64]))
+        cells += [raw_cell("# END TESTS", f"et-{qname}"[:64]), raw_cell("# END QUESTION", f"eq-{qname}"[:64])]
+    meta = dict(nb.get("metadata", {}))
+    meta.pop("widgets", None)
+    meta.setdefault("kernelspec", {"display_name": "Python 3", "language": "python", "name": "python3"})
+    return new_notebook(cells, meta)
+
+
+def export(hw: str | Homework | list | None, dest: str | Path, seed: str | None = None) -> list[Path]:
+    """Write Otter master notebooks under `dest` for one homework, a list, or all (None); returns their paths."""
+    dest = Path(dest)
+    if hw is None:
+        hws = all_homeworks()
+    elif isinstance(hw, (list, tuple)):
+        hws = [h if isinstance(h, Homework) else load_homework(h) for h in hw]
+    else:
+        hws = [hw if isinstance(hw, Homework) else load_homework(hw)]
+    paths = []
+    for h in hws:
+        folder = dest / h.short
+        folder.mkdir(parents=True, exist_ok=True)
+        reqs = list(REQUIREMENTS)
+        from autograder.batch import preload_for
+
+        if "torch" in preload_for(h):
+            reqs.append("torch>=2.1,<3")
+        (folder / "requirements.txt").write_text("\n".join(reqs) + "\n", encoding="utf-8")
+        paths.append(write_notebook(master_notebook(h, seed), folder / f"{h.name}.ipynb"))
+    return paths
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    s = sub.add_parser("otter", help="write Otter Assign master notebooks (DIR/hwNN/<name>.ipynb)")
+    s.add_argument("dir", help="folder to write (created if missing)")
+    s.add_argument("homeworks", nargs="*", help="only these (hw01 ...); default: all")
+    s.add_argument("--hidden-seed", help="per-course seed for hidden cases (or $COURSE_HIDDEN_SEED)")
+    s.set_defaults(func=_cmd)
+
+
+def _cmd(args) -> int:
+    for p in export(args.homeworks or None, args.dir, args.hidden_seed):
+        print(f"wrote {p}")
+    print(f"next: otter assign {args.dir}/<hwNN>/<name>.ipynb dist/<hwNN>")
+    return 0

@@ -1,0 +1,76 @@
+"""Otter export end to end with the real otter-grader: otter assign, then otter run == `course grade`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_interop_support import SAMPLES, STUDENTS, our_grades, tool
+
+from autograder.interop import otter as ot
+from autograder.interop.common import fill_from_submission
+from autograder.notebook import read_notebook
+from autograder.spec import load_homework
+
+pytest.importorskip("otter")
+
+HW, NAME = "hw01", "hw01_gradient_descent"
+
+
+@pytest.fixture(scope="module")
+def assigned(tmp_path_factory):
+    root = tmp_path_factory.mktemp("otter")
+    (master,) = ot.export(HW, root / "master")
+    assert master == root / "master" / HW / f"{NAME}.ipynb"
+    tool("otter", "assign", str(master), str(root / "dist"), cwd=root)
+    (zip_path,) = sorted((root / "dist" / "autograder").glob("*.zip"))
+    return root, master, zip_path
+
+
+def test_master_notebook_format(assigned):
+    _, master, _ = assigned
+    nb = json.loads(master.read_text())
+    raw = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "raw"]
+    assert raw[0].startswith("# ASSIGNMENT CONFIG")
+    questions = [r for r in raw if r.startswith("# BEGIN QUESTION")]
+    assert len(questions) == 5 and "name: logistic_loss_grad\npoints: 3" in "\n".join(questions)
+    for marker in ("# BEGIN SOLUTION", "# END SOLUTION", "# BEGIN TESTS", "# END TESTS", "# END QUESTION"):
+        assert raw.count(marker) == 5, marker
+    tests = [c for c in nb["cells"] if c["cell_type"] == "code" and "BEGIN TEST CONFIG" in c["source"]]
+    assert sum("hidden: true" in c["source"] for c in tests) == 12
+    assert sum("hidden: false" in c["source"] for c in tests) == 10
+
+
+def test_student_notebook_has_no_solutions_or_hidden_tests(assigned):
+    root, _, _ = assigned
+    text = (root / "dist" / "student" / f"{NAME}.ipynb").read_text()
+    assert "np.linalg.solve(X.T @ X" not in text and "BEGIN SOLUTION" not in text
+    nb = json.loads(text)
+    public = json.dumps(nb["metadata"].get("otter", {}).get("tests", {}))
+    assert "hidden case" not in public
+
+
+def test_otter_run_scores_equal_course_grade(assigned):
+    root, _, zip_path = assigned
+    hw = load_homework(HW)
+    student_nb = read_notebook(root / "dist" / "student" / f"{NAME}.ipynb")
+    for s in STUDENTS:  # what a student of the Otter course submits: the Otter copy with their code in it
+        (root / "subs" / s).mkdir(parents=True)
+        filled = fill_from_submission(student_nb, read_notebook(SAMPLES / f"{s}.ipynb"), hw)
+        (root / "subs" / s / f"{NAME}.ipynb").write_text(json.dumps(filled))
+
+    # `otter run` is otter.run.main; one interpreter for the three saves otter's ~7 s import each time
+    script = ("import sys\nfrom otter.run import main\n"
+              "for sub, out in zip(sys.argv[2::2], sys.argv[3::2]):\n"
+              "    main(sub, autograder=sys.argv[1], output_dir=out, no_logo=True)\n")
+    args = [str(zip_path)]
+    for s in STUDENTS:
+        args += [str(root / "subs" / s / f"{NAME}.ipynb"), str(root / "subs" / s)]
+    tool("python", "-c", script, *args, cwd=root, timeout=600)
+    results = {s: json.loads((root / "subs" / s / "results.json").read_text()) for s in STUDENTS}
+    ours = our_grades()
+    for s, r in results.items():
+        scored = {t["name"]: t["score"] for t in r["tests"] if t.get("max_score") is not None}
+        assert sum(scored.values()) == pytest.approx(ours[s]["total"], abs=1e-6), (s, scored)
+        for ex, pts in scored.items():
+            assert pts == pytest.approx(ours[s][ex], abs=1e-6), (s, ex)
