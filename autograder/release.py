@@ -59,7 +59,7 @@ def strip_solution(src: str, hw_short: str) -> tuple[str, list[str]]:
 def _check_cell(name: str, cell_id: str):
     cell = nbformat.v4.new_code_cell(
         f"# Self-check: the public cases of `{name}` (the grader also runs hidden ones).\n"
-        f"from course_lib.check import check\n\ncheck(\"{name}\")")
+        f"from course_lib.check import check\n\ncheck(\"{name}\");")
     cell["id"] = cell_id
     cell["metadata"] = {"tags": [CHECK_TAG], "deletable": True}
     return cell

@@ -47,6 +47,31 @@ def sh(cmd: list[str], cwd: Path, extra: dict | None = None) -> None:
         raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{out.stdout[-1500:]}\n{out.stderr[-1500:]}")
 
 
+SOURCES = {k: SAMPLES / f"{k}.ipynb" for k in KINDS}  # kind -> notebook each student of that kind submits
+EXTRA_CELLS: list[str] = []  # appended to every converted submission (--realistic: a torch training cell)
+
+
+def make_realistic(work: Path) -> None:
+    """Every student submits the solution with its demo cells plus a torch training cell (benchmarks/grading.py)."""
+    import nbformat
+    from benchmarks_grading import TRAINING_CELL  # type: ignore[import-not-found]
+
+    nb = nbformat.read(str(ROOT / "solutions" / f"{NAME}.ipynb"), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(TRAINING_CELL))
+    path = work / "realistic.ipynb"
+    nbformat.write(nb, str(path))
+    for k in KINDS:
+        SOURCES[k] = path
+    EXTRA_CELLS.append(TRAINING_CELL)
+
+
+def _with_extra(nb: dict) -> dict:
+    for i, src in enumerate(EXTRA_CELLS):
+        nb["cells"].append({"cell_type": "code", "id": f"extra-{i}", "metadata": {}, "execution_count": None,
+                            "outputs": [], "source": src})
+    return nb
+
+
 def class_of(n: int) -> dict[str, str]:
     """student id -> sample kind, cycling correct/partial/blank."""
     return {f"s{i:02d}_{KINDS[i % 3]}": KINDS[i % 3] for i in range(n)}
@@ -56,7 +81,7 @@ def time_ours(work: Path, students: dict[str, str]) -> tuple[float, dict[str, fl
     subs = work / "subs"
     subs.mkdir()
     for sid, kind in students.items():
-        shutil.copy(SAMPLES / f"{kind}.ipynb", subs / f"{sid}.ipynb")
+        shutil.copy(SOURCES[kind], subs / f"{sid}.ipynb")
     t0 = time.perf_counter()
     sh([sys.executable, "-m", "autograder.cli", "grade", HW, str(subs), "--out", str(work / "out"),
         "--workers", "2", "--allow-weak-isolation"], ROOT)
@@ -74,7 +99,7 @@ def time_nbgrader(work: Path, students: dict[str, str]) -> tuple[float, dict[str
     for sid, kind in students.items():
         dest = work / "submitted" / sid / HW / f"{NAME}.ipynb"
         dest.parent.mkdir(parents=True)
-        dest.write_text(json.dumps(nbg.submission_from(released, SAMPLES / f"{kind}.ipynb", HW)))
+        dest.write_text(json.dumps(_with_extra(nbg.submission_from(released, SOURCES[kind], HW))))
     t0 = time.perf_counter()
     sh(["nbgrader", "autograde", HW, "--force"], work)
     sh(["nbgrader", "export"], work)
@@ -96,7 +121,7 @@ def time_otter(work: Path, students: dict[str, str]) -> tuple[float, dict[str, f
     hw = load_homework(HW)
     for sid, kind in students.items():
         (work / "subs" / sid).mkdir(parents=True)
-        nb = fill_from_submission(student_nb, read_notebook(SAMPLES / f"{kind}.ipynb"), hw)
+        nb = _with_extra(fill_from_submission(student_nb, read_notebook(SOURCES[kind]), hw))
         (work / "subs" / sid / f"{NAME}.ipynb").write_text(json.dumps(nb))
     t0 = time.perf_counter()
     for sid in students:
@@ -117,7 +142,7 @@ def time_gradescope(work: Path, students: dict[str, str]) -> tuple[float, dict[s
     t0 = time.perf_counter()
     scores = {}
     for sid, kind in students.items():
-        scores[sid] = float(gs.run_local(zip_path, SAMPLES / f"{kind}.ipynb", root=work / sid)["score"])
+        scores[sid] = float(gs.run_local(zip_path, SOURCES[kind], root=work / sid)["score"])
     return time.perf_counter() - t0, scores
 
 
@@ -133,7 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--students", type=int, default=20)
     p.add_argument("--paths", default=",".join(PATHS))
+    p.add_argument("--realistic", action="store_true",
+                   help="every student submits the full solution notebook with demo cells and a torch training cell")
     args = p.parse_args(argv)
+    if args.realistic:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        sys.modules["benchmarks_grading"] = __import__("grading")
+        make_realistic(Path(tempfile.mkdtemp(prefix="interop-realistic-")))
     os.environ.update({k: v for k, v in env().items() if k.startswith("COURSE") or k == "MPLBACKEND"})
     students = class_of(args.students)
     rows, reference = [], None
@@ -151,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         mean = sum(scores.values()) / max(len(scores), 1)
         rows.append((name, what, dt, dt / len(students), mean, agree))
         print(f"{name}: {dt:.1f} s", file=sys.stderr, flush=True)
-    print(f"\nhw01, class of {len(students)} (copies of correct/partial/blank), {os.cpu_count()} CPU cores\n")
+    what = "realistic notebooks: demo cells + torch training" if args.realistic else "copies of correct/partial/blank"
+    print(f"\nhw01, class of {len(students)} ({what}), {os.cpu_count()} CPU cores\n")
     print("| path | command | total s | s / submission | mean score | same scores as ours |")
     print("|---|---|---:|---:|---:|---|")
     for name, what, dt, per, mean, agree in rows:

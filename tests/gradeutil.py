@@ -46,3 +46,11 @@ def assert_mutant_loses_only(hw_name: str, override: str, broken: set[str]) -> S
                 f"{ex.name}: lost points ({got[ex.name]}/{ex.points}) to a mutant of {broken}: "
                 + "; ".join(c.message for e in res.exercises if e.name == ex.name for c in e.cases if not c.ok))
     return res
+
+
+def reference_namespace(hw_name: str) -> dict:
+    """The reference solution's definitions, exec'd in this process (trusted code, no sandbox)."""
+    ns: dict = {"__name__": "__reference__"}
+    for label, src in extract_file(solution_notebook(load_homework(hw_name).name)).chunks:
+        exec(compile(src, f"<{label}>", "exec"), ns)  # noqa: S102 - our own reference
+    return ns

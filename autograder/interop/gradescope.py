@@ -126,32 +126,6 @@ def find_submission(folder: Path, hw: Homework) -> tuple[Path | None, str]:
     return pick, note
 
 
-def _sandbox_sees_course_packages() -> None:
-    """Let the namespace sandbox import the course packages from the unpacked zip, not only site-packages.
-
-    The engine's namespace sandbox mounts the package folders at their real paths but gives the zygote no
-    PYTHONPATH (an installed checkout is found through site-packages). Packages shipped in the zip are not
-    installed, so their parent folder is added to the sandbox's environment here.
-    """
-    import autograder
-    import autograder.sandbox.runner as sandbox_runner
-    import course_lib
-
-    parents = os.pathsep.join(dict.fromkeys(str(Path(m.__file__).resolve().parent.parent)
-                                            for m in (autograder, course_lib)))
-    original = sandbox_runner.clean_env
-    if getattr(original, "_adds_course_path", False):
-        return
-
-    def clean_env(level: str, preload: str) -> dict[str, str]:
-        env = original(level, preload)
-        env.setdefault("PYTHONPATH", parents)
-        return env
-
-    clean_env._adds_course_path = True  # type: ignore[attr-defined]
-    sandbox_runner.clean_env = clean_env
-
-
 def run(root: str | Path) -> dict:
     """Grade the submission under root/submission and write root/results/results.json; returns the results."""
     from autograder.batch import _zero, grade_one, preload_for
@@ -176,7 +150,6 @@ def run(root: str | Path) -> dict:
         res = _zero(hw, "submission", note)
     else:
         expected = ExpectedCache(hw, config["seed"], include_hidden=True)
-        _sandbox_sees_course_packages()
         runner = SandboxRunner(preload=preload_for(hw), level=level)
         runner.start()
         try:

@@ -50,6 +50,12 @@ class SandboxRunner:
         fd = theirs.fileno()
         env = clean_env(self.level, self.preload)
         py = [str(Path(sys.executable)), "-s", "-B", str(ZYGOTE), str(fd)]
+        import autograder
+        import course_lib
+
+        # The packages' parent folders: needed when they are not installed (e.g. unpacked from a Gradescope zip).
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(str(Path(m.__file__).resolve().parent.parent)
+                                                          for m in (autograder, course_lib)))
         if self.level == NAMESPACES:
             root = tempfile.mkdtemp(prefix="course-sandbox-")
             self._dirs.append(root)
@@ -58,12 +64,6 @@ class SandboxRunner:
             work = tempfile.mkdtemp(prefix="course-weak-")
             self._dirs.append(work)
             env["SANDBOX_TMP"] = work
-            import autograder
-            import course_lib
-
-            env["PYTHONPATH"] = os.pathsep.join(
-                {str(Path(autograder.__file__).resolve().parent.parent),
-                 str(Path(course_lib.__file__).resolve().parent.parent)})
             cmd, cwd = py, work
         self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(cmd, pass_fds=[fd], env=env, cwd=cwd, stdin=subprocess.DEVNULL,

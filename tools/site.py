@@ -1,0 +1,346 @@
+"""Build the static course site: every lecture executed in quick mode and rendered to HTML with nbconvert, the
+homework (student copies), the instructions (README) and the authoring guide, and an index linking them all.
+
+    python tools/site.py [--out build/site] [--lectures 01_gradient_descent,02_momentum_and_adaptive] [--jobs 1]
+
+Pages read without Jupyter. Interactive demos cannot move on a static page: each demo is replaced by a snapshot
+of its plot (from the quick-mode run) and a line listing its controls, with links to open the notebook in Colab.
+Links between notebooks point at the rendered pages (links to solutions/ point at the homework page, since the
+site publishes the student copies). Maths is typeset by MathJax, loaded from its CDN by nbconvert's template.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import re
+import shutil
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+COLAB = "https://colab.research.google.com/github/deep-learning-basics/course/blob/main/"
+GITHUB = "https://github.com/deep-learning-basics/course/blob/main/"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+CELL_TIMEOUT_S = 60  # quick mode runs a whole lecture in under 60 s; a stalled reply costs at most this
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 60rem; margin: 2rem auto;
+       padding: 0 1rem; line-height: 1.5; color: #1f2328; }
+h1 { margin-bottom: .2rem; } .sub { color: #59636e; margin-top: 0; }
+table { border-collapse: collapse; width: 100%; margin: 1rem 0 2rem; }
+th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid #d1d9e0; vertical-align: top; }
+a { color: #0969da; } code { background: #f6f8fa; padding: .1rem .3rem; border-radius: 4px; }
+pre { background: #f6f8fa; padding: .8rem; overflow-x: auto; border-radius: 6px; }
+.small { font-size: .9rem; color: #59636e; }
+"""
+DEMO_NOTE = ('<div class="course-demo-note" style="border-left:4px solid #0969da;background:#f1f6ff;'
+             'padding:.4rem .8rem;margin:.3rem 0;font-size:.9rem">'
+             '<b>Interactive demo</b> (static snapshot from a quick-mode run). {controls}'
+             'Open this notebook in <a href="{colab}">Colab</a> or JupyterLab to move the controls.</div>')
+
+
+# --------------------------------------------------------------------------------------------------- execution
+def _execute(path: str) -> tuple[str, object, float, str]:
+    """Run one notebook in quick, offline mode (a worker process). Returns (path, nb, seconds, error)."""
+    import nbformat
+    from run_notebook import error_outputs, execute
+
+    for attempt in (1, 2):
+        try:
+            seconds, nb = execute(path, quick=True, timeout=CELL_TIMEOUT_S)
+            break
+        except Exception as exc:  # noqa: BLE001 - a failed cell: render what ran, report it
+            # nbclient now and then waits forever for the reply to a widget cell: one retry after a timeout
+            if attempt == 1 and "Timeout" in type(exc).__name__:
+                print(f"  {Path(path).name}: a cell timed out after {CELL_TIMEOUT_S} s; retrying once", flush=True)
+                continue
+            nb = getattr(exc, "nb", None) or nbformat.read(path, as_version=4)
+            return path, nb, 0.0, f"{type(exc).__name__}: {str(exc)[-600:]}"
+    bad = error_outputs(nb)
+    return path, nb, seconds, "; ".join(bad)
+
+
+def _widget_text(models: list[dict]) -> str:
+    """The visible text of a widget without an Output (labels, HTML, progress): 'training: 100% 10/10 [...]'."""
+    parts = []
+    for m in models:
+        st = m.get("state", {})
+        name = m.get("model_name", "")
+        if name in ("HTMLModel", "LabelModel", "HTMLMathModel") and isinstance(st.get("value"), str):
+            parts.append(html.unescape(re.sub(r"<[^>]+>", "", st["value"])).strip())
+        elif name in ("FloatProgressModel", "IntProgressModel") and st.get("description"):
+            parts.append(html.unescape(re.sub(r"<[^>]+>", "", str(st["description"]))).strip())
+    return " ".join(p for p in parts if p)
+
+
+def _short(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def snapshot_widgets(nb) -> int:
+    """Replace every widget view in the outputs by a note listing its controls and the Output widgets' contents
+    (the plots drawn during execution); drop the widget state. Returns the number of demos replaced."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    ref = re.compile(r"^IPY_MODEL_([0-9a-f]+)$")
+
+    def walk(model_id, seen):
+        if model_id in seen or model_id not in state:
+            return
+        seen.append(model_id)
+        for v in state[model_id].get("state", {}).values():
+            for item in v if isinstance(v, list) else [v]:
+                if isinstance(item, str) and ref.match(item):
+                    walk(ref.match(item).group(1), seen)
+
+    colab = COLAB + nb.metadata.get("_site_path", "")
+    replaced = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        new = []
+        for out in cell.get("outputs", []):
+            data = out.get("data", {}) if out.get("output_type") in ("display_data", "execute_result") else {}
+            if WIDGET_VIEW not in data:
+                new.append(out)
+                continue
+            seen: list[str] = []
+            walk(data[WIDGET_VIEW].get("model_id"), seen)
+            models = [state[mid] for mid in seen]
+            if not any(m.get("model_name") == "OutputModel" for m in models):
+                # not a demo (a tqdm progress bar, say): its text, as the page would have shown it
+                text = _widget_text(models) or out.get("data", {}).get("text/plain", "")
+                if text:
+                    new.append({"output_type": "stream", "name": "stdout", "text": text + "\n"})
+                continue
+            controls, shown = [], []
+            for m in models:
+                st = m.get("state", {})
+                if m.get("model_name") == "OutputModel":
+                    shown.extend(st.get("outputs", []))
+                elif (("value" in st or "index" in st) and st.get("description")
+                      and m.get("model_name") not in ("LabelModel", "HTMLModel")):
+                    value = st.get("value")
+                    labels = st.get("_options_labels") or []
+                    idx = st.get("index")
+                    if labels and isinstance(idx, int) and 0 <= idx < len(labels):
+                        value = labels[idx]
+                    controls.append(f"{html.escape(str(st['description']))} = {html.escape(_short(value))}")
+            text = f"Controls: {'; '.join(controls)}. " if controls else ""
+            new.append({"output_type": "display_data", "metadata": {},
+                        "data": {"text/html": DEMO_NOTE.format(controls=text, colab=colab)}})
+            for o in shown:
+                if o.get("output_type") in ("display_data", "execute_result", "stream"):
+                    new.append({k: v for k, v in o.items() if k != "execution_count"}
+                               | ({"output_type": "display_data"} if o.get("output_type") == "execute_result" else {}))
+            replaced += 1
+        cell.outputs = [_node(o) for o in new]
+    nb.metadata.pop("widgets", None)
+    return replaced
+
+
+def _node(o):
+    import nbformat
+
+    return nbformat.from_dict(o)
+
+
+# --------------------------------------------------------------------------------------------------- rendering
+def _title(nb, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"^#\s+(.+)$", cell.source, flags=re.M)
+            if m:
+                return re.sub(r"[*_`]", "", m.group(1)).strip()
+    return fallback
+
+
+def _md_title(path: Path) -> str:
+    m = re.search(r"^#\s+(.+)$", path.read_text(encoding="utf-8"), flags=re.M)
+    return m.group(1).strip() if m else path.stem.replace("_", " ")
+
+
+def _rewrite_links(page: str, src_rel: str, rendered: set[str]) -> str:
+    """Relative links to notebooks/markdown: to the rendered page if there is one (solutions -> the homework page),
+    else to the file on GitHub."""
+    src_dir = Path(src_rel).parent
+
+    def fix(m):
+        attr, target, frag = m.group(1), m.group(2), m.group(3) or ""
+        if re.match(r"^[a-z]+:", target) or target.startswith(("#", "/")):
+            return m.group(0)
+        repo_rel = os.path.normpath(src_dir / target).replace(os.sep, "/")
+        if repo_rel.startswith("solutions/"):
+            alt = "assignments/" + repo_rel.split("/", 1)[1]
+            repo_rel = alt if alt in rendered else repo_rel
+        if repo_rel in rendered:
+            new = os.path.relpath(_page(repo_rel), src_dir.as_posix() or ".").replace(os.sep, "/")
+        elif repo_rel.endswith(".md") and repo_rel == "README.md":
+            new = os.path.relpath("instructions.html", src_dir.as_posix() or ".")
+        else:
+            new = GITHUB + repo_rel
+        return f'{attr}="{new}{frag}"'
+
+    return re.sub(r'(href)="([^"#]+?\.(?:ipynb|md))(#[^"]*)?"', fix, page)
+
+
+def _page(repo_rel: str) -> str:
+    if repo_rel == "README.md":
+        return "instructions.html"
+    return re.sub(r"\.(ipynb|md)$", ".html", repo_rel)
+
+
+def render_notebook(nb, repo_rel: str, out: Path, rendered: set[str]) -> Path:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    body, _ = exporter.from_notebook_node(nb)
+    bar = (f'<div style="font:14px system-ui,sans-serif;padding:.5rem 1rem;background:#f6f8fa;'
+           f'border-bottom:1px solid #d1d9e0"><a href="{os.path.relpath("index.html", Path(repo_rel).parent)}">'
+           f'Course home</a> · <a href="{COLAB + repo_rel}">Open in Colab</a> · '
+           f'<a href="{Path(repo_rel).name}" download>Download the notebook</a></div>')
+    body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, body, count=1)
+    body = _rewrite_links(body, repo_rel, rendered)
+    dest = out / _page(repo_rel)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(body, encoding="utf-8")
+    return dest
+
+
+def render_markdown(src: Path, repo_rel: str, out: Path, rendered: set[str], title: str) -> Path:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    body = markdown2html_mistune(src.read_text(encoding="utf-8"))
+    dest = out / _page(repo_rel)
+    home = os.path.relpath("index.html", Path(_page(repo_rel)).parent.as_posix() or ".")
+    page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(title)}</title>"
+            f"<style>{CSS}</style><p class=small><a href='{home}'>Course home</a></p>{body}</html>")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(_rewrite_links(page, repo_rel, rendered), encoding="utf-8")
+    return dest
+
+
+def build(out: Path, lectures: list[Path], jobs: int = 1, homework: bool = True) -> dict:
+    import nbformat
+
+    t0 = time.perf_counter()
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    assignments = sorted((ROOT / "assignments").glob("*.ipynb")) if homework else []
+    rendered = {p.relative_to(ROOT).as_posix() for p in lectures + assignments} | {"README.md"}
+    docs = sorted((ROOT / "docs").glob("*.md"))
+    rendered |= {d.relative_to(ROOT).as_posix() for d in docs}
+
+    # quick and offline mode, and inline plots in the kernel whatever the caller set (pytest sets Agg: no images)
+    site_env = {"COURSE_QUICK": "1", "COURSE_OFFLINE": "1", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    env_before = {k: os.environ.get(k) for k in site_env}
+    os.environ.update(site_env)
+    try:
+        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+            runs = list(pool.map(_execute, [str(p) for p in lectures]))
+    finally:
+        for k, v in env_before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+    report = {"lectures": [], "homework": [], "errors": {}}
+    for path_s, nb, seconds, error in runs:
+        path = Path(path_s)
+        rel = path.relative_to(ROOT).as_posix()
+        nb.metadata["_site_path"] = rel
+        demos = snapshot_widgets(nb)
+        nb.metadata.pop("_site_path", None)
+        render_notebook(nb, rel, out, rendered)
+        shutil.copy(path, out / rel)  # the clean (unexecuted) notebook, for download
+        report["lectures"].append({"path": rel, "title": _title(nb, path.stem), "seconds": round(seconds, 1),
+                                   "demos": demos})
+        if error:
+            report["errors"][rel] = error
+    for path in assignments:
+        rel = path.relative_to(ROOT).as_posix()
+        nb = nbformat.read(str(path), as_version=4)
+        render_notebook(nb, rel, out, rendered)
+        shutil.copy(path, out / rel)
+        report["homework"].append({"path": rel, "title": _title(nb, path.stem)})
+    render_markdown(ROOT / "README.md", "README.md", out, rendered, "Deep Learning Basics: instructions")
+    for d in docs:
+        render_markdown(d, d.relative_to(ROOT).as_posix(), out, rendered, _md_title(d))
+    write_index(out, report, docs)
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    return report
+
+
+def write_index(out: Path, report: dict, docs: list[Path]):
+    def row(item, kind):
+        rel = item["path"]
+        cells = [f'<a href="{_page(rel)}">{html.escape(item["title"])}</a>',
+                 f'<a href="{COLAB + rel}">Open in Colab</a>', f'<a href="{rel}" download>.ipynb</a>']
+        if kind == "lecture":
+            cells.append(f'{item["demos"]} interactive demo(s)' if item["demos"] else "")
+        return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+    lectures = "\n".join(row(i, "lecture") for i in report["lectures"])
+    homework = "\n".join(row(i, "hw") for i in report["homework"])
+    guides = "".join(f'<li><a href="{_page(d.relative_to(ROOT).as_posix())}">{html.escape(_md_title(d))}</a></li>'
+                     for d in docs)
+    page = f"""<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content="width=device-width">
+<title>Deep Learning Basics</title><style>{CSS}</style>
+<h1>Deep Learning Basics</h1>
+<p class=sub>Lectures with their outputs (quick mode), homework with instant self-checks, and how to run it all.</p>
+<h2 id=instructions>Instructions</h2>
+<ul><li><a href="instructions.html">How to run the course</a> (JupyterLab, Colab, self-check, grading)</li>{guides}</ul>
+<h2 id=lectures>Lectures</h2>
+<table><tr><th>Lecture</th><th>Run it</th><th>Notebook</th><th></th></tr>
+{lectures}
+</table>
+<h2 id=homework>Homework</h2>
+<p class=small>Fill in each function and run the self-check cell under it; the autograder adds hidden cases.</p>
+<table><tr><th>Homework</th><th>Run it</th><th>Notebook</th></tr>
+{homework}
+</table>
+<p class=small>Built with nbconvert from the course notebooks; the plots come from a quick-mode run on a CPU.</p>
+</html>"""
+    (out / "index.html").write_text(page, encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(ROOT / "build" / "site"))
+    ap.add_argument("--lectures", default="", help="comma-separated notebook stems (default: all lectures)")
+    ap.add_argument("--jobs", type=int, default=int(os.environ.get("COURSE_SITE_JOBS", "1")),
+                    help="notebooks executed at once (kernels started together have been seen to stall)")
+    ap.add_argument("--no-homework", action="store_true")
+    args = ap.parse_args(argv)
+    lectures = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    if args.lectures:
+        wanted = {s.strip().removesuffix(".ipynb") for s in args.lectures.split(",") if s.strip()}
+        lectures = [p for p in lectures if p.stem in wanted]
+        missing = wanted - {p.stem for p in lectures}
+        if missing:
+            print(f"unknown lectures: {', '.join(sorted(missing))}")
+            return 2
+    report = build(Path(args.out).resolve(), lectures, jobs=args.jobs, homework=not args.no_homework)
+    for item in report["lectures"]:
+        print(f"  {item['path']:<44} {item['seconds']:6.1f} s  {item['demos']} demo snapshot(s)")
+    print(f"site: {Path(args.out) / 'index.html'} ({len(report['lectures'])} lectures, {len(report['homework'])} "
+          f"homework) in {report['seconds']:.0f} s")
+    if report["errors"]:
+        for rel, err in report["errors"].items():
+            print(f"FAILED {rel}: {err}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
