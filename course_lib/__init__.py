@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 
 __version__ = "0.1.0"
-__all__ = ["check", "compare", "compute", "data", "device", "drivers", "plots", "runtime", "train", "widgets"]
+__all__ = ["check", "compare", "compute", "data", "device", "harness", "plots", "runtime", "session", "train",
+           "widgets", "wire"]
 
 
 def __getattr__(name: str):

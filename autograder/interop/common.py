@@ -206,3 +206,19 @@ def fill_from_submission(template: dict, student: dict, hw: Homework) -> dict:
         if picks:
             cell["source"] = "\n\n".join(student_cells[k] for k in picks)
     return out
+
+
+def add_folder_export_parser(sub, name: str, help_text: str, export_fn, next_hint: str) -> None:
+    """`course export NAME DIR [hwNN ...] [--hidden-seed S]`: shared by the nbgrader and otter exports."""
+    s = sub.add_parser(name, help=help_text)
+    s.add_argument("dir", help="the folder to write (created if missing)")
+    s.add_argument("homeworks", nargs="*", help="only these (hw01 ...); default: all")
+    s.add_argument("--hidden-seed", help="per-course seed for hidden cases (or $COURSE_HIDDEN_SEED)")
+
+    def run(args) -> int:
+        for path in export_fn(args.homeworks or None, args.dir, args.hidden_seed):
+            print(f"wrote {path}")
+        print("next: " + next_hint.format(dir=args.dir))
+        return 0
+
+    s.set_defaults(func=run)

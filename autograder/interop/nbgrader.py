@@ -21,6 +21,7 @@ import argparse
 from pathlib import Path
 
 from autograder.interop.common import (
+    add_folder_export_parser,
     clean_cell,
     code_cell,
     graded_cases,
@@ -160,16 +161,6 @@ def submission_from(released: str | Path, student: str | Path, hw: str | Homewor
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("nbgrader", help="write an nbgrader course directory (source/hwNN/*.ipynb, config)")
-    s.add_argument("dir", help="the nbgrader course directory to write (created if missing)")
-    s.add_argument("homeworks", nargs="*", help="only these (hw01 ...); default: all")
-    s.add_argument("--hidden-seed", help="per-course seed for hidden cases (or $COURSE_HIDDEN_SEED)")
-    s.set_defaults(func=_cmd)
-
-
-def _cmd(args) -> int:
-    paths = export(args.homeworks or None, args.dir, args.hidden_seed)
-    for p in paths:
-        print(f"wrote {p}")
-    print(f"next: cd {args.dir} && nbgrader generate_assignment <hwNN> --create --force")
-    return 0
+    add_folder_export_parser(sub, "nbgrader", "write an nbgrader course directory (source/hwNN/*.ipynb, config)",
+                             export,
+                             "cd {dir} && nbgrader generate_assignment <hwNN> --create --force")

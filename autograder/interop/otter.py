@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from autograder.interop.common import (
+    add_folder_export_parser,
     clean_cell,
     code_cell,
     graded_cases,
@@ -137,15 +138,5 @@ def export(hw: str | Homework | list | None, dest: str | Path, seed: str | None 
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("otter", help="write Otter Assign master notebooks (DIR/hwNN/<name>.ipynb)")
-    s.add_argument("dir", help="folder to write (created if missing)")
-    s.add_argument("homeworks", nargs="*", help="only these (hw01 ...); default: all")
-    s.add_argument("--hidden-seed", help="per-course seed for hidden cases (or $COURSE_HIDDEN_SEED)")
-    s.set_defaults(func=_cmd)
-
-
-def _cmd(args) -> int:
-    for p in export(args.homeworks or None, args.dir, args.hidden_seed):
-        print(f"wrote {p}")
-    print(f"next: otter assign {args.dir}/<hwNN>/<name>.ipynb dist/<hwNN>")
-    return 0
+    add_folder_export_parser(sub, "otter", "write Otter Assign master notebooks (DIR/hwNN/<name>.ipynb)", export,
+                             "otter assign {dir}/<hwNN>/<name>.ipynb dist/<hwNN>")
