@@ -1,4 +1,12 @@
-"""Grade a class: workers (one sandbox each) over submissions, every result committed as it comes."""
+"""`course grade` as a straight pipeline: collect -> grade (workers, one sandbox each) -> record -> export.
+
+    subs = collect(source)                           # autograder.collect
+    results = grade_class(hw, subs.todo, ...)        # yields each SubmissionResult as it is produced
+    record(book, results, isolation)                 # commits each one to the gradebook as it comes
+    table = write_all(hw, book.load(hw.name), ...)   # autograder.exports: files, and the summary table
+
+`run_grade` wires the four together for the CLI.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Iterator
 
 from autograder.collect import Submission, collect
 from autograder.gradebook import Gradebook, db_path
@@ -15,7 +24,8 @@ from autograder.grader import ExpectedCache, SubmissionResult, grade_extracted, 
 from autograder.notebook import NotebookError, extract_file
 from autograder.sandbox.isolation import NAMESPACES, describe, detect
 from autograder.sandbox.runner import SandboxRunner
-from autograder.spec import Homework
+from autograder.scoring import ExerciseResult
+from course_lib.grading.model import Homework
 
 
 class GradingError(RuntimeError):
@@ -31,10 +41,12 @@ class BatchReport:
     seconds: float
     isolation: str
     db: Path
+    table: str = ""  # the class summary table, as printed by the CLI
 
 
 def preload_for(hw: Homework) -> tuple[str, ...]:
-    """Modules each zygote imports once, so no submission pays for them: numpy, pyplot, and torch if installed.
+    """Modules each zygote imports once, so no submission pays for them: numpy, pyplot, the homework's public
+    module, and torch if installed.
 
     Students import torch in demo cells of any homework, and a kept `import torch` would otherwise cost
     seconds per exercise.
@@ -42,7 +54,7 @@ def preload_for(hw: Homework) -> tuple[str, ...]:
     import importlib.util
 
     mods = ["numpy", "matplotlib", "matplotlib.pyplot", "course_lib.session", "course_lib.check",
-            "course_lib.data", "course_lib.plots", "course_lib.runtime"]
+            "course_lib.data", "course_lib.plots", "course_lib.runtime", f"course_lib.grading.homework.{hw.name}"]
     if importlib.util.find_spec("torch") is not None:
         mods.append("torch")
     return tuple(mods)
@@ -51,52 +63,35 @@ def preload_for(hw: Homework) -> tuple[str, ...]:
 def grade_one(hw: Homework, sub: Submission, runner, expected: ExpectedCache) -> SubmissionResult:
     """Grade one submission; an unreadable notebook scores 0 with a one-line reason."""
     if sub.path is None:
-        return _zero(hw, sub.student, sub.problem)
+        return zero_result(hw, sub.student, sub.problem)
     try:
         extracted = extract_file(sub.path)
     except NotebookError as exc:
-        return _zero(hw, sub.student, str(exc))
+        return zero_result(hw, sub.student, str(exc))
     res = grade_extracted(hw, extracted, runner, expected, sub.student)
     if sub.problem:
         res.warnings.insert(0, sub.problem)
     return res
 
 
-def _zero(hw: Homework, student: str, why: str) -> SubmissionResult:
-    from autograder.scoring import ExerciseResult
-
+def zero_result(hw: Homework, student: str, why: str) -> SubmissionResult:
+    """A result with every exercise at 0 and `why` as the reason (unreadable or missing notebook)."""
     res = SubmissionResult(student, hw.name, error=why)
     res.exercises = [ExerciseResult(e.name, 0.0, float(e.points), status="missing", note=why)
                      for e in hw.exercises]
     return res
 
 
-def grade_class(hw: Homework, submissions: str | Path, out: str | Path, workers: int = 2, db: str | None = None,
-                regrade: bool = False, seed: str | None = None, allow_weak: bool = False,
-                include_hidden: bool = True, progress: bool | None = None) -> BatchReport:
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    level = detect()
-    if level != NAMESPACES and include_hidden and not allow_weak:
-        raise GradingError("only weak isolation is available here (no Linux namespaces), so hidden cases could be "
-                           "read by student code; pass --allow-weak-isolation to grade anyway")
-    try:
-        subs, tmp = collect(submissions)
-    except (FileNotFoundError, ValueError, OSError) as exc:
-        raise GradingError(str(exc)) from exc
-    book = Gradebook(db_path(db, out))
-    done = set() if regrade else book.graded(hw.name)
-    todo = [s for s in subs if s.student not in done]
-    t0 = time.perf_counter()
-    expected = ExpectedCache(hw, hidden_seed(seed), include_hidden)
-    for ex in hw.exercises:  # reference outputs first, in this trusted process
-        expected.get(ex)
-    isolation = describe(level)
+def grade_class(hw: Homework, submissions: list[Submission], expected: ExpectedCache, workers: int = 2,
+                level: str | None = None, progress: bool | None = None) -> Iterator[SubmissionResult]:
+    """Grade `submissions` on `workers` sandboxes; yield each result as soon as it is produced."""
+    level = level or detect()
     jobs: queue.Queue = queue.Queue()
-    for s in todo:
+    for s in submissions:
         jobs.put(s)
-    bar = _bar(len(todo), progress)
+    done: queue.Queue = queue.Queue()
     errors: list[BaseException] = []
+    bar = _bar(len(submissions), progress)
 
     def work():
         try:
@@ -111,29 +106,75 @@ def grade_class(hw: Homework, submissions: str | Path, out: str | Path, workers:
                     sub = jobs.get_nowait()
                 except queue.Empty:
                     return
-                res = grade_one(hw, sub, runner, expected)
-                book.record(res, isolation)
-                bar.update(1)
-                bar.set_postfix_str(f"{sub.student}: {res.total:g}/{res.max_total:g}", refresh=False)
+                done.put(grade_one(hw, sub, runner, expected))
         finally:
             runner.close()
 
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(max(1, min(workers, len(todo) or 1)))]
+    threads = [threading.Thread(target=work, daemon=True)
+               for _ in range(max(1, min(workers, len(submissions) or 1)))]
     for t in threads:
         t.start()
+    produced = 0
+    while produced < len(submissions):
+        try:
+            res = done.get(timeout=0.2)
+        except queue.Empty:
+            if not any(t.is_alive() for t in threads) and done.empty():
+                break
+            continue
+        produced += 1
+        bar.update(1)
+        bar.set_postfix_str(f"{res.student}: {res.total:g}/{res.max_total:g}", refresh=False)
+        yield res
     for t in threads:
         t.join()
     bar.close()
     if errors and not jobs.empty():
         raise GradingError(f"the sandbox could not start: {errors[0]}")
+
+
+def record(book: Gradebook, results: Iterable[SubmissionResult], isolation: str) -> int:
+    """Commit each result to the gradebook as it comes (an interrupted run resumes); returns how many."""
+    n = 0
+    for res in results:
+        book.record(res, isolation)
+        n += 1
+    return n
+
+
+def run_grade(hw: Homework, submissions: str | Path, out: str | Path, workers: int = 2, db: str | None = None,
+              regrade: bool = False, seed: str | None = None, allow_weak: bool = False,
+              include_hidden: bool = True, progress: bool | None = None) -> BatchReport:
+    """collect -> grade -> record -> export, for `course grade`."""
     from autograder.exports import write_all
 
-    write_all(hw, book.load(hw.name), out, isolation)
-    book.close()
-    if tmp is not None:
-        tmp.cleanup()
-    return BatchReport(hw, out, len(todo), len(subs) - len(todo), time.perf_counter() - t0, isolation,
-                       book.path)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    level = detect()
+    if level != NAMESPACES and include_hidden and not allow_weak:
+        raise GradingError("only weak isolation is available here (no Linux namespaces), so hidden cases could be "
+                           "read by student code; pass --allow-weak-isolation to grade anyway")
+    try:
+        subs, tmp = collect(submissions)
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        raise GradingError(str(exc)) from exc
+    book = Gradebook(db_path(db, out))
+    try:
+        done = set() if regrade else book.graded(hw.name)
+        todo = [s for s in subs if s.student not in done]
+        t0 = time.perf_counter()
+        expected = ExpectedCache(hw, hidden_seed(seed), include_hidden)
+        for ex in hw.exercises:  # reference outputs first, in this trusted process
+            expected.get(ex)
+        isolation = describe(level)
+        graded = record(book, grade_class(hw, todo, expected, workers, level, progress), isolation)
+        table = write_all(hw, book.load(hw.name), out, isolation)
+    finally:
+        book.close()
+        if tmp is not None:
+            tmp.cleanup()
+    return BatchReport(hw, out, graded, len(subs) - len(todo), time.perf_counter() - t0, isolation, book.path,
+                       table)
 
 
 def _bar(total: int, enabled: bool | None):

@@ -49,7 +49,7 @@ def cmd_doctor(args) -> int:
 
 def cmd_release(args) -> int:
     from autograder import release
-    from autograder.spec import load_homework
+    from course_lib.grading.homework import load_homework
 
     planned = release.plan([load_homework(h) for h in args.homeworks] or None)
     if args.check:
@@ -60,7 +60,8 @@ def cmd_release(args) -> int:
         print(f"up to date: {len(planned)} generated files")
         return 0
     written = release.write(planned)
-    print(f"released {len(planned) // 2} homework(s); {len(written)} file(s) changed")
+    print(f"released {len({p.path.stem for p in planned if p.kind == 'cases'})} homework(s); "
+          f"{len(written)} of {len(planned)} generated file(s) changed")
     if args.to:
         dest = release.bundle(Path(args.to))
         print(f"student bundle written to {dest}")
@@ -69,15 +70,15 @@ def cmd_release(args) -> int:
 
 def cmd_check(args) -> int:
     """Self-check a student notebook from a terminal: run its definitions here on the public cases."""
-    from autograder.execute import define
     from autograder.notebook import extract_file
-    from course_lib.check import _index, check
+    from course_lib.grading.run import define
+    from course_lib.grading.selfcheck import check, exercise_index
 
     ex = extract_file(args.notebook)
     ns, errors = define(ex.chunks)
     for w in ex.warnings + errors:
         print(f"note: {w}")
-    names = [n for n in _index() if n in ns]
+    names = [n for n in exercise_index() if n in ns]
     if not names:
         print("no homework exercise is defined in this notebook")
         return 1
@@ -86,14 +87,14 @@ def cmd_check(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from autograder.batch import grade_class
-    from autograder.spec import load_homework
+    from autograder.batch import run_grade
+    from course_lib.grading.homework import load_homework
 
     hw = load_homework(args.assignment)
-    rep = grade_class(hw, args.submissions, args.out, workers=args.workers, db=args.db, regrade=args.regrade,
+    rep = run_grade(hw, args.submissions, args.out, workers=args.workers, db=args.db, regrade=args.regrade,
                       seed=args.hidden_seed, allow_weak=args.allow_weak_isolation,
                       include_hidden=not args.public_only)
-    print((Path(args.out) / "summary.md").read_text().split("```")[1].strip("\n"))
+    print(rep.table)
     print(f"graded {rep.graded} new, skipped {rep.skipped} already graded, in {rep.seconds:.1f} s; "
           f"wrote {Path(args.out) / 'grades.csv'}")
     return 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from autograder.grader import SubmissionResult
 from autograder.scoring import ExerciseResult
-from autograder.spec import Homework
+from course_lib.grading.model import Homework
 
 
 def _fmt(x: float) -> str:
@@ -147,7 +147,7 @@ def summarize(hw: Homework, results: list[SubmissionResult]) -> list[dict]:
         for e in es:
             for c in e.cases:
                 if not c.ok:
-                    failures[_kind(c.message)] += 1
+                    failures[KIND_LABELS.get(c.kind, "wrong values")] += 1
             if e.status != "ok":
                 failures[e.status] += 1
         n = max(len(es), 1)
@@ -158,15 +158,9 @@ def summarize(hw: Homework, results: list[SubmissionResult]) -> list[dict]:
     return rows
 
 
-def _kind(message: str) -> str:
-    body = message.split("): ", 1)[-1] if message.startswith("public case") else message.split(": ", 1)[-1]
-    for key in ("not defined", "time limit", "shape", "raised", "Error", "values differ", "NaN", "stopped"):
-        if key in body:
-            if key == "Error":
-                return body.split(":")[0][:60]
-            return {"not defined": "missing definition", "time limit": "timeout", "shape": "wrong shape",
-                    "raised": "exception", "values differ": "wrong values", "stopped": "crash"}.get(key, key)
-    return "wrong values"
+# Summary labels for the judge's verdict kinds (course_lib.grading.compare.KINDS) and exercise statuses.
+KIND_LABELS = {"missing": "missing definition", "exception": "exception", "timeout": "timeout", "crash": "crash",
+               "shape": "wrong shape", "nan": "NaN", "values": "wrong values", "property": "wrong properties"}
 
 
 def summary_table(rows: list[dict], isolation: str, total_mean: float, n: int) -> str:

@@ -6,11 +6,12 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from autograder.hidden import hidden_cases
 from autograder.notebook import Extracted, extract_file
 from autograder.paths import solution_notebook
 from autograder.runners import InProcessRunner
 from autograder.scoring import ExerciseResult, score
-from autograder.spec import Case, Exercise, Homework
+from course_lib.grading.model import Case, Exercise, Homework
 
 DEFAULT_SEED = "deep-learning-basics"
 
@@ -50,12 +51,12 @@ def reference_chunks(homework_name: str) -> tuple:
 
 def expected_for(hw: Homework, ex: Exercise, cases: list[Case]) -> list[dict]:
     """Run the reference (solutions/) on the cases, in this trusted process."""
-    out = InProcessRunner().run(reference_chunks(hw.name), ex.name, ex.driver, as_calls(cases))
+    out = InProcessRunner().run(reference_chunks(hw.name), hw, ex, as_calls(cases))
     return [r if r is not None else {"error": "no result"} for r in out.results]
 
 
 def cases_for(hw: Homework, ex: Exercise, seed: str, include_hidden: bool) -> tuple[list[Case], list[Case]]:
-    return list(ex.public), (ex.hidden_cases(hw.name, seed) if include_hidden else [])
+    return list(ex.public), (hidden_cases(hw, ex, seed) if include_hidden else [])
 
 
 class ExpectedCache:
@@ -83,7 +84,7 @@ def grade_extracted(hw: Homework, extracted: Extracted, runner, expected: Expect
     for ex in hw.exercises:
         public, hidden, exp = expected.get(ex)
         cases = public + hidden
-        out = runner.run(extracted.chunks, ex.name, ex.driver, as_calls(cases), ex.time_limit, ex.memory_mb)
+        out = runner.run(extracted.chunks, hw, ex, as_calls(cases), ex.time_limit, ex.memory_mb)
         define_errors.update(out.define_errors)
         res.exercises.append(score(ex, public, hidden, exp, out.results, out.status, out.note, out.seconds))
     res.warnings.extend(sorted(define_errors))

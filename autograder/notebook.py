@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.solution import cell_source, strip_magics
+
 KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_MAGIC = re.compile(r"^\s*(%|!|\?)")
 
 
 class NotebookError(ValueError):
@@ -47,21 +47,10 @@ def read_notebook(path: str | Path) -> dict:
     return nb
 
 
-def cell_source(cell: dict) -> str:
-    src = cell.get("source", "")
-    if isinstance(src, list):
-        src = "".join(s for s in src if isinstance(s, str))
-    return src if isinstance(src, str) else ""
-
-
 def code_cells(nb: dict) -> list[tuple[int, str]]:
     """(index, source) of every code cell; cells of other types are ignored."""
     return [(i, cell_source(c)) for i, c in enumerate(nb["cells"])
             if isinstance(c, dict) and c.get("cell_type") == "code"]
-
-
-def _strip_magics(src: str) -> str:
-    return "\n".join("" if _MAGIC.match(line) else line for line in src.split("\n"))
 
 
 def _is_constant_assign(node: ast.AST) -> bool:
@@ -77,7 +66,7 @@ def _is_constant_assign(node: ast.AST) -> bool:
 
 def extract_source(src: str, label: str = "cell") -> tuple[list[tuple[str, str]], list[str], list[str]]:
     """Split one cell into kept top-level statements: ([(label, source)], warnings, names)."""
-    clean = _strip_magics(src)
+    clean = strip_magics(src)
     try:
         tree = ast.parse(clean)
     except SyntaxError as exc:

@@ -22,9 +22,12 @@ def assignments_dir() -> Path:
 
 
 def public_cases_dir() -> Path:
-    import course_lib
+    """Where `course release` writes public cases: in the course checkout, never an installed package folder."""
+    return course_root() / "course_lib" / "public_cases"
 
-    return Path(course_lib.__file__).resolve().parent / "public_cases"
+
+def samples_dir() -> Path:
+    return course_root() / "autograder" / "samples"
 
 
 def solution_notebook(homework_name: str) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,48 +11,13 @@ import nbformat
 import numpy as np
 
 from autograder.grader import expected_for
-from autograder.paths import assignments_dir, course_root, public_cases_dir, solution_notebook
-from autograder.spec import Homework, all_homeworks
+from autograder.paths import assignments_dir, course_root, public_cases_dir, samples_dir, solution_notebook
+from autograder.solution import SolutionError, parse, strip_solution
+from course_lib.grading.homework import all_homeworks
+from course_lib.grading.model import Homework
 
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-_DEF = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+([A-Za-z_][A-Za-z0-9_]*)")
 CHECK_TAG = "self-check"
-
-
-class ReleaseError(ValueError):
-    """A solution notebook breaks the authoring rules (one-line reason)."""
-
-
-def strip_solution(src: str, hw_short: str) -> tuple[str, list[str]]:
-    """Replace each BEGIN/END SOLUTION block by a NotImplementedError naming its function."""
-    out, stack, touched = [], [], []
-    lines = src.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        m = _DEF.match(line)
-        if m:
-            indent = len(m.group(1))
-            while stack and stack[-1][0] >= indent:
-                stack.pop()
-            stack.append((indent, m.group(3)))
-        if line.strip() == BEGIN:
-            indent = line[: len(line) - len(line.lstrip())]
-            j = i + 1
-            while j < len(lines) and lines[j].strip() != END:
-                j += 1
-            if j == len(lines):
-                raise ReleaseError(f"'{BEGIN}' without '{END}'")
-            while stack and stack[-1][0] >= len(indent):
-                stack.pop()
-            where = ".".join(name for _, name in stack) or "exercise"
-            out.append(f'{indent}raise NotImplementedError("{hw_short}.{where}: your code here")')
-            touched.append(where)
-            i = j + 1
-            continue
-        out.append(line)
-        i += 1
-    return "\n".join(out), touched
+ReleaseError = SolutionError  # a solution notebook breaks the authoring rules (one-line reason)
 
 
 def _check_cell(name: str, cell_id: str):
@@ -67,7 +31,8 @@ def _check_cell(name: str, cell_id: str):
 
 def student_notebook(hw: Homework) -> str:
     """The assignment notebook text for `hw` (deterministic)."""
-    nb = nbformat.read(str(solution_notebook(hw.name)), as_version=4)
+    parsed = parse(hw)
+    nb = nbformat.from_dict(parsed.notebook)
     names = {e.name for e in hw.exercises}
     cells, seen = [], set()
     for k, cell in enumerate(nb.cells):
@@ -75,40 +40,36 @@ def student_notebook(hw: Homework) -> str:
         cell.setdefault("id", f"cell-{k:03d}")
         if cell.cell_type == "code":
             cell["outputs"], cell["execution_count"] = [], None
-            src = cell.source if isinstance(cell.source, str) else "".join(cell.source)
-            if BEGIN in src:
-                new, _ = strip_solution(src, hw.short)
+            if k in parsed.cells:
+                new, _ = strip_solution(parsed.cells[k].source, hw.short)
                 cell["source"] = new
                 cells.append(cell)
-                defined = [m.group(3) for m in map(_DEF.match, src.split("\n")) if m and not m.group(1)]
-                for name in defined:
+                for name in parsed.cells[k].defines:
                     if name in names and name not in seen:
                         seen.add(name)
                         cells.append(_check_cell(name, f"{cell['id']}-check-{name}"[:64]))
                 continue
         cells.append(cell)
-    missing = names - seen
-    if missing:
-        raise ReleaseError(f"{hw.name}: no solution block defines {sorted(missing)}")
     nb.cells = cells
     nb.metadata.pop("widgets", None)
     return nbformat.writes(nb) + "\n"
 
 
 def public_cases(hw: Homework) -> str:
-    from course_lib.check import public_cases_json
+    """The public-case file: the reference's expected outputs only (none for property-checked exercises)."""
+    from course_lib.grading.public import cases_json
 
-    exercises = []
+    expected = {}
     for ex in hw.exercises:
-        expected = expected_for(hw, ex, list(ex.public))
-        cases = []
-        for c, e in zip(ex.public, expected):
+        if ex.check is not None:
+            expected[ex.name] = None
+            continue
+        outs = expected_for(hw, ex, list(ex.public))
+        for e in outs:
             if "error" in e:
                 raise ReleaseError(f"{hw.name}.{ex.name}: the reference fails on a public case: {e['error']}")
-            cases.append({"args": list(c.args), "kwargs": dict(c.kwargs), "expected": e["value"]})
-        exercises.append({"name": ex.name, "points": ex.points, "driver": ex.driver, "check": ex.check,
-                          "rtol": ex.rtol, "atol": ex.atol, "cases": cases})
-    return public_cases_json(hw.name, exercises)
+        expected[ex.name] = [e["value"] for e in outs]
+    return cases_json(hw, expected)
 
 
 @dataclass
@@ -125,11 +86,24 @@ def plan(homeworks: list[Homework] | None = None) -> list[Planned]:
             raise ReleaseError(f"{hw.name}: no solution notebook at {solution_notebook(hw.name)}")
         out.append(Planned(assignments_dir() / f"{hw.name}.ipynb", student_notebook(hw), "notebook"))
         out.append(Planned(public_cases_dir() / f"{hw.name}.json", public_cases(hw), "cases"))
+        samples = samples_dir() / hw.short
+        if samples.is_dir():  # the sample class's correct and blank notebooks are the solution and assignment
+            out.append(Planned(samples / "correct.ipynb", solution_text(hw), "notebook"))
+            out.append(Planned(samples / "blank.ipynb", out[-3].text, "notebook"))
     return out
 
 
+def solution_text(hw: Homework) -> str:
+    """The solution notebook with outputs cleared, as the sample class's `correct.ipynb`."""
+    nb = nbformat.from_dict(parse(hw).notebook)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    return nbformat.writes(nb) + "\n"
+
+
 def _same_cases(a: str, b: str) -> bool:
-    from course_lib.wire import loads
+    from course_lib.grading.wire import loads
 
     def eq(x, y):
         if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
@@ -163,13 +137,22 @@ def stale(planned: list[Planned]) -> list[Path]:
 
 
 def write(planned: list[Planned]) -> list[Path]:
+    """Write what is stale; a case file equal up to last-bit float differences is left as it is."""
     written = []
     for p in planned:
         p.path.parent.mkdir(parents=True, exist_ok=True)
-        if not p.path.exists() or p.path.read_text(encoding="utf-8") != p.text:
+        if p.path in stale([p]):
             p.path.write_text(p.text, encoding="utf-8")
             written.append(p.path)
     return written
+
+
+def bundle_pyproject() -> str:
+    """The student bundle's pyproject.toml, its dependencies taken from the course's pyproject.toml."""
+    from autograder.deps import STUDENT, requirements
+
+    deps = ", ".join(f'"{r}"' for r in requirements(STUDENT))
+    return BUNDLE_PYPROJECT.replace("@DEPENDENCIES@", f"[{deps}]")
 
 
 BUNDLE_PYPROJECT = """[build-system]
@@ -180,8 +163,7 @@ build-backend = "setuptools.build_meta"
 name = "deep-learning-basics-student"
 version = "0.1.0"
 requires-python = ">=3.10"
-dependencies = ["numpy>=1.24,<3", "torch>=2.1,<3", "matplotlib>=3.7,<4", "ipywidgets>=7.7.1,<9",
-                "scikit-learn>=1.2", "tqdm>=4.60", "jupyterlab>=4.0.7,<5"]
+dependencies = @DEPENDENCIES@
 
 [tool.setuptools.packages.find]
 include = ["course_lib*"]
@@ -202,7 +184,7 @@ def bundle(dest: Path) -> Path:
     for folder in ("notebooks", "assignments"):
         if (root / folder).exists():
             shutil.copytree(root / folder, dest / folder, ignore=ignore)
-    (dest / "pyproject.toml").write_text(BUNDLE_PYPROJECT, encoding="utf-8")
+    (dest / "pyproject.toml").write_text(bundle_pyproject(), encoding="utf-8")
     (dest / "README.md").write_text(
         "# Deep Learning Basics: student bundle\n\n`pip install -e .` then `jupyter lab`. Lectures are in "
         "`notebooks/`, homework in `assignments/`; run the self-check cell under each exercise.\n",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from course_lib.grading.model import Exercise, Homework
+
 
 @dataclass
 class RunOutcome:
@@ -26,9 +28,9 @@ class InProcessRunner:
 
     isolation = "none (trusted code)"
 
-    def run(self, chunks, exercise: str, driver: str | None, cases: list[tuple[list, dict]],
+    def run(self, chunks, hw: Homework, ex: Exercise, cases: list[tuple[list, dict]],
             time_limit: float = 10.0, memory_mb: int = 1024) -> RunOutcome:
-        from autograder.execute import define, run_cases
+        from course_lib.grading.run import define, run_cases
 
         t0 = time.perf_counter()
         ns, errors = define(chunks)
@@ -37,5 +39,5 @@ class InProcessRunner:
         def emit(i, r):
             results[i] = r
 
-        run_cases(ns, exercise, driver, cases, emit)
+        run_cases(ns, ex, cases, emit)
         return RunOutcome(results, "ok", "", time.perf_counter() - t0, errors)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import builtins
 from dataclasses import asdict, dataclass, field
 
-from autograder.spec import Case, Exercise
-from course_lib.compare import Verdict, compare
-from course_lib.harness import get_check
+from course_lib.grading.judge import hidden_message, judge
+from course_lib.grading.model import Case, Exercise
 
 
 @dataclass
@@ -17,6 +15,7 @@ class CaseResult:
     ok: bool
     message: str = ""
     max_error: float | None = None
+    kind: str = ""  # the judge's verdict kind ("" when ok)
 
 
 @dataclass
@@ -37,22 +36,6 @@ class ExerciseResult:
         d = asdict(self)
         d["passed"] = self.passed
         return d
-
-
-def judge(ex: Exercise, case: Case, expected: dict, got: dict | None) -> Verdict:
-    """One case: the reference's result `expected` vs the student's `got` ({"value"} or {"error"})."""
-    if "error" in expected:
-        return Verdict(False, f"the reference failed on this case ({expected['error']}); tell the instructor")
-    if got is None:
-        return Verdict(False, "no result (the exercise stopped before this case)")
-    if "error" in got:
-        return Verdict(False, str(got["error"])[:500])
-    if "value" not in got:
-        return Verdict(False, "malformed result")
-    if ex.check:
-        return get_check(ex.check)(list(case.args), dict(case.kwargs), expected["value"], got["value"],
-                                   ex.rtol, ex.atol)
-    return compare(expected["value"], got["value"], ex.rtol, ex.atol)
 
 
 def describe_input(case: Case, limit: int = 200) -> str:
@@ -82,43 +65,13 @@ def score(ex: Exercise, public: list[Case], hidden: list[Case], expected: list[d
     for i, c in enumerate(cases):
         is_hidden = i >= len(public)
         g = got[i] if i < len(got) else None
-        if g is None and status == "timeout":
-            v = Verdict(False, "time limit reached before this case finished")
-        elif g is None and status == "crashed":
-            v = Verdict(False, f"the process stopped before this case finished ({note})")
-        else:
-            v = judge(ex, c, expected[i], g)
+        v = judge(ex, c.args, c.kwargs, expected[i], g, status, note)
         if is_hidden:
-            msg = "" if v.ok else f"hidden case {i - len(public) + 1}: {_hidden_brief(v, g)}"
+            msg = "" if v.ok else f"hidden case {i - len(public) + 1}: {hidden_message(v, g)}"
         else:
             msg = "" if v.ok else f"public case {i + 1} ({ex.name}({describe_input(c)})): {v.message}"
-        res.cases.append(CaseResult(i, is_hidden, v.ok, msg, v.max_error))
+        res.cases.append(CaseResult(i, is_hidden, v.ok, msg, v.max_error, v.kind))
         if v.ok:
             res.points += per_case
     res.points = round(res.points, 6)
     return res
-
-
-_BUILTIN_EXCEPTIONS = {n for n in dir(builtins) if isinstance(getattr(builtins, n), type)
-                       and issubclass(getattr(builtins, n), BaseException)}
-
-
-def _hidden_brief(v: Verdict, got: dict | None) -> str:
-    """Feedback for a hidden case built only from trusted facts: no student text, no inputs, no values."""
-    if got is not None and "error" in got:
-        etype = got.get("etype") if isinstance(got.get("etype"), str) else None
-        if etype == "MissingDefinition":
-            return "a function or class it needs is not defined in your notebook"
-        if etype in _BUILTIN_EXCEPTIONS:
-            return f"your code raised {etype}"
-        return "your code raised an exception"
-    if "NaN" in v.message or "infinite" in v.message:
-        return "got NaN or infinity where a finite number was expected"
-    if v.brief and "values differ" not in v.brief:
-        return "the returned value has the wrong shape, length or type"
-    for marker in ("time limit", "process stopped", "no result"):
-        if marker in v.message:
-            return v.message.split(" (")[0]
-    if v.max_error is not None and v.max_error == v.max_error:
-        return f"values differ (largest error about {float(f'{v.max_error:.0e}'):.0e})"
-    return "wrong result"

@@ -55,7 +55,7 @@ def course_per_submission(paths: list[Path]) -> list[float]:
     from autograder.collect import Submission
     from autograder.grader import ExpectedCache
     from autograder.sandbox.runner import SandboxRunner
-    from autograder.spec import load_homework
+    from course_lib.grading.homework import load_homework
 
     hw = load_homework("hw01")
     expected = ExpectedCache(hw, "bench", True)

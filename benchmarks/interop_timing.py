@@ -112,7 +112,7 @@ def time_otter(work: Path, students: dict[str, str]) -> tuple[float, dict[str, f
     from autograder.interop import otter as ot
     from autograder.interop.common import fill_from_submission
     from autograder.notebook import read_notebook
-    from autograder.spec import load_homework
+    from course_lib.grading.homework import load_homework
 
     (master,) = ot.export(HW, work / "master")
     sh(["otter", "assign", str(master), str(work / "dist")], work)

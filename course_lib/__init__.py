@@ -11,8 +11,8 @@ from __future__ import annotations
 import importlib
 
 __version__ = "0.1.0"
-__all__ = ["check", "compare", "compute", "data", "device", "harness", "plots", "runtime", "session", "train",
-           "widgets", "wire"]
+__all__ = ["check", "claims", "compare", "compute", "data", "device", "grading", "plots", "runtime", "session",
+           "train", "widgets"]
 
 
 def __getattr__(name: str):

@@ -6,7 +6,7 @@ from autograder.grader import ExpectedCache, SubmissionResult, grade_extracted, 
 from autograder.notebook import extract_file, extract_source
 from autograder.paths import solution_notebook
 from autograder.runners import InProcessRunner
-from autograder.spec import load_homework
+from course_lib.grading.homework import load_homework
 
 _CACHE: dict[str, ExpectedCache] = {}
 

@@ -20,7 +20,7 @@ from autograder.grader import ExpectedCache, grade_extracted
 from autograder.notebook import extract_file
 from autograder.sandbox.isolation import NAMESPACES, detect
 from autograder.sandbox.runner import SandboxRunner
-from autograder.spec import load_homework
+from course_lib.grading.homework import load_homework
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "hw01_gradient_descent.ipynb"
@@ -86,10 +86,12 @@ def ols_closed_form(X, y):
 def test_patching_the_harness_does_not_help(hw, expected, runner, tmp_path):
     src = '''import numpy as np
 def mse_loss_grad(w, X, y):
-    import course_lib.compare as c
-    from course_lib.compare import Verdict
+    import course_lib.grading.compare as c
+    from course_lib.grading.compare import Verdict
     c.compare = lambda *a, **k: Verdict(True)
-    import autograder.execute as e
+    import course_lib.grading.judge as j
+    j.judge = lambda *a, **k: Verdict(True)
+    import course_lib.grading.run as e
     e.describe_error = lambda exc: "ok"
     return 0.0, np.zeros_like(w)
 '''
@@ -161,7 +163,7 @@ def ols_closed_form(X, y):
     for obj in gc.get_objects():  # a reference function left in memory would be found here
         if callable(obj) and getattr(obj, "__name__", "") == "ols_closed_form" and obj.__globals__ is not globals():
             return obj(X, y)
-    from autograder.spec import load_homework  # the specs (hidden generators) must not be reachable
+    from course_lib.grading.homework import load_homework  # the specs (hidden generators) must not be reachable
     from autograder.grader import expected_for
     ex = load_homework("hw01").exercises[0]
     return expected_for(load_homework("hw01"), ex, [])[0]["value"]
@@ -366,4 +368,18 @@ def test_importing_the_course_library_answer_scores_zero(hw, expected, runner, t
     got = {e.name: e.points for e in res.exercises}
     assert got["smoothness_constant"] == 0 and got["ols_closed_form"] == 0
     msg = " ".join(c.message for e in res.exercises for c in e.cases if not c.ok and not c.hidden)
-    assert "must be written in your notebook" in msg
+    if runner.level == "namespaces":  # answer modules are not even mounted in the sandbox
+        assert any("No module named 'course_lib.compute'" in w for w in res.warnings), res.warnings
+    else:
+        assert "must be written in your notebook" in msg
+
+
+def test_imported_answer_stand_in_is_the_second_line(tmp_path):
+    """Where the module is importable (weak isolation, trusted runs), the bound name becomes a stand-in."""
+    from course_lib.grading.run import ImportedAnswer, define
+
+    ns, errors = define([("cell 1", "from course_lib.compute import training_days as f\n"
+                                    "from course_lib import compute\n")])
+    assert not errors and isinstance(ns["f"], ImportedAnswer) and isinstance(ns["compute"], ImportedAnswer)
+    with pytest.raises(RuntimeError, match="must be written in your notebook"):
+        ns["f"](1, 2, 3, 4)

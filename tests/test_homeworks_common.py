@@ -6,11 +6,12 @@ import pytest
 
 from autograder.batch import preload_for
 from autograder.grader import ExpectedCache, grade_extracted
+from autograder.hidden import generators, hidden_cases
 from autograder.notebook import extract_file
 from autograder.paths import assignments_dir, solution_notebook
 from autograder.sandbox.isolation import detect
 from autograder.sandbox.runner import SandboxRunner
-from autograder.spec import all_homeworks
+from course_lib.grading.homework import all_homeworks
 
 HOMEWORKS = [hw for hw in all_homeworks() if solution_notebook(hw.name).exists()]
 
@@ -43,8 +44,8 @@ def test_spec_is_well_formed(hw):
     assert hw.exercises, f"{hw.name} has no exercises"
     for ex in hw.exercises:
         assert ex.points > 0 and ex.public, f"{hw.name}.{ex.name}: needs points and public cases"
-        assert ex.hidden is not None, f"{hw.name}.{ex.name}: needs hidden cases"
-        a = ex.hidden_cases(hw.name, "seed-a")
-        b = ex.hidden_cases(hw.name, "seed-a")
+        assert ex.name in generators(hw), f"{hw.name}.{ex.name}: needs hidden cases"
+        a = hidden_cases(hw, ex, "seed-a")
+        b = hidden_cases(hw, ex, "seed-a")
         assert len(a) == len(b) and len(a) > 0
         assert repr(a) == repr(b), "hidden cases must be a function of the seed"

@@ -9,10 +9,10 @@ import pytest
 import torch
 from gradeutil import assert_mutant_loses_only, grade_solution
 
-from autograder.execute import define
 from autograder.notebook import extract_file
 from autograder.paths import solution_notebook
-from autograder.spec import load_homework
+from course_lib.grading.homework import load_homework
+from course_lib.grading.run import define
 
 
 @lru_cache(maxsize=1)
@@ -26,7 +26,8 @@ def ref():
 def test_spec_names_match_design():
     hw = load_homework("hw02")
     assert [e.name for e in hw.exercises] == ["momentum_step", "adagrad_step", "rmsprop_step", "adam_step",
-                                              "optimal_gd_step", "optimal_momentum", "newton_schulz"]
+                                              "optimal_gd_step", "optimal_momentum", "newton_schulz",
+                                              "backtracking_line_search"]
 
 
 def test_solution_full_marks():
@@ -36,6 +37,51 @@ def test_solution_full_marks():
 
 
 # ---------------------------------------------------------------- classic mistakes, one exercise each
+
+_LS = '''
+import numpy as np
+def backtracking_line_search(f, grad, x, d, alpha0=1.0, rho=0.5, c=1e-4, max_steps=50):
+    fx, g = f(x), grad(x)
+    alpha = {start}
+    for _ in range(max_steps):
+        if {condition}:
+            return alpha
+        alpha *= rho
+    return alpha
+'''
+_ARMIJO = "f(x + alpha * d) <= fx + c * alpha * float(g @ d)"
+
+
+@pytest.mark.parametrize("start,condition", [
+    ("alpha0", "f(x + alpha * d) <= fx - c * alpha * float(g @ g)"),  # assumes d = −∇f: ‖∇f‖² for −∇fᵀd
+    ("alpha0 * rho", _ARMIJO),  # shrinks before trying the first step
+    ("alpha0", "f(x + alpha * d) < fx"),  # plain decrease: no sufficient-decrease term
+    ("alpha0", "f(x + alpha * d) <= fx - c * alpha * float(g @ d)"),  # the tilt's sign flipped
+], ids=["grad-norm-for-slope", "shrinks-first", "plain-decrease", "sign-flipped"])
+def test_mutant_backtracking_line_search(start, condition):
+    assert_mutant_loses_only("hw02", _LS.format(start=start, condition=condition), {"backtracking_line_search"})
+
+
+def test_line_search_mutant_template_is_the_reference_when_right():
+    """The template above with the right start and condition scores full marks (so the mutants test one change)."""
+    res = grade_solution("hw02", _LS.format(start="alpha0", condition=_ARMIJO))
+    assert res.total == res.max_total
+
+
+def test_backtracking_line_search_satisfies_armijo_and_is_maximal():
+    """The reference's step satisfies the condition and the step before it (α/ρ) does not: replayed here."""
+    from course_lib.grading.homework.hw02_optimizers import objective
+
+    f, grad = objective("rosenbrock")
+    x = np.array([-1.2, 1.0])
+    d = -grad(x)
+    a = ref()["backtracking_line_search"](f, grad, x, d, 1.0, 0.5, 1e-4)
+    assert f(x + a * d) <= f(x) + 1e-4 * a * grad(x) @ d
+    assert f(x + 2 * a * d) > f(x) + 1e-4 * 2 * a * grad(x) @ d
+    # torch autograd agrees with the objective's hand-written gradient used by the driver (float64)
+    xt = torch.tensor(x, requires_grad=True)
+    (100 * (xt[1:] - xt[:-1] ** 2) ** 2 + (1 - xt[:-1]) ** 2).sum().backward()
+    np.testing.assert_allclose(xt.grad.numpy(), grad(x), rtol=1e-12)
 
 def test_mutant_adam_without_bias_correction():
     assert_mutant_loses_only("hw02", '''

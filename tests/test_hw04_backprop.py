@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from gradeutil import assert_mutant_loses_only, expected, grade_solution
 
-from autograder.spec import load_homework
 from course_lib import layers
 from course_lib.autodiff import rel_error
+from course_lib.grading.homework import load_homework
 
 
 def test_solution_full_marks():

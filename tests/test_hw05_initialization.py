@@ -7,8 +7,8 @@ import pytest
 from gradeutil import assert_mutant_loses_only, grade_solution, reference_namespace
 
 from course_lib.compare import rel_error
-from course_lib.harness import Namespace
-from course_lib.harness import hw05 as H
+from course_lib.grading.homework import hw05_initialization as H
+from course_lib.grading.run import Namespace
 
 
 @pytest.fixture(scope="module")

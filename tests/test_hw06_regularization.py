@@ -8,8 +8,8 @@ from gradeutil import assert_mutant_loses_only, grade_solution, reference_namesp
 
 from autograder.notebook import extract_file
 from autograder.paths import solution_notebook
-from course_lib.harness import Namespace
-from course_lib.harness import hw06 as H
+from course_lib.grading.homework import hw06_regularization as H
+from course_lib.grading.run import Namespace
 
 
 @pytest.fixture(scope="module")
@@ -244,10 +244,12 @@ def test_dropout_backward_is_gradient_of_forward_in_torch(ref):
 
 def test_hidden_early_stopping_cases_separate_argmin():
     from autograder.grader import hidden_seed
-    from autograder.spec import load_homework
+    from course_lib.grading.homework import load_homework
 
     ex = load_homework("hw06").exercise("early_stopping_epoch")
-    cases = ex.hidden_cases("hw06_regularization", hidden_seed())
+    from autograder.hidden import hidden_cases
+
+    cases = hidden_cases(load_homework("hw06"), ex, hidden_seed())
     ns: dict = {}
     for _label, src in extract_file(solution_notebook("hw06_regularization")).chunks:
         exec(compile(src, "<ref>", "exec"), ns)  # noqa: S102

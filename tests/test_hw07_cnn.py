@@ -7,9 +7,9 @@ import pytest
 import torch
 from gradeutil import assert_mutant_loses_only, grade_solution
 
-from autograder.execute import define
 from autograder.grader import reference_chunks
 from course_lib.compare import rel_error
+from course_lib.grading.run import define
 
 HW = "hw07"
 

@@ -7,9 +7,9 @@ import pytest
 import torch
 from gradeutil import assert_mutant_loses_only, grade_solution
 
-from autograder.execute import define
 from autograder.grader import reference_chunks
-from course_lib.harness.hw08 import build_rnn_cell
+from course_lib.grading.homework.hw08_rnn_lstm import build_rnn_cell
+from course_lib.grading.run import define
 
 HW = "hw08"
 

@@ -50,8 +50,8 @@ def test_zip_contents(autograder_zip):
         mode = zf.getinfo("run_autograder").external_attr >> 16
         config = json.loads(zf.read("course/gradescope.json"))
     for must in ("setup.sh", "run_autograder", "requirements.txt", "course/solutions/hw01_gradient_descent.ipynb",
-                 "course/autograder/specs/hw01_gradient_descent.py", "course/autograder/grader.py",
-                 "course/course_lib/compare.py", "course/autograder/interop/gradescope.py"):
+                 "course/autograder/hidden/hw01_gradient_descent.py", "course/autograder/grader.py",
+                 "course/course_lib/grading/judge.py", "course/autograder/interop/gradescope.py"):
         assert must in names, must
     assert mode & 0o111, "run_autograder must be executable"
     assert config["homework"] == "hw01_gradient_descent" and config["hidden_visibility"] == "after_due_date"

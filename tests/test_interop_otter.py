@@ -10,7 +10,7 @@ from test_interop_support import SAMPLES, STUDENTS, our_grades, tool
 from autograder.interop import otter as ot
 from autograder.interop.common import fill_from_submission
 from autograder.notebook import read_notebook
-from autograder.spec import load_homework
+from course_lib.grading.homework import load_homework
 
 pytest.importorskip("otter")
 

@@ -73,18 +73,19 @@ def test_cli_lists_exports():
 
 
 def test_test_cells_use_course_checks_and_plain_data():
+    from autograder.hidden import hidden_cases
     from autograder.interop.common import graded_cases, test_code
-    from autograder.spec import load_homework
+    from course_lib.grading.homework import load_homework
 
     hw = load_homework("hw01")
     cases = graded_cases(hw)
     for ex in hw.exercises:
         got = cases[ex.name]
-        assert len(got) == len(ex.public) + len(ex.hidden_cases(hw.name, "deep-learning-basics"))
+        assert len(got) == len(ex.public) + len(hidden_cases(hw, ex, "deep-learning-basics"))
         assert abs(sum(c.points for c in got) - ex.points) < 1e-9
         assert [c.hidden for c in got] == sorted(c.hidden for c in got)  # public first
     src = test_code(cases["ols_closed_form"][-1])
-    assert "course_lib.compare" in src and "pickle" not in src
+    assert "course_lib.grading.judge" in src and "pickle" not in src
     compile(src, "<test>", "exec")
     assert "values differ" not in src  # hidden failure messages carry no values
-    json.loads(eval(src.split("_s = ", 1)[1].split("\n", 1)[0]))  # the embedded case is plain JSON
+    json.loads(eval(src.split("_c = _ld(", 1)[1].split("\n", 1)[0][:-1]))  # the embedded case is plain JSON

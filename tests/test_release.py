@@ -9,7 +9,8 @@ import pytest
 from autograder import release
 from autograder.cli import main
 from autograder.paths import solution_notebook
-from autograder.spec import all_homeworks
+from autograder.solution import BEGIN, END, strip_solution
+from course_lib.grading.homework import all_homeworks
 
 
 def test_release_check_passes_on_the_committed_tree(capsys):
@@ -20,7 +21,7 @@ def test_strip_solution_names_the_function_and_keeps_the_signature():
     src = "import numpy as np\n\ndef f(x):\n    \"\"\"doc\"\"\"\n    ### BEGIN SOLUTION\n    return x + 1\n" \
           "    ### END SOLUTION\n\nclass V:\n    def g(self):\n        ### BEGIN SOLUTION\n        return 2\n" \
           "        ### END SOLUTION\n"
-    out, where = release.strip_solution(src, "hw99")
+    out, where = strip_solution(src, "hw99")
     assert 'raise NotImplementedError("hw99.f: your code here")' in out
     assert '        raise NotImplementedError("hw99.V.g: your code here")' in out
     assert "return x + 1" not in out and "return 2" not in out and "def f(x):" in out
@@ -29,7 +30,7 @@ def test_strip_solution_names_the_function_and_keeps_the_signature():
 
 def test_unterminated_block_is_a_clear_error():
     with pytest.raises(release.ReleaseError, match="without"):
-        release.strip_solution("def f():\n    ### BEGIN SOLUTION\n    return 1\n", "hw99")
+        strip_solution("def f():\n    ### BEGIN SOLUTION\n    return 1\n", "hw99")
 
 
 def test_assignments_hold_self_checks_and_no_solution_lines():
@@ -54,9 +55,9 @@ def _solution_lines(hw) -> list[str]:
         src = "".join(cell["source"]).split("\n")
         inside = False
         for line in src:
-            if line.strip() == release.BEGIN:
+            if line.strip() == BEGIN:
                 inside = True
-            elif line.strip() == release.END:
+            elif line.strip() == END:
                 inside = False
             elif inside and len(line.strip()) > 25 and not line.strip().startswith("#"):
                 out.append(line.strip())
@@ -78,9 +79,14 @@ def test_student_bundle_has_no_solutions_or_hidden_cases(tmp_path):
     for f in (dest / "course_lib" / "public_cases").glob("*.json"):
         hw = next(h for h in all_homeworks() if h.name == f.stem)
         data = json.loads(f.read_text())
-        for ex, spec in zip(data["exercises"], hw.exercises):
-            assert all(set(c) == {"args", "kwargs", "expected"} for c in ex["cases"])
-            assert len(ex["cases"]) == len(spec.public), f"{f.name}:{ex['name']} holds more than the public cases"
+        assert list(data["exercises"]) == [e.name for e in hw.exercises]
+        for spec in hw.exercises:
+            entry = data["exercises"][spec.name]
+            assert set(entry) == {"inputs", "expected"}
+            if spec.check is not None:
+                assert entry["expected"] is None, f"{f.name}:{spec.name} stores draws its property check never reads"
+            else:
+                assert len(entry["expected"]) == len(spec.public), f"{f.name}:{spec.name} holds more than public"
 
 
 def test_release_to_a_non_empty_folder_is_refused(tmp_path, capsys):

@@ -49,17 +49,16 @@ def _with_replacements(nb, replacements: dict[str, str]):
 
 
 def main() -> None:
+    """correct.ipynb and blank.ipynb are written (and checked for staleness) by `course release`; this script
+    writes the other three, starting from the solution notebook."""
     OUT.mkdir(parents=True, exist_ok=True)
     solution = nbformat.read(str(ROOT / "solutions" / "hw01_gradient_descent.ipynb"), as_version=4)
-    blank = nbformat.read(str(ROOT / "assignments" / "hw01_gradient_descent.ipynb"), as_version=4)
-    nbformat.write(solution, str(OUT / "correct.ipynb"))
     nbformat.write(_with_replacements(solution, PARTIAL), str(OUT / "partial.ipynb"))
-    nbformat.write(blank, str(OUT / "blank.ipynb"))
     loop = _with_replacements(solution, {"ols_closed_form": LOOP})
     loop.cells.append(nbformat.v4.new_code_cell("while True:\n    pass  # a demo cell that never ends"))
     nbformat.write(loop, str(OUT / "infinite_loop.ipynb"))
     (OUT / "broken.ipynb").write_text('{"cells": [ {"cell_type": "code", "source": "def ols_closed_form(', "utf-8")
-    print(f"wrote 5 sample submissions to {OUT}")
+    print(f"wrote 3 sample submissions to {OUT} (correct and blank: `course release`)")
 
 
 if __name__ == "__main__":

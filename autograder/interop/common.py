@@ -2,31 +2,28 @@
 
 Every export grades exactly what `course grade` grades: per exercise, the public cases then the hidden
 cases drawn from the course seed, each worth points / number of cases, expected outputs computed here
-from the reference (solutions/), and the same comparison (course_lib.compare / harness checks). The
+from the reference (solutions/), and the same judge (course_lib.grading.judge). The
 test cells call course_lib only, so they run wherever the student notebook runs.
 """
 
 from __future__ import annotations
 
-import ast
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.grader import ExpectedCache, hidden_seed
-from autograder.notebook import cell_source, read_notebook
-from autograder.paths import solution_notebook
-from autograder.spec import Case, Exercise, Homework, load_homework
-from course_lib.wire import dumps
-
-BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+from autograder.solution import ParsedSolution, cell_source, parse, top_level_names
+from course_lib.grading.homework import load_homework
+from course_lib.grading.model import Case, Exercise, Homework
+from course_lib.grading.wire import dumps
 
 
 @dataclass
 class GradedCase:
     """One case as the grader sees it: its place, whether hidden, its points and the reference's output."""
 
+    homework: str
     exercise: Exercise
     index: int  # 1-based among public cases or among hidden cases
     hidden: bool
@@ -48,17 +45,17 @@ def graded_cases(hw: Homework, seed: str | None = None) -> dict[str, list[Graded
         cases = public + hidden
         per_case = ex.points / max(len(cases), 1)
         out[ex.name] = [
-            GradedCase(ex, (i + 1) if i < len(public) else (i - len(public) + 1), i >= len(public), per_case, c, e)
+            GradedCase(hw.name, ex, (i + 1) if i < len(public) else (i - len(public) + 1), i >= len(public),
+                       per_case, c, e)
             for i, (c, e) in enumerate(zip(cases, expected))
         ]
     return out
 
 
 def payload(gc: GradedCase) -> str:
-    """The case as course_lib.wire JSON: call, comparison settings and the expected output (plain data)."""
+    """The case as wire JSON: which exercise, its call and the expected output (plain data)."""
     ex = gc.exercise
-    data = {"exercise": ex.name, "driver": ex.driver, "check": ex.check, "rtol": ex.rtol, "atol": ex.atol,
-            "args": list(gc.case.args), "kwargs": dict(gc.case.kwargs)}
+    data = {"homework": gc.homework, "exercise": ex.name, "args": list(gc.case.args), "kwargs": dict(gc.case.kwargs)}
     if "error" in gc.expected:
         data["reference_error"] = str(gc.expected["error"])
     else:
@@ -70,74 +67,30 @@ def test_code(gc: GradedCase) -> str:
     """Python statements that pass silently when the student's code passes this case, else raise.
 
     They print nothing (the student's prints are swallowed), so they also work as an otter doctest whose
-    expected output is empty. Failure messages for hidden cases never show inputs or values.
+    expected output is empty. The case is decided by the grader's own judge; failure messages for hidden
+    cases never show inputs or values.
     """
     what = f"hidden case {gc.index}" if gc.hidden else f"public case {gc.index}"
     msg = f"{gc.exercise.name}: {what} failed"
     detail = f"{msg!r}" if gc.hidden else f"{msg!r} + ': ' + _v.message"
     return "\n".join([
         "import contextlib as _cl, io as _io",
-        "from course_lib.compare import Verdict as _Vd, compare as _cmp",
-        "from course_lib.harness import Namespace as _NS, get_check as _gc, run_case as _rc",
-        "from course_lib.wire import loads as _ld, to_plain as _tp",
-        f"_s = {payload(gc)!r}",
-        "_c = _ld(_s)",
-        "try:",
-        "    with _cl.redirect_stdout(_io.StringIO()):",
-        "        _g = _tp(_rc(_NS(globals()), _c['exercise'], _c['driver'], list(_c['args']), dict(_c['kwargs'])))",
-        "    _e = _ld(_s)",
-        "    if 'reference_error' in _e:",
-        "        _v = _Vd(False, 'the reference failed on this case; tell the instructor')",
-        "    elif _e['check']:",
-        "        _v = _gc(_e['check'])(list(_e['args']), dict(_e['kwargs']), _e['expected'], _g,",
-        "                              _e['rtol'], _e['atol'])",
-        "    else:",
-        "        _v = _cmp(_e['expected'], _g, _e['rtol'], _e['atol'])",
-        "except Exception as _x:",
-        "    _v = _Vd(False, f'{type(_x).__name__}: {_x}'[:300])",
+        "from course_lib.grading.homework import load_homework as _lh",
+        "from course_lib.grading.judge import run_and_judge as _rj",
+        "from course_lib.grading.wire import loads as _ld",
+        f"_c = _ld({payload(gc)!r})",
+        "_x = _lh(_c['homework']).exercise(_c['exercise'])",
+        "_r = {'error': _c['reference_error']} if 'reference_error' in _c else {'value': _c['expected']}",
+        "with _cl.redirect_stdout(_io.StringIO()):",
+        "    _v = _rj(globals(), _x, _c['args'], _c['kwargs'], _r)",
         f"assert _v.ok, {detail}",
     ])
 
 
-@dataclass
-class SolutionCell:
-    """A solution-notebook code cell holding ### BEGIN SOLUTION blocks, and the exercises it defines."""
-
-    index: int
-    source: str
-    defines: list[str]  # top-level names defined by the cell
-    exercises: list[str]  # those that are graded exercises, in spec order
-
-
-def top_level_names(src: str) -> list[str]:
-    clean = "\n".join("" if re.match(r"^\s*(%|!)", line) else line for line in src.split("\n"))
-    try:
-        tree = ast.parse(clean)
-    except SyntaxError:
-        return []
-    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
-
-
-def solution_cells(hw: Homework, nb: dict) -> dict[int, SolutionCell]:
-    """Cell index -> SolutionCell for every code cell of the solution notebook with a solution block."""
-    names = [e.name for e in hw.exercises]
-    out = {}
-    for i, cell in enumerate(nb["cells"]):
-        src = cell_source(cell)
-        if cell.get("cell_type") == "code" and BEGIN in src:
-            defines = top_level_names(src)
-            out[i] = SolutionCell(i, src, defines, [n for n in names if n in defines])
-    placed = {n for sc in out.values() for n in sc.exercises}
-    missing = [n for n in names if n not in placed]
-    if missing:
-        raise ValueError(f"{hw.name}: no solution cell defines {missing}")
-    return out
-
-
-def load(hw: str | Homework) -> tuple[Homework, dict]:
-    """The homework spec and its solution notebook (as a dict)."""
+def load(hw: str | Homework) -> tuple[Homework, ParsedSolution]:
+    """The homework and its parsed solution notebook."""
     h = hw if isinstance(hw, Homework) else load_homework(hw)
-    return h, read_notebook(solution_notebook(h.name))
+    return h, parse(h)
 
 
 def clean_cell(cell: dict, cell_id: str) -> dict:

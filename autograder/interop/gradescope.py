@@ -27,7 +27,9 @@ import time
 import zipfile
 from pathlib import Path
 
-from autograder.spec import Homework, load_homework
+from autograder.deps import GRADESCOPE, requirements
+from course_lib.grading.homework import load_homework
+from course_lib.grading.model import Homework
 
 CONFIG_NAME = "gradescope.json"
 
@@ -57,8 +59,11 @@ pip3 install --upgrade pip || true
 {torch_line}pip3 install -r /autograder/source/requirements.txt
 """
 
-REQUIREMENTS = ["numpy>=1.24,<3", "matplotlib>=3.7,<4", "tqdm>=4.60", "nbformat>=5.7"]
-TORCH_LINE = "pip3 install --index-url https://download.pytorch.org/whl/cpu 'torch>=2.1,<3'\n"
+def torch_line() -> str:
+    """setup.sh's line that installs a CPU torch, with pyproject's range."""
+    from autograder.deps import requirements
+
+    return f"pip3 install --index-url https://download.pytorch.org/whl/cpu '{requirements(('torch',))[0]}'\n"
 
 
 def _package_dir(name: str) -> Path:
@@ -103,8 +108,8 @@ def export(hw: str | Homework, dest: str | Path, seed: str | None = None,
               "require_namespaces": require_namespaces}
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
         _add_text(zf, "run_autograder", RUN_AUTOGRADER, 0o755)
-        _add_text(zf, "setup.sh", SETUP_SH.format(torch_line=TORCH_LINE if torch else ""), 0o755)
-        _add_text(zf, "requirements.txt", "\n".join(REQUIREMENTS) + "\n")
+        _add_text(zf, "setup.sh", SETUP_SH.format(torch_line=torch_line() if torch else ""), 0o755)
+        _add_text(zf, "requirements.txt", "\n".join(requirements(GRADESCOPE)) + "\n")
         _add_tree(zf, _package_dir("autograder"), "course/autograder")
         _add_tree(zf, _package_dir("course_lib"), "course/course_lib", keep_cases=f"{h.name}.json")
         zf.write(sol, f"course/solutions/{h.name}.ipynb")
@@ -128,7 +133,7 @@ def find_submission(folder: Path, hw: Homework) -> tuple[Path | None, str]:
 
 def run(root: str | Path) -> dict:
     """Grade the submission under root/submission and write root/results/results.json; returns the results."""
-    from autograder.batch import _zero, grade_one, preload_for
+    from autograder.batch import grade_one, preload_for, zero_result
     from autograder.collect import Submission
     from autograder.exports import gradescope_results
     from autograder.grader import ExpectedCache
@@ -145,9 +150,9 @@ def run(root: str | Path) -> dict:
     isolation = describe(level)
     path, note = find_submission(root / "submission", hw)
     if level != NAMESPACES and config.get("require_namespaces"):
-        res = _zero(hw, "submission", "the grading container has no Linux namespaces; tell the instructor")
+        res = zero_result(hw, "submission", "the grading container has no Linux namespaces; tell the instructor")
     elif path is None:
-        res = _zero(hw, "submission", note)
+        res = zero_result(hw, "submission", note)
     else:
         expected = ExpectedCache(hw, config["seed"], include_hidden=True)
         runner = SandboxRunner(preload=preload_for(hw), level=level)

@@ -9,7 +9,7 @@ Each solution cell becomes an nbgrader solution cell (its ### BEGIN/END SOLUTION
 markers). After it come one locked autograded test cell per case, worth the case's share of the exercise's
 points exactly as `course grade` scores it; hidden cases (from the course seed) sit between
 ### BEGIN HIDDEN TESTS / ### END HIDDEN TESTS, so the released notebook does not contain them. Expected
-outputs are embedded as plain data (course_lib.wire JSON), computed from the reference at export time.
+outputs are embedded as plain data (course_lib.grading.wire JSON), computed from the reference at export time.
 
 Then, in DIR: `nbgrader generate_assignment hw01`, students fill release/hw01/, and after collection
 `nbgrader autograde hw01` and `nbgrader export`.
@@ -28,11 +28,11 @@ from autograder.interop.common import (
     load,
     markdown_cell,
     new_notebook,
-    solution_cells,
     test_code,
     write_notebook,
 )
-from autograder.spec import Homework, all_homeworks
+from course_lib.grading.homework import all_homeworks
+from course_lib.grading.model import Homework
 
 COURSE_ID = "deep-learning-basics"
 SCHEMA = 3
@@ -72,8 +72,8 @@ def _fmt_points(p: float) -> str:
 
 def source_notebook(hw: Homework, seed: str | None = None) -> dict:
     """The nbgrader source notebook for one homework (solutions kept, hidden tests in hidden blocks)."""
-    hw, nb = load(hw)
-    sol = solution_cells(hw, nb)
+    hw, parsed = load(hw)
+    nb, sol = parsed.notebook, parsed.cells
     cases = graded_cases(hw, seed)
     cells: list[dict] = []
     for i, cell in enumerate(nb["cells"]):
@@ -129,7 +129,7 @@ def export(hw: str | Homework | list | None, dest: str | Path, seed: str | None 
 
     Returns the written paths: nbgrader_config.py first, then source/hwNN/<name>.ipynb per homework.
     """
-    from autograder.spec import load_homework
+    from course_lib.grading.homework import load_homework
 
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -154,7 +154,7 @@ def submission_from(released: str | Path, student: str | Path, hw: str | Homewor
     """
     from autograder.interop.common import fill_from_submission
     from autograder.notebook import read_notebook
-    from autograder.spec import load_homework
+    from course_lib.grading.homework import load_homework
 
     h = hw if isinstance(hw, Homework) else load_homework(hw)
     return fill_from_submission(read_notebook(released), read_notebook(student), h)

@@ -19,11 +19,11 @@ and `otter run -a dist/autograder/<zip> submission.ipynb`, or upload the zip to 
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 import yaml
 
+from autograder.deps import OTTER, requirements
 from autograder.interop.common import (
     add_folder_export_parser,
     clean_cell,
@@ -32,22 +32,20 @@ from autograder.interop.common import (
     load,
     new_notebook,
     raw_cell,
-    solution_cells,
     test_code,
     write_notebook,
 )
-from autograder.spec import Homework, all_homeworks, load_homework
+from autograder.solution import replace_markers
+from course_lib.grading.homework import all_homeworks, load_homework
+from course_lib.grading.model import Homework
 
-REQUIREMENTS = ["numpy>=1.24,<3", "matplotlib>=3.7,<4",
-                # course_lib (the test cells import it), from the course repository as in the setup cell
-                "deep-learning-basics @ git+https://github.com/deep-learning-basics/course"]
-_BEGIN = re.compile(r"^(\s*)###\s*BEGIN SOLUTION\s*$", re.M)
-_END = re.compile(r"^(\s*)###\s*END SOLUTION\s*$", re.M)
+# course_lib (the test cells import it), from the course repository as in the setup cell
+COURSE_PACKAGE = "deep-learning-basics @ git+https://github.com/deep-learning-basics/course"
 
 
 def otter_solution(src: str) -> str:
     """Our `### BEGIN/END SOLUTION` lines in Otter's spelling (`# BEGIN/END SOLUTION`)."""
-    return _END.sub(r"\1# END SOLUTION", _BEGIN.sub(r"\1# BEGIN SOLUTION", src))
+    return replace_markers(src, "# BEGIN SOLUTION", "# END SOLUTION")
 
 
 def assignment_config(hw: Homework) -> str:
@@ -74,8 +72,8 @@ def _test_cell(source: str, hidden: bool, cell_id: str, points: float | None = N
 
 def master_notebook(hw: Homework, seed: str | None = None) -> dict:
     """The Otter Assign master notebook for one homework."""
-    hw, nb = load(hw)
-    sol = solution_cells(hw, nb)
+    hw, parsed = load(hw)
+    nb, sol = parsed.notebook, parsed.cells
     cases = graded_cases(hw, seed)
     cells: list[dict] = [raw_cell(assignment_config(hw), "assignment-config")]
     for i, cell in enumerate(nb["cells"]):
@@ -127,11 +125,9 @@ def export(hw: str | Homework | list | None, dest: str | Path, seed: str | None 
     for h in hws:
         folder = dest / h.short
         folder.mkdir(parents=True, exist_ok=True)
-        reqs = list(REQUIREMENTS)
         from autograder.batch import preload_for
 
-        if "torch" in preload_for(h):
-            reqs.append("torch>=2.1,<3")
+        reqs = requirements(OTTER + (("torch",) if "torch" in preload_for(h) else ())) + [COURSE_PACKAGE]
         (folder / "requirements.txt").write_text("\n".join(reqs) + "\n", encoding="utf-8")
         paths.append(write_notebook(master_notebook(h, seed), folder / f"{h.name}.ipynb"))
     return paths

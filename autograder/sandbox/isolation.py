@@ -2,7 +2,8 @@
 
 Levels:
 - "namespaces": Linux mount/net/pid/ipc/uts namespaces via util-linux `unshare`, a private root
-  (tmpfs) holding only the Python install, the venv, course_lib and the sandbox runtime, read-only;
+  (tmpfs) holding only the Python install, the venv, course_lib's student side (STUDENT_SIDE) and the sandbox
+  runtime, read-only;
   no network; as root the zygote then runs as uid nobody (with a process limit).
 - "weak": a plain child process with resource limits, a clean environment and an empty working
   directory. Other files on the machine stay readable: hidden cases are refused unless allowed.
@@ -61,8 +62,16 @@ def _package_dir(name: str) -> Path:
     return Path(importlib.import_module(name).__file__).resolve().parent
 
 
+# The part of course_lib the sandbox mounts: the grading kernel and the small utilities a homework's setup and
+# demo cells import. Lecture modules (and with them every course implementation of a graded function) are left
+# out, so a submission cannot import them in any form.
+STUDENT_SIDE = ("__init__.py", "grading", "check.py", "compare.py", "runtime.py", "session.py", "device.py",
+                "compute_peaks.py", "plots.py", "threads.py", "data", "data_files")
+
+
 def readonly_paths() -> list[str]:
-    """What the sandbox may see: system libraries, the Python install and venv, course_lib, the runtime."""
+    """What the sandbox may see: system libraries, the Python install and venv, course_lib's student side, the
+    sandbox runtime."""
     paths = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc"]
     for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sysconfig.get_paths()["purelib"],
               sysconfig.get_paths()["platlib"]}:
@@ -70,8 +79,8 @@ def readonly_paths() -> list[str]:
     paths.append(str(Path(sys.executable).resolve().parent))
     course_lib = _package_dir("course_lib")
     autograder = _package_dir("autograder")
-    paths += [str(course_lib), str(autograder / "__init__.py"), str(autograder / "execute.py"),
-              str(autograder / "sandbox")]
+    paths += [str(course_lib / name) for name in STUDENT_SIDE]
+    paths += [str(autograder / "__init__.py"), str(autograder / "sandbox")]
     out = []
     for p in paths:
         if os.path.exists(p) and p not in out:

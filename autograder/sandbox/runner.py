@@ -23,6 +23,7 @@ from autograder.sandbox.isolation import (
     detect,
     namespace_command,
 )
+from course_lib.grading.model import Exercise, Homework
 
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 ZYGOTE = Path(__file__).with_name("zygote.py")
@@ -114,9 +115,9 @@ class SandboxRunner:
         self.close()
 
     # -- jobs ------------------------------------------------------------------------------------
-    def run(self, chunks, exercise: str, driver: str | None, cases: list[tuple[list, dict]],
+    def run(self, chunks, hw: Homework, ex: Exercise, cases: list[tuple[list, dict]],
             time_limit: float = 10.0, memory_mb: int = 1024) -> RunOutcome:
-        from course_lib.wire import dumps, loads
+        from course_lib.grading.wire import dumps, loads
 
         if self.ctl is None:
             self.start()
@@ -134,7 +135,7 @@ class SandboxRunner:
             self.restart()
             return RunOutcome(results, "crashed", "the sandbox had stopped; it was restarted", 0.0)
         job_theirs.close()
-        payload = dumps({"chunks": [list(c) for c in chunks], "exercise": exercise, "driver": driver,
+        payload = dumps({"chunks": [list(c) for c in chunks], "homework": hw.name, "exercise": ex.name,
                          "cases": [[list(a), dict(k)] for a, k in cases]})
         deadline = time.monotonic() + time_limit + 5
         note, received = "", 0

@@ -84,9 +84,10 @@ def _child(job_sock: socket.socket, time_limit: float, memory_mb: int, workdir: 
         _limit("RLIMIT_NPROC", int(os.environ["SANDBOX_NPROC"]))
     _limit("RLIMIT_AS", _vm_size_bytes() + memory_mb * 1024 * 1024)
 
-    from autograder.execute import define, run_cases
     from autograder.sandbox import frames
-    from course_lib.wire import dumps, loads
+    from course_lib.grading.homework import load_homework
+    from course_lib.grading.run import define, run_cases
+    from course_lib.grading.wire import dumps, loads
 
     job = loads(frames.recv_raw(job_sock))
     ns, errors = define([tuple(c) for c in job["chunks"]])
@@ -101,7 +102,7 @@ def _child(job_sock: socket.socket, time_limit: float, memory_mb: int, workdir: 
             text = dumps({"i": i, "error": "result too large for the memory limit", "etype": "MemoryError"})
         frames.send_text(job_sock, text)
 
-    run_cases(ns, job["exercise"], job.get("driver"), job["cases"], emit)
+    run_cases(ns, load_homework(job["homework"]).exercise(job["exercise"]), job["cases"], emit)
     job_sock.close()
 
 
@@ -189,8 +190,8 @@ def _wait(pid: int, time_limit: float) -> tuple[str, str]:
 def main() -> None:
     ctl = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, fileno=int(sys.argv[1]))
     _preload([m for m in os.environ.get("SANDBOX_PRELOAD", "numpy").split(",") if m])
-    import autograder.execute  # noqa: F401 - loaded once, shared by every child
-    import course_lib.wire  # noqa: F401
+    import course_lib.grading.run  # noqa: F401 - loaded once, shared by every child
+    import course_lib.grading.wire  # noqa: F401
 
     _drop_privileges()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)

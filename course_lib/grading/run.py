@@ -1,12 +1,44 @@
-"""Run extracted definitions and exercise cases; the same code runs in the sandbox and for the reference."""
+"""Run the student's definitions on an exercise's cases: the same code in the sandbox, for the reference and in
+the self-check. Results are plain data ({"value"} or {"error", "etype"}); judging happens elsewhere (judge.py).
+"""
 
 from __future__ import annotations
 
 import time
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
-from course_lib.harness import MissingDefinition, Namespace, run_case
-from course_lib.wire import NotPlainData, to_plain
+from course_lib.grading.model import Exercise
+from course_lib.grading.wire import NotPlainData, to_plain
+
+
+class MissingDefinition(NameError):
+    """The notebook does not define a name the exercise needs."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return (
+            f"`{self.name}` is not defined in your notebook (check its spelling and that its cell has no syntax error)"
+        )
+
+
+class Namespace(dict):
+    """The student's definitions; a missing name raises MissingDefinition with a readable message."""
+
+    def __missing__(self, key: str) -> Any:
+        raise MissingDefinition(key)
+
+
+def run_case(ns: Namespace, ex: Exercise, args: list, kwargs: dict) -> Any:
+    """Run one case: the exercise's driver, or call ns[ex.name](*args, **kwargs)."""
+    if ex.driver is None:
+        fn = ns[ex.name]
+        if not callable(fn):
+            raise TypeError(f"`{ex.name}` is a {type(fn).__name__}, not a function")
+        return fn(*args, **kwargs)
+    return ex.driver(ns, *args, **kwargs)
 
 
 def define(chunks: Iterable[tuple[str, str]]) -> tuple[Namespace, list[str]]:
@@ -18,8 +50,12 @@ def define(chunks: Iterable[tuple[str, str]]) -> tuple[Namespace, list[str]]:
             exec(compile(src, f"<{label}>", "exec"), ns)  # noqa: S102 - student code, sandboxed
         except BaseException as exc:  # SystemExit/KeyboardInterrupt in a class body too
             errors.append(f"{label}: {type(exc).__name__}: {_short(exc)}")
-    _forbid_course_answers(ns)
+    forbid_course_answers(ns)
     return Namespace(ns), errors
+
+
+class ImportedAnswerError(RuntimeError):
+    """A graded function or class was imported from course_lib instead of written."""
 
 
 class ImportedAnswer:
@@ -29,18 +65,16 @@ class ImportedAnswer:
         self.name, self.module = name, module
 
     def __call__(self, *args, **kwargs):
-        raise ImportedAnswerError(f"`{self.name}` comes from {self.module}; graded code must be written in your "
-                                  "notebook, not imported from the course library")
+        raise ImportedAnswerError(
+            f"`{self.name}` comes from {self.module}; graded code must be written in your "
+            "notebook, not imported from the course library"
+        )
 
     def __getattr__(self, attr):
         self(attr)
 
 
-class ImportedAnswerError(RuntimeError):
-    """A graded function or class was imported from course_lib instead of written."""
-
-
-def _forbid_course_answers(ns: dict) -> None:
+def forbid_course_answers(ns: dict) -> None:
     """Names bound to course_lib modules marked __answers_for__ (or to their functions) become stand-ins.
 
     Lectures use those modules; a submission must not pass by importing the course's own implementation.
@@ -81,13 +115,12 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {_short(exc)}{where}"
 
 
-def run_cases(ns: Namespace, exercise: str, driver: str | None, cases: list[tuple[list, dict]],
-              emit: Callable[[int, dict], None]) -> None:
-    """Run each case and emit (index, {"value": plain} | {"error": one line}) as soon as it is known."""
+def run_cases(ns: Namespace, ex: Exercise, cases: list[tuple[list, dict]], emit: Callable[[int, dict], None]) -> None:
+    """Run each case and emit (index, {"value": plain} | {"error": one line, "etype"}) as soon as it is known."""
     for i, (args, kwargs) in enumerate(cases):
         t0 = time.perf_counter()
         try:
-            value = to_plain(run_case(ns, exercise, driver, list(args), dict(kwargs)))
+            value = to_plain(run_case(ns, ex, list(args), dict(kwargs)))
             emit(i, {"value": value, "seconds": time.perf_counter() - t0})
         except NotPlainData as exc:
             emit(i, {"error": f"returned a value that is not numbers/arrays: {exc}", "etype": "TypeError"})

@@ -64,8 +64,11 @@ def to_plain(value: Any, depth: int = 0) -> Any:
 def _enc(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         arr = np.ascontiguousarray(value)
-        return {"__nd__": arr.dtype.str, "shape": list(arr.shape),
-                "data": base64.b64encode(arr.tobytes()).decode("ascii")}
+        return {
+            "__nd__": arr.dtype.str,
+            "shape": list(arr.shape),
+            "data": base64.b64encode(arr.tobytes()).decode("ascii"),
+        }
     if isinstance(value, tuple):
         return {"__tuple__": [_enc(v) for v in value]}
     if isinstance(value, list):

@@ -1,4 +1,10 @@
-"""hw03 drivers: the graded code takes callables (finite differences, forward mode) or is a class (Value, Dual),
+"""hw03, public part: finite differences, a scalar reverse-mode engine (Value), dual numbers (Dual) and forward mode.
+
+Every exercise goes through a driver in this module: the cases name a test function or an
+expression (plain strings) plus plain numbers, and the driver builds the callable or the graph in the sandbox.
+
+Drivers and property checks:
+hw03 drivers: the graded code takes callables (finite differences, forward mode) or is a class (Value, Dual),
 so each case names a test function or expression built here, inside the sandbox, from plain inputs.
 
 Expressions only use the public API stated in the homework: + − * / with numbers on either side, unary −,
@@ -11,16 +17,90 @@ import math
 
 import numpy as np
 
+from course_lib.grading.model import Exercise, Homework, case
+
+# ---------------------------------------------------------------------------------------------- differences
+
+
+def _pub_fd():
+    return [
+        case("quadratic", np.array([1.0, -2.0, 0.5]), 1e-3),
+        case("rosenbrock", np.array([-1.2, 1.0]), 1e-4),
+        case("sin_exp", np.array([0.3, -0.7, 1.1, 2.0]), 1e-3),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- Value
+
+_NEEDS_POSITIVE = {"power", "log_exp", "sin_tanh"}
+SIZES = {
+    "slides": 2,
+    "neuron": 5,
+    "shared": 2,
+    "same_operand": 1,
+    "quotient": 2,
+    "power": 2,
+    "log_exp": 2,
+    "sin_tanh": 2,
+    "mlp": 8,
+    "chain": 1,
+}
+
+
+def random_inputs(rng, name):
+    d = SIZES[name]
+    if name in _NEEDS_POSITIVE or name == "quotient":
+        return rng.uniform(0.4, 2.0, size=d)
+    return rng.uniform(-1.5, 1.5, size=d)
+
+
+def _pub_value():
+    return [
+        case("slides", np.array([1.0, 0.5])),  # ∇y = [5, cos(0.5 + π)]
+        case("neuron", np.array([0.5, -1.0, 2.0, 0.3, 0.1])),
+        case("shared", np.array([0.7, -0.4])),
+        case("same_operand", np.array([1.5])),
+        case("quotient", np.array([1.2, 0.8])),
+        case("power", np.array([1.3, 0.6])),
+        case("log_exp", np.array([0.9, 1.4])),
+        case("slides", np.array([-0.3, 2.0]), mode="twice"),  # repeated backward(): same gradients
+        case("shared", np.array([0.2, 0.9]), mode="switch"),  # backward() on a second output
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- Dual
+
+
+def _pub_dual():
+    return [
+        case("slides", np.array([1.0, 0.5]), np.array([0.0, 1.0])),
+        case("neuron", np.array([0.5, -1.0, 2.0, 0.3, 0.1]), np.array([1.0, 0.0, 0.0, 0.0, 0.0])),
+        case("quotient", np.array([1.2, 0.8]), np.array([1.0, -2.0])),
+        case("log_exp", np.array([0.9, 1.4]), np.array([0.5, 1.0])),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- forward_derivative
+
+
+def _pub_fwd():
+    return [
+        case("same_operand", 1.5),
+        case("slides", np.array([1.0, 0.5])),
+        case("neuron", np.array([0.5, -1.0, 2.0, 0.3, 0.1])),
+    ]
+
+
 # ------------------------------------------------------------------------------------------------------------
 # Test functions for finite differences: scalar f of a vector x (any length d ≥ 1 unless noted)
 # ------------------------------------------------------------------------------------------------------------
 
 FUNCTIONS = {
-    "quadratic": lambda x: 0.5 * float(np.sum(np.arange(1, x.size + 1) * x ** 2)) + float(np.sum(x[:-1] * x[1:])),
+    "quadratic": lambda x: 0.5 * float(np.sum(np.arange(1, x.size + 1) * x**2)) + float(np.sum(x[:-1] * x[1:])),
     "rosenbrock": lambda x: float(np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)),
     "logsumexp": lambda x: float(np.log(np.sum(np.exp(x - x.max()))) + x.max()),
     "sin_exp": lambda x: float(np.sin(x[0]) * np.exp(0.5 * x[-1]) + np.sum(np.cos(x) * x)),
-    "cubic": lambda x: float(np.sum(x ** 3) - 2.0 * np.prod(np.tanh(x))),
+    "cubic": lambda x: float(np.sum(x**3) - 2.0 * np.prod(np.tanh(x))),
 }
 
 
@@ -121,13 +201,6 @@ def value_expression(ns, name, inputs, mode="once"):
     return float(out.data), _leaf_grads(xs)
 
 
-def value_expression_plain(name, inputs, mode="once"):
-    """Reference for tests: the same computation with the course's Scalar engine."""
-    from course_lib.autodiff import Scalar
-
-    return value_expression({"Value": Scalar}, name, inputs, mode)
-
-
 def dual_expression(ns, name, inputs, seed):
     """Evaluate expression `name` on Dual inputs with tangents `seed`; return (value, directional derivative)."""
     Dual = ns["Dual"]
@@ -137,9 +210,9 @@ def dual_expression(ns, name, inputs, seed):
 
 
 def forward_derivative_on(ns, name, x):
-    """The student's forward_derivative on a named expression, with the course's Dual (same API) in place of
-    theirs, so a bug in Dual costs only the Dual exercise."""
-    from course_lib.autodiff import Dual as CourseDual
+    """The student's forward_derivative on a named expression, with the grader's reference Dual (same API) in
+    place of theirs, so a bug in Dual costs only the Dual exercise."""
+    from course_lib.grading.reference import RefDual as CourseDual
 
     fd = ns["forward_derivative"]
     g = getattr(fd, "__globals__", None)
@@ -161,3 +234,15 @@ def forward_derivative_on(ns, name, x):
             else:
                 g["Dual"] = saved
     return np.asarray(out, dtype=float) if x_arr.ndim else float(out)
+
+
+HOMEWORK = Homework(
+    name="hw03_autodiff",
+    exercises=[
+        Exercise("forward_difference", 1, _pub_fd(), driver=forward_difference_on, rtol=1e-07, atol=1e-08),
+        Exercise("central_difference", 1, _pub_fd(), driver=central_difference_on, rtol=1e-07, atol=1e-08),
+        Exercise("Value", 5, _pub_value(), driver=value_expression, rtol=1e-08, atol=1e-10),
+        Exercise("Dual", 2, _pub_dual(), driver=dual_expression, rtol=1e-08, atol=1e-10),
+        Exercise("forward_derivative", 1, _pub_fwd(), driver=forward_derivative_on, rtol=1e-08, atol=1e-10),
+    ],
+)

@@ -1,0 +1,89 @@
+"""hw02_optimizers: hidden-case generators (instructor side; never shipped to students)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.grading.homework.hw02_optimizers import objective, vec
+from course_lib.grading.model import case
+
+
+def _hidden_momentum(rng):
+    out = []
+    for shape, lr, mu in [((4,), 0.01, 0.99), ((3, 2), 0.5, 0.0), ((6,), 1.0, 0.9)]:
+        out.append(case(vec(rng, shape), vec(rng, shape), vec(rng, shape, 0.1), lr, mu))
+    return out
+
+
+def _hidden_adagrad(rng):
+    out = []
+    for shape, lr, eps, gs in [((5,), 0.01, 1e-10, 1.0), ((2, 3), 1.0, 0.1, 1e-3), ((4,), 0.3, 1e-8, 10.0)]:
+        out.append(case(vec(rng, shape), vec(rng, shape, gs), vec(rng, shape, gs) ** 2, lr, eps))
+    return out
+
+
+def _hidden_rmsprop(rng):
+    out = []
+    for shape, lr, rho, eps, gs in [
+        ((5,), 0.01, 0.99, 1e-8, 1.0),
+        ((2, 3), 0.1, 0.5, 0.1, 1e-3),
+        ((4,), 1e-3, 0.9, 1e-6, 5.0),
+    ]:
+        out.append(case(vec(rng, shape), vec(rng, shape, gs), vec(rng, shape, gs) ** 2, lr, rho, eps))
+    return out
+
+
+def _hidden_adam(rng):
+    out = []
+    for shape, t, lr, b1, b2, eps, gs in [
+        ((5,), 1, 1e-3, 0.9, 0.999, 1e-8, 1.0),
+        ((2, 3), 2, 0.1, 0.8, 0.99, 1e-2, 1e-3),
+        ((4,), 10, 0.01, 0.9, 0.999, 1e-8, 3.0),
+        ((3,), 500, 0.05, 0.95, 0.9999, 1e-6, 1e-2),
+    ]:
+        m = vec(rng, shape, gs * 0.3) if t > 1 else np.zeros(shape)
+        v = (vec(rng, shape, gs * 0.3) ** 2) if t > 1 else np.zeros(shape)
+        out.append(case(vec(rng, shape), vec(rng, shape, gs), m, v, t, lr, b1, b2, eps))
+    return out
+
+
+def _hidden_opt_gd(rng):
+    pairs = [(rng.uniform(0.1, 2), 10.0), (rng.uniform(1e-3, 1e-2), 1e3), (rng.uniform(1, 5), 1.0)]
+    return [case(float(a), float(a * k)) for a, k in pairs]
+
+
+def _hidden_opt_mom(rng):
+    pairs = [(rng.uniform(0.1, 2), 10.0), (rng.uniform(1e-3, 1e-2), 1e4), (rng.uniform(1, 5), 1.0)]
+    return [case(float(a), float(a * k)) for a, k in pairs]
+
+
+def _hidden_ns(rng):
+    out = [case(vec(rng, (6, 4), 2.0)), case(vec(rng, (3, 7)), steps=1), case(vec(rng, (5, 5)), steps=8)]
+    low = vec(rng, (8, 2)) @ vec(rng, (2, 5))  # rank 2: the zero singular values stay zero
+    out.append(case(low))
+    return out
+
+
+def _hidden_line_search(rng):
+    out = []
+    for name, d, alpha0, rho, c in [("quadratic", 4, 1.0, 0.5, 1e-4), ("quadratic", 6, 2.5, 0.7, 0.3),
+                                    ("rosenbrock", 3, 1.0, 0.4, 1e-3), ("softplus", 5, 4.0, 0.5, 0.1),
+                                    ("softplus", 3, 0.01, 0.5, 1e-4)]:
+        x = vec(rng, (d,))
+        _, grad = objective(name)
+        P = vec(rng, (d, d))
+        P = P @ P.T / d + 0.2 * np.eye(d)  # preconditioned descent direction: d = −P∇f, not −∇f
+        out.append(case(name, x, -P @ grad(x), alpha0, rho, c))
+    return out
+
+
+HIDDEN = {
+    "momentum_step": _hidden_momentum,
+    "adagrad_step": _hidden_adagrad,
+    "rmsprop_step": _hidden_rmsprop,
+    "adam_step": _hidden_adam,
+    "optimal_gd_step": _hidden_opt_gd,
+    "optimal_momentum": _hidden_opt_mom,
+    "newton_schulz": _hidden_ns,
+    "backtracking_line_search": _hidden_line_search,
+}

@@ -1,1 +1,0 @@
-"""One spec module per homework: HOMEWORK = Homework(...)."""

@@ -1,0 +1,69 @@
+"""hw01, public part: least squares, MSE and logistic loss+gradient, gradient descent, smoothness constant.
+
+Drivers and property checks:
+hw01 drivers: gradient descent is given a gradient function, which cannot cross the sandbox as data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.grading.model import Exercise, Homework, case
+
+
+def design(rng, n, d, intercept=True, scale=1.0):
+    X = rng.normal(size=(n, d)) * scale
+    if intercept:
+        X[:, 0] = 1.0
+    return X
+
+
+def _pub_ols():
+    X = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0]])
+    y = np.array([1.0, 3.0, 5.0, 7.0])  # y = 1 + 2x exactly
+    X2 = np.column_stack([np.ones(6), np.arange(6.0), np.arange(6.0) ** 2])
+    y2 = np.array([2.0, 0.5, 1.0, 4.0, 9.5, 15.0])
+    return [case(X, y), case(X2, y2)]
+
+
+def _pub_mse():
+    X = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    return [case(np.array([0.5, -1.0]), X, np.array([1.0, 0.0, -1.0])), case(np.zeros(2), X, np.array([2.0, 2.0, 2.0]))]
+
+
+def _pub_logistic():
+    X = np.array([[1.0, 0.5], [1.0, -1.5], [1.0, 2.0], [1.0, 0.0]])
+    y = np.array([1.0, 0.0, 1.0, 0.0])
+    big = np.array([[1.0, 300.0], [1.0, -400.0], [1.0, 250.0]])
+    return [case(np.array([0.1, -0.3]), X, y), case(np.array([0.0, 1.0]), big, np.array([0.0, 1.0, 1.0]))]
+
+
+def _pub_gd():
+    A = np.array([[3.0, 0.5], [0.5, 1.0]])
+    b = np.array([1.0, -1.0])
+    return [case(A, b, np.array([2.0, -3.0]), 0.1, 5), case(np.eye(3), np.ones(3), np.zeros(3), 1.0, 1)]
+
+
+def _pub_smooth():
+    return [case(np.array([[1.0, 0.0], [0.0, 2.0]])), case(np.array([[1.0, 1.0], [1.0, -1.0], [1.0, 0.0]]))]
+
+
+def gd_on_quadratic(ns, A, b, x0, lr, num_steps):
+    """Run the student's gradient_descent on f(w) = ½wᵀAw − bᵀw, whose gradient is Aw − b."""
+    A = np.asarray(A, dtype=float)
+    b = np.asarray(b, dtype=float)
+    return ns["gradient_descent"](
+        lambda w: A @ np.asarray(w, dtype=float) - b, np.asarray(x0, dtype=float), lr, num_steps
+    )
+
+
+HOMEWORK = Homework(
+    name="hw01_gradient_descent",
+    exercises=[
+        Exercise("ols_closed_form", 2, _pub_ols(), rtol=1e-06, atol=1e-08),
+        Exercise("mse_loss_grad", 2, _pub_mse(), rtol=1e-06, atol=1e-09),
+        Exercise("logistic_loss_grad", 3, _pub_logistic(), rtol=1e-06, atol=1e-09),
+        Exercise("gradient_descent", 2, _pub_gd(), driver=gd_on_quadratic, rtol=1e-07, atol=1e-10),
+        Exercise("smoothness_constant", 1, _pub_smooth(), rtol=1e-07, atol=1e-10),
+    ],
+)

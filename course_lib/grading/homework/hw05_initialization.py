@@ -1,0 +1,244 @@
+"""hw05, public part: Xavier and He initializers (graded by properties), activation statistics, BatchNorm, LayerNorm.
+
+Conventions (stated in the homework): a weight matrix has shape (fan_in, fan_out) and a layer computes
+h @ W; initializers take an explicit np.random.Generator. The initializer cases pass a plain integer seed;
+the driver builds the generator, and the property check allows 6 standard errors for the sample size.
+fan_in ≠ fan_out in every initializer case, so Var = 1/fan_in (Xavier) or 2/fan_out (He) cannot pass.
+
+Drivers and property checks:
+hw05 drivers and property checks: initializers (graded by statistics), activation statistics, normalization.
+
+Initializers are random, so they are never compared with one seeded draw. The driver builds an explicit
+`np.random.default_rng(seed)` from the plain-data seed, calls the student's function `draws` times with it
+(plus once more with a fresh generator of the same seed), and the trusted check judges the sample:
+shape, bounds, mean, variance and the shape of the distribution, each within 6 standard errors computed
+for the sample size. A correct initializer fails one of these with probability below 1e-8.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from course_lib.grading.compare import Verdict
+from course_lib.grading.model import Exercise, Homework, case
+
+
+def init_draws(fan_in, fan_out, target=60_000):
+    return max(1, int(np.ceil(target / (fan_in * fan_out))))
+
+
+def _pub_init():
+    return [case(200, 300, 11, 1), case(3, 7, 12, init_draws(3, 7)), case(400, 100, 13, 2)]
+
+
+def random_weights(rng, sizes, scale="he"):
+    ws = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        sd = np.sqrt(2.0 / a) if scale == "he" else scale
+        ws.append(rng.normal(size=(a, b)) * sd)
+    return ws
+
+
+def _pub_stats():
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(64, 10))
+    return [
+        case(x, random_weights(rng, [10, 20, 20, 5]), "relu"),
+        case(x, random_weights(rng, [10, 16, 16, 16], scale=0.5), "tanh"),
+        case(np.arange(12.0).reshape(4, 3) / 10, [np.eye(3), 2 * np.eye(3)], "linear"),
+        case(x[:8, :4], random_weights(rng, [4, 6, 2]), "sigmoid"),
+    ]
+
+
+def bn_inputs(rng, n, d, shift=0.0, scale=1.0):
+    x = rng.normal(size=(n, d)) * scale + shift
+    return x, rng.normal(size=d), rng.normal(size=d)
+
+
+def _pub_bn():
+    x = np.array([[1.0, 2.0, -1.0], [3.0, 0.0, 0.5], [-2.0, 4.0, 1.5], [0.0, 2.0, 3.0]])
+    rng = np.random.default_rng(7)
+    x2, g2, b2 = bn_inputs(rng, 16, 5, shift=3.0, scale=2.0)
+    return [case(x, np.ones(3), np.zeros(3), 1e-5), case(x2, g2, b2, 1e-5), case(x2[:2], g2, b2, 1e-3)]
+
+
+def _pub_bn_back():
+    rng = np.random.default_rng(8)
+    cases = []
+    for n, d, eps in [(4, 3, 1e-5), (16, 5, 1e-5), (2, 3, 1e-3)]:
+        x, g, b = bn_inputs(rng, n, d, shift=1.0, scale=2.0)
+        cases.append(case(x, g, b, eps, rng.normal(size=(n, d))))
+    return cases
+
+
+def _pub_ln():
+    x = np.array([[1.0, 2.0, 3.0, 4.0], [-1.0, 0.0, 0.0, 5.0]])
+    rng = np.random.default_rng(9)
+    x2 = rng.normal(size=(6, 8)) * 3 + 1
+    return [
+        case(x, np.ones(4), np.zeros(4), 1e-5),
+        case(x2, rng.normal(size=8), rng.normal(size=8), 1e-5),
+        case(x2[:1], np.full(8, 2.0), np.full(8, -1.0), 1e-3),
+    ]
+
+
+SIGMAS = 6.0  # width of every statistical tolerance, in standard errors
+
+
+def _draw(ns, name, fan_in, fan_out, seed, draws=1):
+    fn = ns[name]
+    rng = np.random.default_rng(int(seed))
+    ws = [np.asarray(fn(int(fan_in), int(fan_out), rng), dtype=float) for _ in range(int(draws))]
+    again = np.asarray(fn(int(fan_in), int(fan_out), np.random.default_rng(int(seed))), dtype=float)
+    return np.stack(ws), again
+
+
+def draw_xavier(ns, fan_in, fan_out, seed, draws=1):
+    """(stack of `draws` matrices from one rng, one more matrix from a fresh rng with the same seed)."""
+    return _draw(ns, "xavier_uniform", fan_in, fan_out, seed, draws)
+
+
+def draw_he(ns, fan_in, fan_out, seed, draws=1):
+    return _draw(ns, "he_normal", fan_in, fan_out, seed, draws)
+
+
+def _common(name, args, got):
+    """Shape and reproducibility checks shared by both initializers; returns (sample, verdict or None)."""
+    fan_in, fan_out, _seed = int(args[0]), int(args[1]), args[2]
+    draws = int(args[3]) if len(args) > 3 else 1
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return None, Verdict(False, f"{name}: the driver expected a matrix (internal format error)")
+    stack, again = np.asarray(got[0], dtype=float), np.asarray(got[1], dtype=float)
+    if stack.shape != (draws, fan_in, fan_out):
+        shape = stack.shape[1:] if stack.ndim == 3 else stack.shape
+        return None, Verdict(
+            False,
+            f"{name}({fan_in}, {fan_out}, rng): expected shape ({fan_in}, {fan_out}) "
+            f"= (fan_in, fan_out), got shape {tuple(shape)}",
+        )
+    if not np.all(np.isfinite(stack)):
+        return None, Verdict(False, f"{name}: the weights contain NaN or infinity")
+    if again.shape != stack[0].shape or not np.array_equal(again, stack[0]):
+        return None, Verdict(
+            False,
+            f"{name}: two calls with generators built from the same seed gave different "
+            "weights; draw every random number from the `rng` argument "
+            "(e.g. rng.uniform, rng.normal), not from np.random",
+        )
+    return stack.ravel(), None
+
+
+def _within(label, value, target, se):
+    ok = abs(value - target) <= SIGMAS * se
+    msg = (
+        ""
+        if ok
+        else (
+            f"{label} is {value:.6g}, expected {target:.6g} ± {SIGMAS * se:.2g} "
+            f"({SIGMAS:g} standard errors for this sample size)"
+        )
+    )
+    return ok, msg
+
+
+def xavier_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
+    """Glorot uniform: U(−a, a) with a = √(6/(fan_in+fan_out)); variance a²/3 = 2/(fan_in+fan_out)."""
+    w, bad = _common("xavier_uniform", args, got)
+    if bad is not None:
+        return bad
+    m, n = int(args[0]), int(args[1])
+    N = w.size
+    a = math.sqrt(6.0 / (m + n))
+    top = float(np.max(np.abs(w)))
+    if top > a * (1 + 1e-12):
+        return Verdict(
+            False,
+            f"xavier_uniform({m}, {n}): a weight of size {top:.4g} lies outside the bound "
+            f"a = √(6/(fan_in+fan_out)) = {a:.4g}",
+        )
+    if top < a * (1 - 30.0 / N):  # P(max|w| < a(1 − t)) = (1 − t)^N ≈ e^{−30}
+        return Verdict(
+            False,
+            f"xavier_uniform({m}, {n}): the largest |weight| is {top:.4g}, far below the "
+            f"bound a = {a:.4g}: the weights do not fill (−a, a)",
+        )
+    checks = [
+        _within("the mean of the weights", float(w.mean()), 0.0, math.sqrt(a * a / 3 / N)),
+        _within(
+            "the variance of the weights (mean of w²)", float(np.mean(w * w)), a * a / 3, math.sqrt(4 * a**4 / 45 / N)
+        ),
+        _within("the fraction of weights with |w| < a/2", float(np.mean(np.abs(w) < a / 2)), 0.5, math.sqrt(0.25 / N)),
+    ]
+    for ok, msg in checks:
+        if not ok:
+            return Verdict(False, f"xavier_uniform({m}, {n}) over {N} samples: {msg}")
+    return Verdict(True, "", 0.0)
+
+
+_P_ONE_SIGMA = math.erf(1 / math.sqrt(2))  # P(|z| < 1) for a standard normal, 0.6827
+
+
+def he_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
+    """He/Kaiming normal for ReLU: N(0, 2/fan_in)."""
+    w, bad = _common("he_normal", args, got)
+    if bad is not None:
+        return bad
+    m, n = int(args[0]), int(args[1])
+    N = w.size
+    var = 2.0 / m
+    sd = math.sqrt(var)
+    p1 = _P_ONE_SIGMA
+    checks = [
+        _within("the mean of the weights", float(w.mean()), 0.0, math.sqrt(var / N)),
+        _within("the variance of the weights (mean of w²)", float(np.mean(w * w)), var, var * math.sqrt(2.0 / N)),
+        _within(
+            "the fraction of weights within one standard deviation √(2/fan_in)",
+            float(np.mean(np.abs(w) < sd)),
+            p1,
+            math.sqrt(p1 * (1 - p1) / N),
+        ),
+    ]
+    for ok, msg in checks:
+        if not ok:
+            return Verdict(False, f"he_normal({m}, {n}) over {N} samples: {msg}")
+    return Verdict(True, "", 0.0)
+
+
+def activation_stats(ns, x, weights, activation):
+    """forward_activation_stats as two float arrays (lists are accepted from the student)."""
+    means, stds = ns["forward_activation_stats"](
+        np.array(x, dtype=float), [np.array(W, dtype=float) for W in weights], activation
+    )
+    return np.asarray(means, dtype=float), np.asarray(stds, dtype=float)
+
+
+def bn_forward(ns, x, gamma, beta, eps):
+    """The output of batchnorm_forward (the cache is the student's own business)."""
+    out, _cache = ns["batchnorm_forward"](
+        np.array(x, dtype=float), np.array(gamma, dtype=float), np.array(beta, dtype=float), eps
+    )
+    return np.asarray(out, dtype=float)
+
+
+def bn_backward(ns, x, gamma, beta, eps, dout):
+    """batchnorm_backward(dout, cache) with the cache of the student's own batchnorm_forward."""
+    _out, cache = ns["batchnorm_forward"](
+        np.array(x, dtype=float), np.array(gamma, dtype=float), np.array(beta, dtype=float), eps
+    )
+    dx, dgamma, dbeta = ns["batchnorm_backward"](np.array(dout, dtype=float), cache)
+    return np.asarray(dx, dtype=float), np.asarray(dgamma, dtype=float), np.asarray(dbeta, dtype=float)
+
+
+HOMEWORK = Homework(
+    name="hw05_initialization",
+    exercises=[
+        Exercise("xavier_uniform", 2, _pub_init(), driver=draw_xavier, check=xavier_props),
+        Exercise("he_normal", 2, _pub_init(), driver=draw_he, check=he_props),
+        Exercise("forward_activation_stats", 2, _pub_stats(), driver=activation_stats, rtol=1e-07, atol=1e-10),
+        Exercise("batchnorm_forward", 2, _pub_bn(), driver=bn_forward, rtol=1e-06, atol=1e-08),
+        Exercise("batchnorm_backward", 3, _pub_bn_back(), driver=bn_backward, rtol=1e-05, atol=1e-08),
+        Exercise("layernorm_forward", 1, _pub_ln(), rtol=1e-06, atol=1e-08),
+    ],
+)

@@ -1,0 +1,192 @@
+"""hw06, public part: dropout (graded by properties), ridge, soft thresholding, lasso by coordinate descent,
+early stopping.
+
+Objective scaling (stated in the homework, no intercept; centre X and y first if you want one):
+  ridge  (1/(2n))·‖Xw − y‖² + (λ/2)·‖w‖²   ⇒ (XᵀX + nλI) w = Xᵀy   (sklearn Ridge(alpha=nλ))
+  lasso  (1/(2n))·‖Xw − y‖² + λ·‖w‖₁                                (sklearn Lasso(alpha=λ))
+Lasso coordinate descent is specified exactly (start at 0, cyclic j = 0..d−1, `num_sweeps` full sweeps),
+so iterates after a few sweeps are compared by value, and one case per set is run to convergence.
+
+Drivers and property checks:
+hw06 drivers and property checks: dropout is random, so it is graded by properties, never by one draw.
+
+The driver builds `np.random.default_rng(seed)` from the plain-data seed and calls the student's
+dropout_forward twice with generators of the same seed (the two results must agree: the student used
+`rng`). The trusted check then verifies: shapes; a 0/1 mask; every kept unit scaled by exactly
+1/(1 − p) and every dropped unit zero; a keep fraction within 6 standard errors of 1 − p; a mask that
+varies across examples; and the identity in evaluation mode.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from course_lib.grading.compare import Verdict
+from course_lib.grading.model import Exercise, Homework, case
+
+
+def random_x(rng, shape, scale=1.0):
+    return rng.normal(size=shape) * scale + 0.5
+
+
+def _pub_dropout():
+    rng = np.random.default_rng(21)
+    x = random_x(rng, (100, 500))
+    small = np.arange(1.0, 13.0).reshape(3, 4)
+    return [
+        case(x, 0.5, True, 1),
+        case(x, 0.2, True, 2),
+        case(x, 0.7, True, 3),
+        case(x, 0.7, False, 4),
+        case(x, 0.0, True, 5),
+        case(small, 0.5, True, 6),
+    ]
+
+
+def random_mask(rng, shape, p):
+    return (rng.random(shape) >= p).astype(float)
+
+
+def _pub_dropout_back():
+    rng = np.random.default_rng(22)
+    return [
+        case(rng.normal(size=(4, 5)), random_mask(rng, (4, 5), 0.5), 0.5),
+        case(rng.normal(size=(3, 6)), random_mask(rng, (3, 6), 0.2), 0.2),
+        case(np.ones((2, 3)), np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]]), 0.75),
+    ]
+
+
+def design(rng, n, d):
+    X = rng.normal(size=(n, d)) * rng.uniform(0.3, 3.0, size=d)  # columns of different scales
+    w = rng.normal(size=d) * (rng.random(d) < 0.6)
+    return X, X @ w + 0.3 * rng.normal(size=n)
+
+
+def _pub_ridge():
+    X = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0]])
+    y = np.array([1.0, 3.0, 5.0, 7.0])
+    rng = np.random.default_rng(23)
+    X2, y2 = design(rng, 30, 6)
+    X3, y3 = design(rng, 5, 8)  # more features than examples: ridge still has a unique solution
+    return [case(X, y, 0.0), case(X, y, 0.5), case(X2, y2, 0.1), case(X3, y3, 0.3)]
+
+
+def _pub_soft():
+    return [
+        case(np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0]), 1.0),
+        case(2.5, 1.0),
+        case(-0.2, 0.5),
+        case(np.array([[0.3, -2.0], [1.5, -0.1]]), 0.25),
+    ]
+
+
+def _pub_lasso():
+    rng = np.random.default_rng(24)
+    X, y = design(rng, 30, 5)
+    return [case(X, y, 0.1, 1), case(X, y, 0.1, 3), case(X, y, 0.05, 500), case(X, y, 100.0, 2), case(X, y, 0.0, 300)]
+
+
+def _pub_early():
+    bumpy = [5.0, 4.0, 3.0, 3.5, 3.6, 3.7, 2.0, 2.5]
+    return [
+        case(bumpy, 3),
+        case(bumpy, 4),
+        case([3.0, 2.0, 1.5, 1.0, 0.9], 2),
+        case([1.0, 1.0, 1.0, 1.0], 2),
+        case([3.0, 2.0, 2.5, 1.0], 1),
+    ]
+
+
+SIGMAS = 6.0
+
+
+def dropout_draw(ns, x, p, train, seed):
+    """(out, mask, out_again) where out_again comes from a fresh generator with the same seed."""
+    fn = ns["dropout_forward"]
+    x = np.array(x, dtype=float)
+    out, mask = fn(x.copy(), p, train, np.random.default_rng(int(seed)))
+    out2, _ = fn(x.copy(), p, train, np.random.default_rng(int(seed)))
+    mask = None if mask is None else np.asarray(mask)
+    if mask is not None and mask.dtype == bool:
+        mask = mask.astype(float)
+    return np.asarray(out, dtype=float), mask, np.asarray(out2, dtype=float)
+
+
+def dropout_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
+    x, p, train, _seed = np.asarray(args[0], dtype=float), float(args[1]), bool(args[2]), args[3]
+    where = f"dropout_forward(x of shape {x.shape}, p={p:g}, train={train})"
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        return Verdict(False, f"{where}: expected (out, mask) (internal format error)")
+    out, mask, out2 = got
+    out, out2 = np.asarray(out, dtype=float), np.asarray(out2, dtype=float)
+    if out.shape != x.shape:
+        return Verdict(False, f"{where}: out should have the shape of x, {x.shape}; got {out.shape}")
+    if not train:
+        if not np.array_equal(out, x):
+            return Verdict(
+                False,
+                f"{where}: in evaluation mode dropout must be the identity (out == x); "
+                f"largest difference {np.max(np.abs(out - x)):.3g}",
+            )
+        if mask is not None and not (np.shape(mask) == x.shape and np.all(np.asarray(mask) == 1)):
+            return Verdict(False, f"{where}: in evaluation mode return mask None (or all ones)")
+        return Verdict(True, "", 0.0)
+    if mask is None:
+        return Verdict(False, f"{where}: in training mode return the 0/1 mask of kept units, got None")
+    mask = np.asarray(mask, dtype=float)
+    if mask.shape != x.shape:
+        return Verdict(
+            False,
+            f"{where}: the mask should have the shape of x, {x.shape}; got {mask.shape} "
+            "(one independent coin per entry)",
+        )
+    if not np.all((mask == 0) | (mask == 1)):
+        return Verdict(
+            False,
+            f"{where}: the mask should hold 0 (dropped) and 1 (kept) only; got values such as "
+            f"{float(mask[(mask != 0) & (mask != 1)][0]):.4g}",
+        )
+    if not np.array_equal(out2, out):
+        return Verdict(
+            False,
+            f"{where}: two calls with generators built from the same seed gave different "
+            "outputs; draw the mask from the `rng` argument, not from np.random",
+        )
+    want = x * mask / (1.0 - p)
+    err = float(np.max(np.abs(out - want))) if out.size else 0.0
+    if not np.allclose(out, want, rtol=1e-12, atol=1e-15):
+        kept = mask == 1
+        ratio = float(np.median(out[kept & (x != 0)] / x[kept & (x != 0)])) if np.any(kept & (x != 0)) else 0.0
+        return Verdict(
+            False,
+            f"{where}: out must be x·mask/(1−p): kept units scaled by 1/(1−p) = {1 / (1 - p):.6g} "
+            f"and dropped units 0; kept units came out scaled by {ratio:.6g}",
+            err,
+        )
+    N = mask.size
+    keep = float(mask.mean())
+    se = math.sqrt(p * (1 - p) / N) if 0 < p < 1 else 0.0
+    if abs(keep - (1 - p)) > SIGMAS * se + 1e-12:
+        return Verdict(
+            False,
+            f"{where}: kept a fraction {keep:.4f} of the units; expected 1 − p = {1 - p:.4f} "
+            f"± {SIGMAS * se:.2g} (p is the probability to DROP a unit)",
+        )
+    if 0 < p < 1 and x.ndim == 2 and x.shape[0] > 1 and x.shape[1] >= 20 and np.all(mask == mask[:1]):
+        return Verdict(False, f"{where}: every example got the same mask; draw an independent mask per entry")
+    return Verdict(True, "", err)
+
+
+HOMEWORK = Homework(
+    name="hw06_regularization",
+    exercises=[
+        Exercise("dropout_forward", 2, _pub_dropout(), driver=dropout_draw, check=dropout_props),
+        Exercise("dropout_backward", 1, _pub_dropout_back(), rtol=1e-10, atol=1e-12),
+        Exercise("ridge_closed_form", 2, _pub_ridge(), rtol=1e-06, atol=1e-08),
+        Exercise("soft_threshold", 1, _pub_soft(), rtol=1e-10, atol=1e-12),
+        Exercise("lasso_coordinate_descent", 3, _pub_lasso(), rtol=1e-06, atol=1e-08),
+        Exercise("early_stopping_epoch", 1, _pub_early(), rtol=0, atol=0),
+    ],
+)

@@ -1,0 +1,135 @@
+"""hw07, public part: convolution (shape, naive and vectorised forward, backward) and max pooling (forward, backward).
+
+Backward passes are graded with the student's own forward cache (drivers in this module).
+
+Drivers and property checks:
+hw07 drivers: forward passes return (out, cache) and the backward passes take the student's own cache.
+
+Only plain data crosses the sandbox: the drivers keep `out` and drop the cache (which may hold anything),
+and grade each backward pass together with the student's forward pass that produced its cache.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.grading.model import Exercise, Homework, case
+
+
+def _out_hw(H, W, k, s, p):
+    return (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
+
+
+def _pub_shape():
+    return [case(28, 28, 5, 1, 2), case(32, 32, 3, 2, 1), case(7, 9, [3, 2], 2, 0), case(5, 5, 3, 1, 0)]
+
+
+def _slide():
+    x = np.array([[7, 2, 3, 3, 8], [4, 5, 3, 8, 4], [3, 3, 2, 8, 4], [2, 8, 7, 2, 7], [5, 4, 4, 5, 4]], float)
+    return x[None, None], np.array([[1.0, 0, -1]] * 3)[None, None], np.zeros(1)
+
+
+def conv_case(rng, N, C, H, W, F, k, s, p):
+    x = rng.normal(size=(N, C, H, W))
+    w = rng.normal(size=(F, C, k, k))
+    b = rng.normal(size=F)
+    return x, w, b, s, p
+
+
+def _pub_fwd():
+    x, w, b = _slide()
+    r = np.random.default_rng(7)
+    x2 = np.arange(2 * 2 * 5 * 6, dtype=float).reshape(2, 2, 5, 6) / 10.0
+    w2 = np.sin(np.arange(3 * 2 * 3 * 3, dtype=float)).reshape(3, 2, 3, 3)
+    return [
+        case(x, w, b, 1, 0),
+        case(x2, w2, np.array([0.5, -1.0, 2.0]), 2, 1),
+        case(*conv_case(r, 1, 3, 6, 6, 2, 1, 1, 0)),
+    ]
+
+
+def with_dout(rng, x, w, b, s, p):
+    Ho, Wo = _out_hw(x.shape[2], x.shape[3], w.shape[2], s, p)
+    return case(x, w, b, s, p, rng.normal(size=(x.shape[0], w.shape[0], Ho, Wo)))
+
+
+def _pub_bwd():
+    r = np.random.default_rng(11)
+    x, w, b = _slide()
+    return [
+        with_dout(r, x, w, b, 1, 0),
+        with_dout(r, *conv_case(r, 2, 2, 5, 5, 3, 3, 1, 1)),
+        with_dout(r, *conv_case(r, 1, 3, 7, 7, 2, 3, 2, 1)),
+    ]
+
+
+def _pub_pool():
+    x = np.array([[1.0, 3, 2, 0], [4, 6, 5, 1], [7, 2, 9, 8], [0, 1, 3, 4]])[None, None]
+    r = np.random.default_rng(3)
+    return [case(x, 2, 2), case(r.normal(size=(2, 3, 6, 6)), 3, 3), case(r.normal(size=(1, 2, 5, 5)), 3, 2)]
+
+
+def pool_dout(rng, x, size, stride):
+    Ho = (x.shape[2] - size) // stride + 1
+    Wo = (x.shape[3] - size) // stride + 1
+    return case(x, size, stride, rng.normal(size=(x.shape[0], x.shape[1], Ho, Wo)))
+
+
+def _pub_pool_bwd():
+    r = np.random.default_rng(5)
+    return [pool_dout(r, c.args[0], c.args[1], c.args[2]) for c in _pub_pool()]
+
+
+def _f(a):
+    return np.asarray(a, dtype=float)
+
+
+def output_shape(ns, H, W, kernel, stride, pad):
+    """conv2d_output_shape as a tuple of two ints (lists from the wire become tuples for the kernel)."""
+    kernel = tuple(kernel) if isinstance(kernel, (list, tuple)) else kernel
+    got = ns["conv2d_output_shape"](H, W, kernel, stride, pad)
+    return tuple(int(v) for v in got)
+
+
+def conv_naive_out(ns, x, w, b, stride, pad):
+    """The `out` of the student's conv2d_forward_naive (a pair (out, cache) is expected)."""
+    res = ns["conv2d_forward_naive"](_f(x), _f(w), _f(b), stride, pad)
+    if not isinstance(res, tuple) or len(res) != 2:
+        raise TypeError("conv2d_forward_naive must return a pair (out, cache)")
+    return np.asarray(res[0], dtype=float)
+
+
+def conv_forward_backward(ns, x, w, b, stride, pad, dout):
+    """(dx, dw, db) from the student's conv2d_backward fed by the cache of their conv2d_forward_naive."""
+    _, cache = ns["conv2d_forward_naive"](_f(x), _f(w), _f(b), stride, pad)
+    dx, dw, db = ns["conv2d_backward"](_f(dout), cache)
+    return np.asarray(dx, dtype=float), np.asarray(dw, dtype=float), np.asarray(db, dtype=float)
+
+
+def pool_out(ns, x, size, stride):
+    """The `out` of the student's maxpool2d_forward."""
+    res = ns["maxpool2d_forward"](_f(x), size, stride)
+    if not isinstance(res, tuple) or len(res) != 2:
+        raise TypeError("maxpool2d_forward must return a pair (out, cache)")
+    return np.asarray(res[0], dtype=float)
+
+
+def pool_forward_backward(ns, x, size, stride, dout):
+    """dx from the student's maxpool2d_backward fed by the cache of their maxpool2d_forward."""
+    _, cache = ns["maxpool2d_forward"](_f(x), size, stride)
+    return np.asarray(ns["maxpool2d_backward"](_f(dout), cache), dtype=float)
+
+
+HOMEWORK = Homework(
+    name="hw07_cnn",
+    exercises=[
+        Exercise("conv2d_output_shape", 1, _pub_shape(), driver=output_shape, rtol=0.0, atol=0.0),
+        Exercise("conv2d_forward_naive", 2, _pub_fwd(), driver=conv_naive_out, rtol=1e-07, atol=1e-09, time_limit=20.0),
+        Exercise("conv2d_forward_fast", 2, _pub_fwd(), rtol=1e-07, atol=1e-09),
+        Exercise(
+            "conv2d_backward", 3, _pub_bwd(), driver=conv_forward_backward, rtol=1e-07, atol=1e-09, time_limit=20.0
+        ),
+        Exercise("maxpool2d_forward", 1, _pub_pool(), driver=pool_out, rtol=0.0, atol=0.0),
+        Exercise("maxpool2d_backward", 2, _pub_pool_bwd(), driver=pool_forward_backward, rtol=1e-12, atol=1e-12),
+    ],
+)

@@ -1,0 +1,69 @@
+"""The homework model: an exercise is one object (name, points, public cases, driver, check, tolerances, limits).
+
+Public and shipped with the student package: `course_lib/grading/homework/hwNN_<topic>.py` defines HOMEWORK.
+Secret and kept by the autograder: `autograder/hidden/hwNN_<topic>.py` maps exercise names to hidden-case
+generators. Nothing here refers to anything by a string that is resolved at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+Driver = Callable[..., Any]  # driver(ns, *args, **kwargs) -> plain data; runs where the student code runs
+Check = Callable[..., Any]  # check(args, kwargs, expected, got, rtol, atol) -> Verdict; runs on the trusted side
+
+
+@dataclass
+class Case:
+    """Positional and keyword arguments of one call (plain data only)."""
+
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+
+
+def case(*args, **kwargs) -> Case:
+    """Build a Case from call arguments: case(X, y) or case(G, steps=5)."""
+    return Case(tuple(args), dict(kwargs))
+
+
+@dataclass
+class Exercise:
+    """One graded exercise. Points are split equally over its cases (public first, then hidden).
+
+    `driver` (None: call the student's function named like the exercise) runs beside the student's code and
+    returns plain data; `check` (None: compare values with rtol/atol) judges a property on the trusted side.
+    """
+
+    name: str
+    points: float
+    public: list[Case]
+    driver: Driver | None = None
+    check: Check | None = None
+    rtol: float = 1e-6
+    atol: float = 1e-8
+    time_limit: float = 10.0  # seconds of wall-clock for all the exercise's cases together
+    memory_mb: int = 1024  # address space the student code may add
+    uses_torch: bool = False
+
+
+@dataclass
+class Homework:
+    """A homework: its full name (hw01_gradient_descent) and its exercises in order."""
+
+    name: str
+    exercises: list[Exercise]
+
+    @property
+    def short(self) -> str:
+        return self.name.split("_")[0]
+
+    @property
+    def max_points(self) -> float:
+        return float(sum(e.points for e in self.exercises))
+
+    def exercise(self, name: str) -> Exercise:
+        for e in self.exercises:
+            if e.name == name:
+                return e
+        raise KeyError(name)

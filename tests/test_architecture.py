@@ -1,0 +1,168 @@
+"""One fact in one place: the import graph, the homework model's split by secrecy, the judge's kinds, sizes."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.hidden import generators
+from autograder.sandbox.isolation import STUDENT_SIDE
+from course_lib.grading.compare import KINDS, Verdict
+from course_lib.grading.homework import all_homeworks, names
+from course_lib.grading.judge import hidden_message, judge
+from course_lib.grading.model import Exercise, case
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("autograder", "course_lib")
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _sources() -> dict[str, Path]:
+    return {_module_name(p): p for pkg in PACKAGES for p in sorted((ROOT / pkg).rglob("*.py"))
+            if "samples" not in p.parts}
+
+
+def _imports(path: Path, top_level_only: bool) -> set[str]:
+    """Modules of the course packages that `path` imports (module level only, or anywhere)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
+    out = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            out.add(node.module)
+            out.update(f"{node.module}.{a.name}" for a in node.names)
+    return {m for m in out if m.split(".")[0] in PACKAGES}
+
+
+def test_no_import_cycle_at_module_level():
+    mods = _sources()
+    graph = {m: {t for t in _imports(p, True) if t in mods and t != m} for m, p in mods.items()}
+    # a package imports its parents implicitly; only explicit edges count
+    state: dict[str, int] = {}
+
+    def visit(m, stack):
+        state[m] = 1
+        for t in graph[m]:
+            if state.get(t) == 1:
+                raise AssertionError("import cycle: " + " -> ".join(stack[stack.index(t):] + [t]))
+            if t not in state:
+                visit(t, stack + [t])
+        state[m] = 2
+
+    for m in graph:
+        if m not in state:
+            visit(m, [m])
+
+
+def _allowed_course_lib(target: str) -> bool:
+    if target == "course_lib":
+        return True
+    first = target.split(".")[1]
+    return any(first == name.removesuffix(".py") for name in STUDENT_SIDE)
+
+
+def test_autograder_never_imports_a_lecture_module():
+    bad = []
+    for m, p in _sources().items():
+        if m.startswith("autograder"):
+            bad += [f"{m} -> {t}" for t in _imports(p, False) if t.startswith("course_lib")
+                    and not _allowed_course_lib(t)]
+    assert not bad, bad
+
+
+def test_grading_kernel_imports_only_itself():
+    bad = []
+    for m, p in _sources().items():
+        if m.startswith("course_lib.grading"):
+            bad += [f"{m} -> {t}" for t in _imports(p, False) if not t.startswith("course_lib.grading")]
+    assert not bad, bad
+
+
+def test_no_cross_module_import_of_private_names():
+    bad = []
+    for folder in ("autograder", "course_lib", "tools", "benchmarks"):
+        for p in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in PACKAGES:
+                    bad += [f"{p.relative_to(ROOT)}: {node.module}.{a.name}" for a in node.names
+                            if a.name.startswith("_") and not a.name.startswith("__")]
+    assert not bad, bad
+
+
+def test_solution_markers_are_spelled_in_one_module():
+    spelled = [p.relative_to(ROOT).as_posix() for folder in ("autograder", "course_lib", "tools")
+               for p in (ROOT / folder).rglob("*.py") if "### BEGIN SOLUTION" in p.read_text(encoding="utf-8")]
+    assert spelled == ["autograder/solution.py"], spelled
+
+
+@pytest.mark.parametrize("hw", all_homeworks(), ids=[h.short for h in all_homeworks()])
+def test_public_and_hidden_halves_agree(hw):
+    assert hw.name in names()
+    assert set(generators(hw)) == {e.name for e in hw.exercises}, "every exercise, and only those, has a generator"
+    for ex in hw.exercises:
+        assert ex.driver is None or callable(ex.driver)
+        assert ex.check is None or callable(ex.check)
+
+
+def test_public_cases_are_small_and_the_repository_is_under_3_mb():
+    cases = sum(p.stat().st_size for p in (ROOT / "course_lib" / "public_cases").glob("*.json"))
+    assert cases < 300_000, f"public cases take {cases} bytes"
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    files = [ROOT / f for f in tracked.decode().split("\0") if f and (ROOT / f).is_file()]
+    total = sum(f.stat().st_size for f in files)
+    assert total < 3 * 1024 * 1024, f"tracked files take {total / 1e6:.1f} MB"
+
+
+# ------------------------------------------------------------------------------------ the one judge's kinds
+
+_EX = Exercise("f", 1, [case(1.0)], rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("expected,got,status,kind", [
+    ({"value": 1.0}, {"error": "x", "etype": "MissingDefinition"}, "ok", "missing"),
+    ({"value": 1.0}, {"error": "ZeroDivisionError: boom", "etype": "ZeroDivisionError"}, "ok", "exception"),
+    ({"value": 1.0}, None, "timeout", "timeout"),
+    ({"value": 1.0}, None, "crashed", "crash"),
+    ({"value": np.ones(3)}, {"value": np.ones(4)}, "ok", "shape"),
+    ({"value": (1.0, 2.0)}, {"value": 1.0}, "ok", "shape"),
+    ({"value": 1.0}, {"value": float("nan")}, "ok", "nan"),
+    ({"value": 1.0}, {"value": float("inf")}, "ok", "nan"),
+    ({"value": 1.0}, {"value": 1.5}, "ok", "values"),
+])
+def test_judge_sets_the_kind_where_the_fact_is_known(expected, got, status, kind):
+    v = judge(_EX, (1.0,), {}, expected, got, status, "killed")
+    assert not v.ok and v.kind == kind and kind in KINDS
+
+
+def test_property_checks_get_their_kind_and_cannot_crash_the_judge():
+    def bad_check(*a):
+        return Verdict(False, "wrong mean")
+
+    def raising_check(*a):
+        raise ValueError("forged")
+
+    ex = Exercise("f", 1, [case(1.0)], check=bad_check)
+    assert judge(ex, (1.0,), {}, {"value": None}, {"value": 1.0}).kind == "property"
+    ex = Exercise("f", 1, [case(1.0)], check=raising_check)
+    v = judge(ex, (1.0,), {}, {"value": None}, {"value": 1.0})
+    assert not v.ok and v.kind == "property" and "ValueError" in v.message
+
+
+def test_hidden_messages_come_from_the_kind_not_the_student_text():
+    v = judge(_EX, (1.0,), {}, {"value": 1.0}, {"error": "MyError: SECRET 3.14159", "etype": "MyError"})
+    assert hidden_message(v, {"etype": "MyError"}) == "your code raised an exception"
+    v = judge(_EX, (1.0,), {}, {"value": 1.0}, {"value": 1.5})
+    assert hidden_message(v, {"value": 1.5}) == "values differ (largest error about 5e-01)"
