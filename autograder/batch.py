@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from autograder.collect import Submission, collect
+from autograder.collect import Submission, collect_with_report
 from autograder.gradebook import Gradebook, db_path
 from autograder.grader import ExpectedCache, SubmissionResult, grade_extracted, hidden_seed
 from autograder.notebook import NotebookError, extract_file
@@ -42,6 +42,17 @@ class BatchReport:
     isolation: str
     db: Path
     table: str = ""  # the class summary table, as printed by the CLI
+    found: int = 0  # submissions found in the folder
+    failed: int = 0  # graded as 0 because the trusted side failed on them (each has a note)
+    missing: list[str] | None = None  # submissions with no recorded result: the run is incomplete
+    collect_report: list[str] | None = None  # skipped entries and id collisions (instructor only)
+
+    def summary(self) -> str:
+        line = (f"{self.found} submission(s) found; graded {self.graded} new, skipped {self.skipped} already "
+                f"graded; {self.failed} failed to grade (scored 0 with a note); in {self.seconds:.1f} s")
+        if self.missing:
+            line += f"; NO RESULT for {len(self.missing)}: {', '.join(self.missing[:10])}"
+        return line
 
 
 def preload_for(hw: Homework) -> tuple[str, ...]:
@@ -61,7 +72,18 @@ def preload_for(hw: Homework) -> tuple[str, ...]:
 
 
 def grade_one(hw: Homework, sub: Submission, runner, expected: ExpectedCache) -> SubmissionResult:
-    """Grade one submission; an unreadable notebook scores 0 with a one-line reason."""
+    """Grade one submission, always returning a result: an unreadable notebook scores 0 with a one-line reason,
+    and so does any failure on the trusted side (noted as a grading error)."""
+    try:
+        return _grade_one(hw, sub, runner, expected)
+    except Exception as exc:  # noqa: BLE001 - one submission never stops the class
+        res = zero_result(hw, sub.student, f"could not be graded ({type(exc).__name__}: {str(exc)[:160]}); "
+                                           "tell the instructor")
+        res.grading_error = res.error
+        return res
+
+
+def _grade_one(hw: Homework, sub: Submission, runner, expected: ExpectedCache) -> SubmissionResult:
     if sub.path is None:
         return zero_result(hw, sub.student, sub.problem)
     try:
@@ -106,7 +128,15 @@ def grade_class(hw: Homework, submissions: list[Submission], expected: ExpectedC
                     sub = jobs.get_nowait()
                 except queue.Empty:
                     return
-                done.put(grade_one(hw, sub, runner, expected))
+                res = grade_one(hw, sub, runner, expected)
+                if res.grading_error:
+                    try:  # the sandbox may be in any state after a trusted-side failure
+                        runner.restart()
+                    except Exception as exc:  # noqa: BLE001
+                        errors.append(exc)
+                        done.put(res)
+                        return
+                done.put(res)
         finally:
             runner.close()
 
@@ -134,10 +164,21 @@ def grade_class(hw: Homework, submissions: list[Submission], expected: ExpectedC
 
 
 def record(book: Gradebook, results: Iterable[SubmissionResult], isolation: str) -> int:
-    """Commit each result to the gradebook as it comes (an interrupted run resumes); returns how many."""
+    """Commit each result to the gradebook as it comes (an interrupted run resumes); returns how many.
+    A result that cannot be stored is replaced by a zero with a note, so the student still gets a row."""
     n = 0
     for res in results:
-        book.record(res, isolation)
+        try:
+            book.record(res, isolation)
+        except Exception as exc:  # noqa: BLE001
+            hw_exercises = [ExerciseResult(e.name, 0.0, e.max_points, status="error", note="not recorded")
+                            for e in res.exercises]
+            why = f"the result could not be recorded ({type(exc).__name__}); tell the instructor"
+            try:
+                book.record(SubmissionResult(res.student, res.homework, hw_exercises, error=why,
+                                             grading_error=why), isolation)
+            except Exception:  # noqa: BLE001 - no row at all: the run reports it as missing and exits 1
+                continue
         n += 1
     return n
 
@@ -155,9 +196,13 @@ def run_grade(hw: Homework, submissions: str | Path, out: str | Path, workers: i
         raise GradingError("only weak isolation is available here (no Linux namespaces), so hidden cases could be "
                            "read by student code; pass --allow-weak-isolation to grade anyway")
     try:
-        subs, tmp = collect(submissions)
+        collection = collect_with_report(submissions)
     except (FileNotFoundError, ValueError, OSError) as exc:
         raise GradingError(str(exc)) from exc
+    subs, tmp = collection.submissions, collection.tmp
+    report_lines = collection.report_lines()
+    if report_lines:
+        (out / "collect.txt").write_text("\n".join(report_lines) + "\n", encoding="utf-8")
     book = Gradebook(db_path(db, out))
     try:
         done = set() if regrade else book.graded(hw.name)
@@ -167,14 +212,24 @@ def run_grade(hw: Homework, submissions: str | Path, out: str | Path, workers: i
         for ex in hw.exercises:  # reference outputs first, in this trusted process
             expected.get(ex)
         isolation = describe(level)
-        graded = record(book, grade_class(hw, todo, expected, workers, level, progress), isolation)
-        table = write_all(hw, book.load(hw.name), out, isolation)
+        results: list[SubmissionResult] = []
+
+        def keep(stream):
+            for res in stream:
+                results.append(res)
+                yield res
+
+        graded = record(book, keep(grade_class(hw, todo, expected, workers, level, progress)), isolation)
+        loaded = book.load(hw.name)
+        table = write_all(hw, loaded, out, isolation)
     finally:
         book.close()
         if tmp is not None:
             tmp.cleanup()
+    have = {r.student for r, _ in loaded}
     return BatchReport(hw, out, graded, len(subs) - len(todo), time.perf_counter() - t0, isolation, book.path,
-                       table)
+                       table, found=len(subs), failed=sum(bool(r.grading_error) for r in results),
+                       missing=[s.student for s in subs if s.student not in have], collect_report=report_lines)
 
 
 def _bar(total: int, enabled: bool | None):

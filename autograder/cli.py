@@ -95,8 +95,17 @@ def cmd_grade(args) -> int:
                       seed=args.hidden_seed, allow_weak=args.allow_weak_isolation,
                       include_hidden=not args.public_only)
     print(rep.table)
-    print(f"graded {rep.graded} new, skipped {rep.skipped} already graded, in {rep.seconds:.1f} s; "
-          f"wrote {Path(args.out) / 'grades.csv'}")
+    if rep.collect_report:
+        print(f"collecting: {len(rep.collect_report)} note(s) (also in {Path(args.out) / 'collect.txt'}):",
+              file=sys.stderr)
+        for line in rep.collect_report[:50]:
+            print(f"  {line}", file=sys.stderr)
+    print(rep.summary())
+    print(f"wrote {Path(args.out) / 'grades.csv'}")
+    if rep.missing:
+        print(f"course grade: {len(rep.missing)} submission(s) have no recorded result; run again to resume",
+              file=sys.stderr)
+        return 1
     return 0
 
 
@@ -112,7 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--check", action="store_true", help="fail if assignments/ or public cases are stale")
     s.add_argument("--to", metavar="DIR", help="also write a student bundle (no solutions, no hidden cases)")
     s.set_defaults(func=cmd_release)
-    s = sub.add_parser("check", help="self-check a notebook on the public cases")
+    s = sub.add_parser("check", help="self-check YOUR OWN notebook on the public cases (runs its definitions in "
+                                     "this process, outside the sandbox: never use it on someone else's code)")
     s.add_argument("notebook")
     s.set_defaults(func=cmd_check)
     s = sub.add_parser("grade", help="grade a class of submissions")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -17,24 +18,48 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """A text cell a spreadsheet will not run: one starting with = + - @ tab or CR gets a leading apostrophe
+    (OWASP CSV injection). Numbers we format ourselves are written as they are."""
+    value = str(value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def write_csv(hw: Homework, results: list[SubmissionResult], path: Path) -> None:
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["student", "total", "max_total"] + [e.name for e in hw.exercises])
+        w.writerow([csv_text(h) for h in ["student", "total", "max_total"] + [e.name for e in hw.exercises]])
         for r in results:
             pts = {e.name: e.points for e in r.exercises}
-            w.writerow([r.student, _fmt(r.total), _fmt(r.max_total)] + [_fmt(pts.get(e.name, 0.0))
-                                                                        for e in hw.exercises])
+            w.writerow([csv_text(r.student), _fmt(r.total), _fmt(r.max_total)] + [_fmt(pts.get(e.name, 0.0))
+                                                                                   for e in hw.exercises])
+
+
+_MD_SPECIAL = re.compile(r"([\\`*|<\[\]])")
+
+
+def one_line(text: object) -> str:
+    """Student-controlled text on one line: every control, separator or other unprintable character (CR, LF,
+    U+2028, …) becomes a space, so it can never start a new line, table row or heading."""
+    return "".join(c if c.isprintable() else " " for c in str(text))
+
+
+def md_text(text: object) -> str:
+    """One line, with the Markdown that could restyle it escaped (backslash, backtick, *, |, <, [ and ])."""
+    return _MD_SPECIAL.sub(r"\\\1", one_line(text))
 
 
 def feedback_markdown(hw: Homework, r: SubmissionResult, isolation: str) -> str:
-    lines = [f"# {hw.name}: feedback for {r.student}", "",
+    lines = [f"# {hw.name}: feedback for {md_text(r.student)}", "",
              f"**Score: {_fmt(r.total)} / {_fmt(r.max_total)}**", ""]
     if r.error:
-        lines += [f"Your notebook could not be graded: {r.error}", ""]
+        lines += [f"Your notebook could not be graded: {md_text(r.error)}", ""]
     lines += ["| exercise | points | result |", "|---|---|---|"]
     for e in r.exercises:
-        lines.append(f"| `{e.name}` | {_fmt(e.points)} / {_fmt(e.max_points)} | {_summary(e)} |")
+        lines.append(f"| `{e.name}` | {_fmt(e.points)} / {_fmt(e.max_points)} | {md_text(_summary(e))} |")
     lines.append("")
     for e in r.exercises:
         bad = [c for c in e.cases if not c.ok]
@@ -42,15 +67,16 @@ def feedback_markdown(hw: Homework, r: SubmissionResult, isolation: str) -> str:
             continue
         lines.append(f"## `{e.name}`")
         if e.status != "ok" and e.note:
-            lines.append(f"- {e.status}: {e.note}")
+            lines.append(f"- {md_text(e.status)}: {md_text(e.note)}")
         for c in bad[:6]:
-            lines.append(f"- {c.message}")
+            lines.append(f"- {md_text(c.message)}")
         if len(bad) > 6:
             lines.append(f"- … and {len(bad) - 6} more failing cases.")
         lines.append("")
     if r.warnings:
-        lines += ["## Notes on your notebook", *[f"- {w}" for w in r.warnings[:10]], ""]
-    lines += ["---", f"Graded by `course grade` ({isolation}). Hidden cases show what went wrong, never their inputs."]
+        lines += ["## Notes on your notebook", *[f"- {md_text(w)}" for w in r.warnings[:10]], ""]
+    lines += ["---", f"Graded by `course grade` ({md_text(isolation)}). Hidden cases show what went wrong, never "
+              "their inputs."]
     return "\n".join(lines) + "\n"
 
 
@@ -63,17 +89,16 @@ def _summary(e: ExerciseResult) -> str:
 
 def feedback_html(markdown_text: str, title: str) -> str:
     """A small, dependency-free HTML rendering of the feedback (tables, headings, bullets)."""
-    out = [f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>",
+    out = [f"<!doctype html><meta charset='utf-8'><title>{html.escape(one_line(title))}</title>",
            "<style>body{font:15px system-ui,sans-serif;max-width:820px;margin:2em auto}td,th{border:1px solid #ccc;"
            "padding:3px 8px}table{border-collapse:collapse}code{background:#f3f3f3}</style>"]
     in_table = in_list = False
-    for line in markdown_text.splitlines():
-        esc = html.escape(line)
-        esc = _inline(esc)
+    for line in markdown_text.split("\n"):
+        line = one_line(line)
         if line.startswith("|"):
             if set(line.replace("|", "").strip()) <= {"-"}:
                 continue
-            cells = [c.strip() for c in esc.strip("|").split("|")]
+            cells = [_inline(c.strip()) for c in _CELL_SPLIT.split(line.strip().strip("|"))]
             tag = "th" if not in_table else "td"
             if not in_table:
                 out.append("<table>")
@@ -83,19 +108,20 @@ def feedback_html(markdown_text: str, title: str) -> str:
         if in_table:
             out.append("</table>")
             in_table = False
+        esc = _inline(line)
         if line.startswith("- "):
             if not in_list:
                 out.append("<ul>")
                 in_list = True
-            out.append(f"<li>{esc[2:]}</li>")
+            out.append(f"<li>{_inline(line[2:])}</li>")
             continue
         if in_list:
             out.append("</ul>")
             in_list = False
         if line.startswith("## "):
-            out.append(f"<h2>{esc[3:]}</h2>")
+            out.append(f"<h2>{_inline(line[3:])}</h2>")
         elif line.startswith("# "):
-            out.append(f"<h1>{esc[2:]}</h1>")
+            out.append(f"<h1>{_inline(line[2:])}</h1>")
         elif line.strip() == "---":
             out.append("<hr>")
         elif line.strip():
@@ -107,11 +133,24 @@ def feedback_html(markdown_text: str, title: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def _inline(text: str) -> str:
-    import re
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_ESCAPED = re.compile(r"\\([\\`*|<\[\]_#>-])")
 
+
+def _inline(text: str) -> str:
+    """Markdown inline -> HTML: backslash escapes become literal characters, then **bold** and `code`;
+    everything is HTML-escaped."""
+    literals: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        literals.append(m.group(1))
+        return f"\x00{len(literals) - 1}\x00"
+
+    text = _ESCAPED.sub(keep, text.replace("\x00", " "))
+    text = html.escape(text)
     text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
-    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+    text = re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+    return re.sub("\x00(\\d+)\x00", lambda m: html.escape(literals[int(m.group(1))]), text)
 
 
 def gradescope_results(hw: Homework, r: SubmissionResult, isolation: str) -> dict:
@@ -172,16 +211,23 @@ def summary_table(rows: list[dict], isolation: str, total_mean: float, n: int) -
     return "\n".join(lines)
 
 
+def file_name(student: str) -> str:
+    """The student id as a file name inside out/ (ids from autograder.collect are already safe and unchanged)."""
+    name = re.sub(r"[^A-Za-z0-9._@+-]", "_", student)
+    return name if name.strip(".") else f"_{name}"
+
+
 def write_all(hw: Homework, loaded: list[tuple[SubmissionResult, str]], out: Path, isolation: str) -> str:
     results = [r for r, _ in loaded]
     write_csv(hw, results, out / "grades.csv")
     (out / "feedback").mkdir(exist_ok=True)
     for r, iso in loaded:
         md = feedback_markdown(hw, r, iso)
-        (out / "feedback" / f"{r.student}.md").write_text(md, encoding="utf-8")
-        (out / "feedback" / f"{r.student}.html").write_text(feedback_html(md, f"{hw.name}: {r.student}"),
-                                                            encoding="utf-8")
-        gs = out / "gradescope" / r.student
+        name = file_name(r.student)
+        (out / "feedback" / f"{name}.md").write_text(md, encoding="utf-8")
+        (out / "feedback" / f"{name}.html").write_text(feedback_html(md, f"{hw.name}: {r.student}"),
+                                                       encoding="utf-8")
+        gs = out / "gradescope" / name
         gs.mkdir(parents=True, exist_ok=True)
         (gs / "results.json").write_text(json.dumps(gradescope_results(hw, r, iso), indent=1), encoding="utf-8")
     rows = summarize(hw, results)

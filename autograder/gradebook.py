@@ -54,7 +54,7 @@ class Gradebook:
 
     def record(self, res: SubmissionResult, isolation: str) -> None:
         detail = json.dumps({"exercises": [e.to_dict() for e in res.exercises], "warnings": res.warnings,
-                             "error": res.error, "seconds": res.seconds})
+                             "error": res.error, "seconds": res.seconds, "grading_error": res.grading_error})
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?)",
                              (res.homework, res.student, res.total, res.max_total, detail, isolation, time.time()))
@@ -73,8 +73,8 @@ class Gradebook:
                 cases = [CaseResult(**c) for c in e.pop("cases")]
                 e.pop("passed", None)
                 exs.append(ExerciseResult(cases=cases, **e))
-            out.append((SubmissionResult(student, homework, exs, d["warnings"], d["error"], d["seconds"]),
-                        isolation))
+            out.append((SubmissionResult(student, homework, exs, d["warnings"], d["error"], d["seconds"],
+                                         d.get("grading_error", "")), isolation))
         return out
 
     def close(self) -> None:

@@ -7,7 +7,10 @@ and prints are skipped, so grading is fast and a stray `while True` in a demo ce
 from __future__ import annotations
 
 import ast
+import errno
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,22 +32,97 @@ class Extracted:
     names: list[str] = field(default_factory=list)
 
 
-def read_notebook(path: str | Path) -> dict:
-    """Load .ipynb JSON as a dict with a 'cells' list; raise NotebookError with one readable line."""
-    path = Path(path)
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+
+
+def _file_kind(mode: int) -> str:
+    for test, what in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return what
+    return "not a regular file"
+
+
+def _read_bounded(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes: links are not followed, nothing else is opened
+    (a FIFO or device never blocks or streams), and the size is checked before reading."""
+    name = _printable(path.name)
     try:
-        raw = path.read_bytes()
+        st = os.lstat(path)
     except OSError as exc:
-        raise NotebookError(f"{path.name}: cannot read ({exc.strerror or exc})") from exc
-    if len(raw) > 50 * 1024 * 1024:
-        raise NotebookError(f"{path.name}: notebook is larger than 50 MB")
+        raise NotebookError(f"{name}: cannot read ({exc.strerror or exc})") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise NotebookError(f"{name}: cannot read ({_file_kind(st.st_mode)}, not a regular file)")
+    if st.st_size > limit:
+        raise NotebookError(f"{name}: notebook is larger than 50 MB")
     try:
-        nb = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise NotebookError(f"{path.name}: not a valid notebook (JSON error: {exc})") from exc
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotebookError(f"{name}: cannot read (a symbolic link, not a regular file)") from exc
+        raise NotebookError(f"{name}: cannot read ({exc.strerror or exc})") from exc
+    try:
+        st = os.fstat(fd)  # the file actually opened (it may have been swapped since the lstat)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotebookError(f"{name}: cannot read ({_file_kind(st.st_mode)}, not a regular file)")
+        if st.st_size > limit:
+            raise NotebookError(f"{name}: notebook is larger than 50 MB")
+        chunks, got = [], 0
+        while got <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+    except BlockingIOError as exc:
+        raise NotebookError(f"{name}: cannot read (not a regular file)") from exc
+    except OSError as exc:
+        raise NotebookError(f"{name}: cannot read ({exc.strerror or exc})") from exc
+    finally:
+        os.close(fd)
+    if got > limit:
+        raise NotebookError(f"{name}: notebook is larger than 50 MB")
+    return b"".join(chunks)
+
+
+def read_notebook(path: str | Path) -> dict:
+    """Load .ipynb JSON as a dict with a 'cells' list; raise NotebookError with one readable line.
+
+    The file is read bounded and without following links; malformed JSON, numbers with too many digits,
+    nesting too deep for the parser and running out of memory are all a NotebookError, never a crash.
+    """
+    path = Path(path)
+    raw = _read_bounded(path)
+    name = _printable(path.name)
+    try:
+        text = raw.decode("utf-8")
+        del raw
+        nb = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise NotebookError(f"{name}: not a valid notebook (not UTF-8 text at byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise NotebookError(f"{name}: not a valid notebook (JSON error: {_one_line(str(exc))})") from exc
+    except RecursionError as exc:
+        raise NotebookError(f"{name}: not a valid notebook (JSON nested too deeply)") from exc
+    except MemoryError as exc:
+        raise NotebookError(f"{name}: not a valid notebook (too large to parse)") from exc
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        what = "a number with too many digits" if "digits" in str(exc) else _one_line(str(exc))[:200]
+        raise NotebookError(f"{name}: not a valid notebook ({what})") from exc
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise NotebookError(f"{path.name}: not a valid notebook (no list of cells)")
+        raise NotebookError(f"{name}: not a valid notebook (no list of cells)")
     return nb
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _printable(name: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in name)
 
 
 def code_cells(nb: dict) -> list[tuple[int, str]]:

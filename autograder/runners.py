@@ -29,7 +29,7 @@ class InProcessRunner:
     isolation = "none (trusted code)"
 
     def run(self, chunks, hw: Homework, ex: Exercise, cases: list[tuple[list, dict]],
-            time_limit: float = 10.0, memory_mb: int = 1024) -> RunOutcome:
+            time_limit: float = 10.0, memory_mb: int = 1024, hidden: bool = False) -> RunOutcome:
         from course_lib.grading.run import define, run_cases
 
         t0 = time.perf_counter()

@@ -367,11 +367,8 @@ def test_importing_the_course_library_answer_scores_zero(hw, expected, runner, t
                           runner, expected)
     got = {e.name: e.points for e in res.exercises}
     assert got["smoothness_constant"] == 0 and got["ols_closed_form"] == 0
-    msg = " ".join(c.message for e in res.exercises for c in e.cases if not c.ok and not c.hidden)
-    if runner.level == "namespaces":  # answer modules are not even mounted in the sandbox
-        assert any("No module named 'course_lib.compute'" in w for w in res.warnings), res.warnings
-    else:
-        assert "must be written in your notebook" in msg
+    # the sandbox refuses the import itself (and under namespaces the file is not even mounted)
+    assert any("course_lib.compute is not available while grading" in w for w in res.warnings), res.warnings
 
 
 def test_imported_answer_stand_in_is_the_second_line(tmp_path):

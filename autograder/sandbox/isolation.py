@@ -69,6 +69,37 @@ STUDENT_SIDE = ("__init__.py", "grading", "check.py", "compare.py", "runtime.py"
                 "compute_peaks.py", "plots.py", "threads.py", "data", "data_files")
 
 
+def is_student_side(module: str) -> bool:
+    """True for `course_lib` and its STUDENT_SIDE modules; False for the lecture modules."""
+    parts = module.split(".")
+    if parts[0] != "course_lib" or len(parts) == 1:
+        return True
+    return any(parts[1] == name.removesuffix(".py") for name in STUDENT_SIDE)
+
+
+class _AnswerModuleBlocker:
+    """A meta-path finder that refuses every course_lib module outside STUDENT_SIDE, whatever the import form
+    (import, from-import, importlib inside a function). Under namespaces those files are not even mounted; this
+    keeps weak isolation in line."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if not is_student_side(name):
+            raise ImportError(f"{name} is not available while grading: graded code must be written in your "
+                              "notebook, not imported from the course library")
+        return None
+
+
+def block_answer_modules() -> None:
+    """Install the blocker and forget any lecture module already imported (called once in the zygote)."""
+    import sys
+
+    if not any(isinstance(f, _AnswerModuleBlocker) for f in sys.meta_path):
+        sys.meta_path.insert(0, _AnswerModuleBlocker())
+    for name in [m for m in sys.modules if not is_student_side(m)]:
+        del sys.modules[name]
+
+
 def readonly_paths() -> list[str]:
     """What the sandbox may see: system libraries, the Python install and venv, course_lib's student side, the
     sandbox runtime."""

@@ -89,7 +89,7 @@ class SandboxRunner:
 
     def close(self) -> None:
         if self.ctl is not None:
-            self.ctl.close()
+            self.ctl.close()  # every job was cleaned up after itself: the zygote can simply be killed
             self.ctl = None
         if self.proc is not None:
             try:
@@ -116,7 +116,13 @@ class SandboxRunner:
 
     # -- jobs ------------------------------------------------------------------------------------
     def run(self, chunks, hw: Homework, ex: Exercise, cases: list[tuple[list, dict]],
-            time_limit: float = 10.0, memory_mb: int = 1024) -> RunOutcome:
+            time_limit: float = 10.0, memory_mb: int = 1024, hidden: bool = False) -> RunOutcome:
+        """Run one job: define the chunks, run `cases` in order, read back plain results.
+
+        Frames must come in the protocol's order: one define_errors frame, then result i = 0, 1, ... once
+        each; anything else ends the job as crashed ("output rejected"). A hidden job's results keep values and
+        builtin-looking exception type names only.
+        """
         from course_lib.grading.wire import dumps, loads
 
         if self.ctl is None:
@@ -126,7 +132,8 @@ class SandboxRunner:
         define_errors: list[str] = []
         job_ours, job_theirs = socket.socketpair()
         self._job = getattr(self, "_job", 0) + 1
-        header = json.dumps({"time_limit": time_limit, "memory_mb": memory_mb, "job": self._job}).encode()
+        header = json.dumps({"time_limit": time_limit, "memory_mb": memory_mb, "job": self._job,
+                             "hidden": hidden}).encode()
         try:
             socket.send_fds(self.ctl, [header], [job_theirs.fileno()])
         except OSError:
@@ -138,7 +145,7 @@ class SandboxRunner:
         payload = dumps({"chunks": [list(c) for c in chunks], "homework": hw.name, "exercise": ex.name,
                          "cases": [[list(a), dict(k)] for a, k in cases]})
         deadline = time.monotonic() + time_limit + 5
-        note, received = "", 0
+        note, received, expect = "", 0, -1  # -1: the define_errors frame comes first
         try:
             job_ours.settimeout(max(0.1, deadline - time.monotonic()))
             frames.send_text(job_ours, payload)
@@ -149,15 +156,19 @@ class SandboxRunner:
                     break
                 received += len(raw)
                 msg = loads(raw)
-                if isinstance(msg, dict) and isinstance(msg.get("define_errors"), list):
-                    define_errors = [str(e)[:300] for e in msg["define_errors"][:20]]
+                if not isinstance(msg, dict):
+                    raise ValueError("a frame that is not an object")
+                if expect == -1:
+                    if set(msg) != {"define_errors"} or not isinstance(msg["define_errors"], list):
+                        raise ValueError("the first frame must be the definitions report")
+                    if not hidden:
+                        define_errors = [one_line(e, 300) for e in msg["define_errors"][:20]]
+                    expect = 0
                     continue
-                i = msg.get("i") if isinstance(msg, dict) else None
-                if isinstance(i, int) and 0 <= i < len(results) and results[i] is None:
-                    entry = {k: msg[k] for k in ("value", "error", "etype") if k in msg}
-                    if "error" in entry:
-                        entry["error"] = str(entry["error"])[:500]
-                    results[i] = entry if ("value" in entry or "error" in entry) else {"error": "malformed result"}
+                if msg.get("i") != expect or expect >= len(results) or type(msg.get("i")) is not int:
+                    raise ValueError(f"frame out of order (expected result {expect})")
+                results[expect] = _entry(msg, hidden)
+                expect += 1
         except (socket.timeout, TimeoutError):
             pass
         except frames.FrameError as exc:
@@ -170,6 +181,8 @@ class SandboxRunner:
             job_ours.close()
         status, znote = self._status(time_limit)
         note = note or znote
+        if hidden and note.startswith("output rejected"):
+            note = "output rejected"
         if note.startswith("output rejected") and status == "ok":
             status = "crashed"
         return RunOutcome(results, status, note, time.perf_counter() - t0, define_errors)
@@ -185,11 +198,33 @@ class SandboxRunner:
                     break
                 d = json.loads(msg)
                 if d.get("job") == self._job:  # replies to earlier, abandoned jobs are skipped
+                    if d.get("clean") is False:  # something of this job survived the wipe: start afresh
+                        self.restart()
                     return str(d.get("status", "crashed")), str(d.get("note", ""))
         except (socket.timeout, OSError, ValueError):
             pass
         self.restart()
         return "crashed", "the sandbox stopped (the submission killed it); it was restarted"
+
+
+def one_line(text, limit: int = 500) -> str:
+    """Student text as one line: control characters (newlines too) become spaces; at most `limit` chars."""
+    s = str(text)[: limit * 2]
+    return "".join(ch if ch.isprintable() else " " for ch in s)[:limit]
+
+
+_ETYPE_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _entry(msg: dict, hidden: bool) -> dict:
+    """One result frame as the trusted side keeps it: a value, or an error line and an exception type name."""
+    etype = msg.get("etype")
+    etype = etype if isinstance(etype, str) and len(etype) <= 64 and set(etype) <= _ETYPE_OK else ""
+    if "value" in msg and "error" not in msg:
+        return {"value": msg["value"]}
+    if "error" in msg:
+        return {"error": "" if hidden else one_line(msg["error"]), "etype": etype}
+    return {"error": "malformed result", "etype": ""}
 
 
 def available_level() -> str:

@@ -37,7 +37,10 @@ def judge(
     if "value" not in got:
         return Verdict(False, "malformed result", kind="crash")
     if ex.check is None:
-        return compare(expected.get("value"), got["value"], ex.rtol, ex.atol)
+        try:
+            return compare(expected.get("value"), got["value"], ex.rtol, ex.atol)
+        except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as exc:
+            return Verdict(False, f"the result could not be compared ({type(exc).__name__})", kind="shape")
     try:
         v = ex.check(list(args), dict(kwargs), expected.get("value"), got["value"], ex.rtol, ex.atol)
     except Exception as exc:  # noqa: BLE001 - a forged result must not take the grader down

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 
 MAX_DEPTH = 32
-_NUMERIC_KINDS = set("biufc")
+MAX_INT_BITS = 1024  # larger integers cannot be compared as float64
+MAX_ARRAY_ELEMENTS = 50_000_000
+_NUMERIC_KINDS = set("biuf")  # no complex (its imaginary part would be lost), no object, no strings
 
 
 class NotPlainData(TypeError):
@@ -27,6 +29,8 @@ def to_plain(value: Any, depth: int = 0) -> Any:
     if depth > MAX_DEPTH:
         raise NotPlainData("structure nested too deeply")
     t = type(value)
+    if t is int and value.bit_length() > MAX_INT_BITS:
+        raise NotPlainData(f"an integer of {value.bit_length()} bits (too large to compare as a float)")
     if value is None or t in (bool, int, str):
         return value
     if t is float:
@@ -87,20 +91,37 @@ def _dec(value: Any, depth: int = 0) -> Any:
         return [_dec(v, depth + 1) for v in value]
     if isinstance(value, dict):
         if "__nd__" in value:
-            dtype = np.dtype(value["__nd__"])
-            if dtype.kind not in _NUMERIC_KINDS:
-                raise ValueError(f"array dtype {dtype} not allowed")
-            raw = base64.b64decode(value["data"], validate=True)
-            shape = tuple(int(s) for s in value["shape"])
-            return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+            return _dec_array(value)
         if "__tuple__" in value:
             return tuple(_dec(v, depth + 1) for v in value["__tuple__"])
         if "__float__" in value:
             return float(value["__float__"])
         return {k: _dec(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+        raise ValueError("integer too large")
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     raise ValueError(f"unexpected JSON value {type(value).__name__}")
+
+
+def _dec_array(value: dict) -> np.ndarray:
+    """An encoded array, refused unless its dtype is numeric and its shape matches its bytes exactly."""
+    if not isinstance(value.get("__nd__"), str) or not isinstance(value.get("data"), str) \
+            or not isinstance(value.get("shape"), list) or len(value["shape"]) > MAX_DEPTH:
+        raise ValueError("malformed array")
+    dtype = np.dtype(value["__nd__"])
+    if dtype.kind not in _NUMERIC_KINDS or dtype.itemsize == 0:
+        raise ValueError(f"array dtype {dtype} not allowed")
+    shape = value["shape"]
+    if not all(type(s) is int and 0 <= s <= MAX_ARRAY_ELEMENTS for s in shape):
+        raise ValueError("malformed array shape")
+    count = int(np.prod(shape, dtype=object)) if shape else 1
+    if count > MAX_ARRAY_ELEMENTS:
+        raise ValueError("array too large")
+    raw = base64.b64decode(value["data"], validate=True)
+    if len(raw) != count * dtype.itemsize:
+        raise ValueError("array data does not match its shape")
+    return np.frombuffer(raw, dtype=dtype).reshape(tuple(shape)).copy()
 
 
 def dumps(value: Any) -> str:
@@ -112,5 +133,7 @@ def loads(text: str | bytes) -> Any:
     """Decode a JSON string produced by dumps; raises ValueError on anything malformed."""
     try:
         return _dec(json.loads(text))
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"malformed result: {exc}") from exc
+    except RecursionError as exc:
+        raise ValueError("malformed result: nested too deeply") from exc
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError, OverflowError, MemoryError) as exc:
+        raise ValueError(f"malformed result: {type(exc).__name__}: {str(exc)[:120]}") from exc
