@@ -6,7 +6,6 @@ itself: results cross the boundary as plain data and are compared in this (trust
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import socket
@@ -15,26 +14,19 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from attackutil import FULL, SOLUTION, attack_homework, grade, notebook, only_zero
 
 from autograder.grader import ExpectedCache, grade_extracted
 from autograder.notebook import extract_file
 from autograder.sandbox.isolation import NAMESPACES, detect
 from autograder.sandbox.runner import SandboxRunner
-from course_lib.grading.homework import load_homework
-
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTION = ROOT / "solutions" / "hw01_gradient_descent.ipynb"
-FULL = {"ols_closed_form": 2, "mse_loss_grad": 2, "logistic_loss_grad": 3, "gradient_descent": 2,
-        "smoothness_constant": 1}
 
 pytestmark = pytest.mark.skipif(detect() != NAMESPACES, reason="needs Linux namespaces (unshare)")
 
 
 @pytest.fixture(scope="module")
 def hw():
-    real = load_homework("hw01")
-    return dataclasses.replace(real, exercises=[dataclasses.replace(e, time_limit=3.0, memory_mb=512)
-                                                for e in real.exercises])
+    return attack_homework(3.0, 512)
 
 
 @pytest.fixture(scope="module")
@@ -46,30 +38,6 @@ def expected(hw):
 def runner():
     with SandboxRunner(preload=("numpy", "matplotlib", "matplotlib.pyplot")) as r:
         yield r
-
-
-def notebook(tmp_path: Path, replace: dict[str, str] | None = None, extra: list[str] | None = None,
-             name: str = "sub") -> Path:
-    """The solution with some graded functions replaced and extra code cells appended."""
-    nb = nbformat.read(str(SOLUTION), as_version=4)
-    for cell in nb.cells:
-        for fn, src in (replace or {}).items():
-            if cell.cell_type == "code" and f"def {fn}(" in cell.source:
-                cell.source = src
-    for src in extra or []:
-        nb.cells.append(nbformat.v4.new_code_cell(src))
-    path = tmp_path / f"{name}.ipynb"
-    nbformat.write(nb, str(path))
-    return path
-
-
-def grade(hw, expected, runner, path: Path) -> dict[str, float]:
-    res = grade_extracted(hw, extract_file(path), runner, expected)
-    return {e.name: e.points for e in res.exercises}
-
-
-def only_zero(name: str) -> dict[str, float]:
-    return {k: (0 if k == name else v) for k, v in FULL.items()}
 
 
 def test_patching_numpy_and_testing_does_not_help(hw, expected, runner, tmp_path):

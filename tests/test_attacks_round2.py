@@ -11,14 +11,12 @@ and requires their grades to equal their grades alone.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import shutil
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
+from attackutil import FULL, ROOT, attack_homework, grade, notebook, only_zero
 
 from autograder.grader import ExpectedCache, grade_extracted
 from autograder.notebook import extract_file
@@ -26,10 +24,6 @@ from autograder.sandbox.isolation import NAMESPACES, detect
 from autograder.sandbox.runner import SandboxRunner
 from course_lib.grading.homework import load_homework
 
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTION = ROOT / "solutions" / "hw01_gradient_descent.ipynb"
-FULL = {"ols_closed_form": 2, "mse_loss_grad": 2, "logistic_loss_grad": 3, "gradient_descent": 2,
-        "smoothness_constant": 1}
 SMOOTH = "    return float(np.linalg.eigvalsh(X.T @ X / X.shape[0])[-1])\n"
 
 pytestmark = pytest.mark.skipif(detect() != NAMESPACES, reason="needs Linux namespaces (unshare)")
@@ -37,9 +31,7 @@ pytestmark = pytest.mark.skipif(detect() != NAMESPACES, reason="needs Linux name
 
 @pytest.fixture(scope="module")
 def hw():
-    real = load_homework("hw01")
-    return dataclasses.replace(real, exercises=[dataclasses.replace(e, time_limit=4.0, memory_mb=512)
-                                                for e in real.exercises])
+    return attack_homework(4.0, 512)
 
 
 @pytest.fixture(scope="module")
@@ -51,28 +43,6 @@ def expected(hw):
 def runner():
     with SandboxRunner(preload=("numpy", "matplotlib", "matplotlib.pyplot")) as r:
         yield r
-
-
-def notebook(folder: Path, replace: dict[str, str] | None = None, name: str = "sub") -> Path:
-    """The hw01 solution with some graded functions replaced."""
-    nb = nbformat.read(str(SOLUTION), as_version=4)
-    for cell in nb.cells:
-        for fn, src in (replace or {}).items():
-            if cell.cell_type == "code" and f"def {fn}(" in cell.source:
-                cell.source = src
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.ipynb"
-    nbformat.write(nb, str(path))
-    return path
-
-
-def grade(hw, expected, runner, path: Path) -> dict[str, float]:
-    res = grade_extracted(hw, extract_file(path), runner, expected)
-    return {e.name: e.points for e in res.exercises}
-
-
-def only_zero(name: str) -> dict[str, float]:
-    return {k: (0 if k == name else v) for k, v in FULL.items()}
 
 
 def probe(runner, hw, body: str) -> object:
