@@ -174,3 +174,171 @@ def gradient_norms_through_time(cell, T, xs=None, h0=None):
     return np.array([float(torch.linalg.matrix_norm(torch.stack([r[t] for r in rows]), ord=2))
                      for t in range(T)])
 ''', {"gradient_norms_through_time"})
+
+
+# ---------------------------------------------------------------- backpropagation through time
+
+_STEP = '''
+import numpy as np
+def rnn_step_backward(dh, x, h_prev, Wx, Wh, b):
+    h = np.tanh(x @ Wx + h_prev @ Wh + b)
+    da = {da}
+    return da @ {WxT}, da @ {WhT}, x.T @ da, {dWh}, {db}
+'''
+_STEP_OK = dict(da="dh * (1 - h ** 2)", WxT="Wx.T", WhT="Wh.T", dWh="h_prev.T @ da", db="da.sum(axis=0)")
+
+
+def test_step_template_is_right_when_unchanged():
+    r = grade_solution(HW, _STEP.format(**_STEP_OK))
+    assert r.total == r.max_total
+
+
+@pytest.mark.parametrize("change", [
+    {"da": "dh * (1 - h)"},  # tanh' written as 1 − h
+    {"da": "dh * (1 - np.tanh(h) ** 2)"},  # tanh' taken at the output instead of the pre-activation
+    {"db": "da.mean(axis=0)"},  # the bias gradient averaged over the batch
+    {"dWh": "da.T @ h_prev"},  # the recurrent-weight gradient transposed
+    {"WhT": "Wh"},  # dh_prev without the transpose (square Wh: shapes still fit)
+], ids=["one-minus-h", "tanh-of-h", "mean-bias", "dWh-transposed", "Wh-not-transposed"])
+def test_mutant_rnn_step_backward(change):
+    assert_mutant_loses_only(HW, _STEP.format(**{**_STEP_OK, **change}), {"rnn_step_backward"})
+
+
+_SEQ = '''
+import numpy as np
+def rnn_backward(dhs, xs, h0, Wx, Wh, b, truncate=None):
+    hs, h = [], h0
+    for x in xs:
+        h = rnn_step_forward(x, h, Wx, Wh, b)
+        hs.append(h)
+    dxs = np.zeros_like(xs)
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
+    carry = np.zeros_like(h0)
+    for t in reversed(range(len(xs))):
+        h_prev = hs[t - 1] if t > 0 else h0
+        dxs[t], dh_prev, a, c, d = rnn_step_backward({upstream}, xs[t], h_prev, Wx, Wh, b)
+        dWx, dWh, db = dWx + a, {dWh}, db + d
+        cut = truncate is not None and t > 0 and {cut}
+        carry = np.zeros_like(h0) if cut else dh_prev
+    return dxs, carry, dWx, dWh, db
+'''
+_SEQ_OK = dict(upstream="dhs[t] + carry", dWh="dWh + c", cut="t % truncate == 0")
+
+
+def test_sequence_template_is_right_when_unchanged():
+    r = grade_solution(HW, _SEQ.format(**_SEQ_OK))
+    assert r.total == r.max_total
+
+
+@pytest.mark.parametrize("change", [
+    {"upstream": "dhs[t]"},  # forgets the gradient arriving from later steps
+    {"upstream": "(dhs[t] if t == len(xs) - 1 else 0 * dhs[t]) + carry"},  # a loss at the last step only
+    {"dWh": "c"},  # keeps the last step's weight gradient instead of summing over time (weight sharing)
+    {"cut": "t % truncate == 1"},  # truncation one step off
+    {"cut": "False"},  # ignores truncate
+], ids=["no-carry", "last-step-only", "no-sum-over-time", "truncation-off-by-one", "ignores-truncate"])
+def test_mutant_rnn_backward(change):
+    assert_mutant_loses_only(HW, _SEQ.format(**{**_SEQ_OK, **change}), {"rnn_backward"})
+
+
+_LSTM = '''
+import numpy as np
+def lstm_step_backward(dh, dc, x, h_prev, c_prev, Wx, Wh, b):
+    s = lambda z: 1 / (1 + np.exp(-z))
+    a = x @ Wx + h_prev @ Wh + b
+    H = h_prev.shape[1]
+    i, f, g, o = s(a[:, :H]), s(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), s(a[:, 3 * H:])
+    tc = np.tanh(f * c_prev + i * g)
+    dct = {dct}
+    di, df, dg, do = dct * g, dct * c_prev, dct * i, dh * tc
+    da = np.concatenate({gates}, axis=1)
+    return da @ Wx.T, da @ Wh.T, {dc_prev}, x.T @ da, h_prev.T @ da, da.sum(axis=0)
+'''
+_LSTM_OK = dict(dct="dc + dh * o * (1 - tc ** 2)", dc_prev="dct * f",
+                gates="[di * i * (1 - i), df * f * (1 - f), dg * (1 - g ** 2), do * o * (1 - o)]")
+
+
+def test_lstm_template_is_right_when_unchanged():
+    r = grade_solution(HW, _LSTM.format(**_LSTM_OK))
+    assert r.total == r.max_total
+
+
+@pytest.mark.parametrize("change", [
+    {"dc_prev": "dct"},  # the forget gate left out of the cell-state path
+    {"dct": "dc + dh * o"},  # tanh'(c) missing on the path through h
+    {"dct": "dh * o * (1 - tc ** 2)"},  # the direct gradient dc from the next step ignored
+    {"gates": "[di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g ** 2)]"},  # i, f, o, g order
+    {"gates": "[di * i, df * f, dg * (1 - g ** 2), do * o]"},  # σ' written as σ
+], ids=["no-forget-gate", "no-tanh-prime", "drops-dc", "gate-order", "sigmoid-prime"])
+def test_mutant_lstm_step_backward(change):
+    assert_mutant_loses_only(HW, _LSTM.format(**{**_LSTM_OK, **change}), {"lstm_step_backward"})
+
+
+@pytest.mark.parametrize("src", [
+    # each array clipped on its own
+    "def clip_grad_norm(grads, max_norm):\n    import numpy as np\n"
+    "    n = float(np.sqrt(sum(np.sum(g * g) for g in grads)))\n"
+    "    return [g * min(1, max_norm / (np.linalg.norm(g) + 1e-6)) for g in grads], n\n",
+    # always rescaled, also when already below max_norm
+    "def clip_grad_norm(grads, max_norm):\n    import numpy as np\n"
+    "    n = float(np.sqrt(sum(np.sum(g * g) for g in grads)))\n"
+    "    return [g * max_norm / (n + 1e-6) for g in grads], n\n",
+    # the L1 norm instead of L2
+    "def clip_grad_norm(grads, max_norm):\n    import numpy as np\n"
+    "    n = float(sum(np.sum(np.abs(g)) for g in grads))\n"
+    "    return [g * min(1, max_norm / (n + 1e-6)) for g in grads], n\n",
+], ids=["per-array", "always-rescales", "l1-norm"])
+def test_mutant_clip_grad_norm(src):
+    assert_mutant_loses_only(HW, src, {"clip_grad_norm"})
+
+
+def test_bptt_reference_matches_torch_autograd_in_float64(ref):
+    """The reference's rnn_backward (full and truncated) and lstm_step_backward replayed with torch autograd."""
+    torch.set_default_dtype(torch.float64)
+    try:
+        rng = np.random.default_rng(7)
+        T, N, D, H = 7, 3, 4, 5
+        xs, h0 = rng.normal(size=(T, N, D)), rng.normal(size=(N, H))
+        Wx, Wh, b = rng.normal(size=(D, H)) / 2, rng.normal(size=(H, H)) / 2, rng.normal(size=H)
+        dhs = rng.normal(size=(T, N, H))
+        for k in (None, 1, 2, 3, 10):
+            leaves = [torch.tensor(v, requires_grad=True) for v in (xs, h0, Wx, Wh, b)]
+            X, H0, W1, W2, B = leaves
+            h, outs = H0, []
+            for t in range(T):
+                if k and t > 0 and t % k == 0:
+                    h = h.detach()  # truncated BPTT, as in a PyTorch training loop
+                h = torch.tanh(X[t] @ W1 + h @ W2 + B)
+                outs.append(h)
+            (torch.stack(outs) * torch.tensor(dhs)).sum().backward()
+            want = [v.grad.numpy() if v.grad is not None else np.zeros_like(h0) for v in leaves]
+            got = ref["rnn_backward"](dhs, xs, h0, Wx, Wh, b, truncate=k)
+            for g, w in zip(got, want):
+                np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+        N, D, H = 3, 4, 2
+        x, hp, cp = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+        Wx, Wh, b = rng.normal(size=(D, 4 * H)), rng.normal(size=(H, 4 * H)), rng.normal(size=4 * H)
+        dh, dc = rng.normal(size=(N, H)), rng.normal(size=(N, H))
+        cell = torch.nn.LSTMCell(D, H)
+        with torch.no_grad():
+            cell.weight_ih.copy_(torch.tensor(Wx.T))
+            cell.weight_hh.copy_(torch.tensor(Wh.T))
+            cell.bias_ih.copy_(torch.tensor(b))
+            cell.bias_hh.zero_()
+        X, HP, CP = (torch.tensor(v, requires_grad=True) for v in (x, hp, cp))
+        hn, cn = cell(X, (HP, CP))
+        ((hn * torch.tensor(dh)).sum() + (cn * torch.tensor(dc)).sum()).backward()
+        want = [X.grad, HP.grad, CP.grad, cell.weight_ih.grad.T, cell.weight_hh.grad.T, cell.bias_ih.grad]
+        for g, w in zip(ref["lstm_step_backward"](dh, dc, x, hp, cp, Wx, Wh, b), want):
+            np.testing.assert_allclose(g, w.numpy(), rtol=1e-10, atol=1e-12)
+        grads = [rng.normal(size=(3, 4)), rng.normal(size=5)]
+        tg = [torch.tensor(g, requires_grad=True) for g in grads]
+        for t, g in zip(tg, grads):
+            t.grad = torch.tensor(g)
+        norm = torch.nn.utils.clip_grad_norm_(tg, 1.5)
+        clipped, total = ref["clip_grad_norm"](grads, 1.5)
+        assert total == pytest.approx(float(norm), rel=1e-12)
+        for c, t in zip(clipped, tg):
+            np.testing.assert_allclose(c, t.grad.numpy(), rtol=1e-12)
+    finally:
+        torch.set_default_dtype(torch.float32)

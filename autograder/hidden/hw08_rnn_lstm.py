@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from course_lib.grading.homework.hw08_rnn_lstm import gn_case, lstm_params, rnn_params
+import numpy as np
+
+from course_lib.grading.homework.hw08_rnn_lstm import (
+    gn_case,
+    lstm_params,
+    lstm_step_case,
+    rnn_params,
+    rnn_seq_case,
+    rnn_step_case,
+)
 from course_lib.grading.model import case
 
 
@@ -52,10 +61,39 @@ def _hidden_gn(rng):
     ]
 
 
+def _hidden_rnn_step_back(rng):
+    # a batch of one, a saturated tanh (large pre-activations), a zero upstream gradient
+    big = rnn_step_case(rng, 3, 4, 5, scale=6.0)
+    zero = rnn_step_case(rng, 2, 3, 3)
+    zero.args = (np.zeros_like(zero.args[0]),) + zero.args[1:]
+    return [rnn_step_case(rng, 1, 2, 3), big, zero]
+
+
+def _hidden_rnn_back(rng):
+    # full BPTT, truncation every step and every 3 steps, a T = 1 sequence, a batch of one
+    return [rnn_seq_case(rng, 6, 3, 2, 4), rnn_seq_case(rng, 5, 2, 3, 3, truncate=1),
+            rnn_seq_case(rng, 8, 1, 2, 5, truncate=3), rnn_seq_case(rng, 1, 2, 4, 3, truncate=2)]
+
+
+def _hidden_lstm_step_back(rng):
+    # a batch of one, saturated gates, a hidden size of one
+    return [lstm_step_case(rng, 1, 3, 4), lstm_step_case(rng, 4, 2, 3, scale=5.0), lstm_step_case(rng, 3, 5, 1)]
+
+
+def _hidden_clip(rng):
+    grads = [rng.normal(size=(4, 3)) * 10, rng.normal(size=(2, 2, 2)), rng.normal(size=1)]
+    small = [rng.normal(size=3) * 1e-3]
+    return [case(grads, float(rng.uniform(0.5, 2.0))), case(small, 1.0), case([np.zeros(4), np.zeros(2)], 1.0)]
+
+
 HIDDEN = {
     "rnn_step_forward": _hidden_rnn_step,
     "rnn_forward": _hidden_rnn,
     "lstm_step_forward": _hidden_lstm_step,
     "lstm_forward": _hidden_lstm,
     "gradient_norms_through_time": _hidden_gn,
+    "rnn_step_backward": _hidden_rnn_step_back,
+    "rnn_backward": _hidden_rnn_back,
+    "lstm_step_backward": _hidden_lstm_step_back,
+    "clip_grad_norm": _hidden_clip,
 }

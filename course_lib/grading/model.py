@@ -45,6 +45,37 @@ class Exercise:
     time_limit: float = 10.0  # seconds of wall-clock for all the exercise's cases together
     memory_mb: int = 1024  # address space the student code may add
     uses_torch: bool = False
+    # For feedback: the student's own call for a case's (args, kwargs), when the driver's arguments differ from
+    # the student's signature (e.g. "xavier_uniform(200, 300, rng) with rng = np.random.default_rng(11)");
+    # None: "<name>(<args>)". Values are best shown with show_value.
+    shown_call: Callable[[tuple, dict], str] | None = None
+
+
+def show_value(v: Any, limit: int = 120) -> str:
+    """One line for a value in feedback: small arrays in full, larger ones as `array of shape (2, 5)`,
+    long lists as `list of 12`, containers element by element; never a multi-line repr."""
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is a course dependency
+        np = None
+    if np is not None and isinstance(v, np.ndarray):
+        if v.size <= 6 and v.ndim <= 2:
+            text = np.array2string(v, precision=4, separator=", ")
+        else:
+            text = f"array of shape {tuple(v.shape)}"
+    elif isinstance(v, (list, tuple)):
+        if len(v) > 6:
+            text = f"{type(v).__name__} of {len(v)}"
+        else:
+            inner = ", ".join(show_value(x, limit) for x in v)
+            text = f"[{inner}]" if isinstance(v, list) else f"({inner}{',' if len(v) == 1 else ''})"
+    elif isinstance(v, dict):
+        text = ("{" + ", ".join(f"{k!r}: {show_value(x, limit)}" for k, x in v.items()) + "}") if len(v) <= 6 \
+            else f"dict of {len(v)}"
+    else:
+        text = repr(v)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass

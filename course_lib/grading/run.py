@@ -12,23 +12,44 @@ from course_lib.grading.wire import NotPlainData, to_plain
 
 
 class MissingDefinition(NameError):
-    """The notebook does not define a name the exercise needs."""
+    """The notebook does not define a name the exercise needs (with a close match it does define, if any)."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, did_you_mean: str | None = None):
         super().__init__(name)
         self.name = name
+        self.did_you_mean = did_you_mean
 
     def __str__(self) -> str:
+        if self.did_you_mean:
+            return (f"`{self.name}` is not defined in your notebook, but `{self.did_you_mean}` is: did you mean "
+                    f"`{self.name}`? (the grader finds functions by name; keep the name from the assignment)")
         return (
             f"`{self.name}` is not defined in your notebook (check its spelling and that its cell has no syntax error)"
         )
+
+
+def did_you_mean(name: str, ns: dict) -> str | None:
+    """The notebook's function or class whose name is closest to `name` (difflib), if any is close."""
+    import difflib
+    import types
+
+    try:  # another exercise's function is never the suggestion (adagrad_step is not a misspelt adam_step)
+        from course_lib.grading.selfcheck import exercise_index
+
+        graded = set(exercise_index())
+    except Exception:  # noqa: BLE001 - a hint must never stop grading
+        graded = set()
+    defined = [k for k, v in ns.items() if isinstance(k, str) and not k.startswith("__") and k != name
+               and k not in graded and isinstance(v, (types.FunctionType, type))]
+    match = difflib.get_close_matches(name, defined, n=1, cutoff=0.6)
+    return match[0] if match else None
 
 
 class Namespace(dict):
     """The student's definitions; a missing name raises MissingDefinition with a readable message."""
 
     def __missing__(self, key: str) -> Any:
-        raise MissingDefinition(key)
+        raise MissingDefinition(key, did_you_mean(key, self))
 
 
 def run_case(ns: Namespace, ex: Exercise, args: list, kwargs: dict) -> Any:

@@ -12,11 +12,9 @@ return the output only.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
 
-from course_lib.grading.model import Exercise, Homework, case
+from course_lib.grading.model import Exercise, Homework, case, show_value
 
 
 def lin_inputs(rng, n, d, m):
@@ -130,6 +128,17 @@ def layer_backward(ns, layer, inputs, dout):
     return np.asarray(grads, dtype=float)
 
 
+def show_forward(args, kwargs):
+    """Feedback shows the student's call: relu_forward(x), not the driver's layer_forward('relu', x)."""
+    return f"{args[0]}_forward({', '.join(show_value(a) for a in args[1:])})"
+
+
+def show_backward(args, kwargs):
+    layer, inputs, dout = args[0], args[1], args[2]
+    return (f"{layer}_backward(dout={show_value(dout)}, cache) with the cache of your "
+            f"{layer}_forward({', '.join(show_value(a) for a in inputs)})")
+
+
 def softmax_ce(ns, logits, y):
     """softmax_cross_entropy(logits, y) with integer labels."""
     loss, d = ns["softmax_cross_entropy"](np.array(logits, dtype=float), np.asarray(y).astype(np.int64))
@@ -139,31 +148,13 @@ def softmax_ce(ns, logits, y):
 _COMPOSED = ("linear_forward", "linear_backward", "relu_forward", "relu_backward", "softmax_cross_entropy")
 
 
-@contextmanager
-def course_layers(fn):
-    """While grading the composition, the layer names in fn's globals are the grader's reference layers
-    (course_lib.grading.reference, same contract), so a bug in one layer costs only that layer's exercise."""
-    from course_lib.grading.reference import LAYERS
-
-    g = getattr(fn, "__globals__", None)
-    if not isinstance(g, dict):
-        yield
-        return
-    saved = {k: g[k] for k in _COMPOSED if k in g}
-    g.update({k: LAYERS[k] for k in _COMPOSED})
-    try:
-        yield
-    finally:
-        for k in _COMPOSED:
-            g.pop(k, None)
-        g.update(saved)
-
-
 def mlp(ns, params, X, y):
     """mlp_loss_and_grads(params, X, y) -> (loss, grads dict with keys W1, b1, W2, b2)."""
     params = {k: np.array(v, dtype=float) for k, v in params.items()}
     fn = ns["mlp_loss_and_grads"]
-    with course_layers(fn):
+    from course_lib.grading.reference import LAYERS, swapped_globals
+
+    with swapped_globals(fn, {k: LAYERS[k] for k in _COMPOSED}):
         loss, grads = fn(params, np.array(X, dtype=float), np.asarray(y).astype(np.int64))
     if not isinstance(grads, dict):
         raise TypeError(f"grads must be a dict with keys W1, b1, W2, b2, got {type(grads).__name__}")
@@ -173,14 +164,17 @@ def mlp(ns, params, X, y):
 HOMEWORK = Homework(
     name="hw04_backprop",
     exercises=[
-        Exercise("linear_forward", 1, _pub_linear_fwd(), driver=layer_forward, **_TOL),
-        Exercise("linear_backward", 2, _pub_linear_bwd(), driver=layer_backward, **_TOL),
+        Exercise("linear_forward", 1, _pub_linear_fwd(), driver=layer_forward, shown_call=show_forward, **_TOL),
+        Exercise("linear_backward", 2, _pub_linear_bwd(), driver=layer_backward, shown_call=show_backward,
+                 **_TOL),
         *[
             ex
             for layer in ("relu", "sigmoid", "tanh")
             for ex in (
-                Exercise(f"{layer}_forward", 0.5, _pub_act_fwd(layer), driver=layer_forward, **_TOL),
-                Exercise(f"{layer}_backward", 1, _pub_act_bwd(layer), driver=layer_backward, **_TOL),
+                Exercise(f"{layer}_forward", 0.5, _pub_act_fwd(layer), driver=layer_forward,
+                         shown_call=show_forward, **_TOL),
+                Exercise(f"{layer}_backward", 1, _pub_act_bwd(layer), driver=layer_backward,
+                         shown_call=show_backward, **_TOL),
             )
         ],
         Exercise("softmax_cross_entropy", 2, _pub_softmax(), driver=softmax_ce, **_TOL),

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from course_lib.grading.compare import Verdict
-from course_lib.grading.model import Exercise, Homework, case
+from course_lib.grading.model import Exercise, Homework, case, show_value
 
 
 def init_draws(fan_in, fan_out, target=60_000):
@@ -102,6 +102,23 @@ def draw_xavier(ns, fan_in, fan_out, seed, draws=1):
 
 def draw_he(ns, fan_in, fan_out, seed, draws=1):
     return _draw(ns, "he_normal", fan_in, fan_out, seed, draws)
+
+
+def _show_init(name):
+    def shown(args, kwargs):
+        fan_in, fan_out, seed = args[0], args[1], args[2]
+        draws = int(args[3]) if len(args) > 3 else 1
+        more = f", called {draws} times on that rng" if draws > 1 else ""
+        return f"{name}({fan_in}, {fan_out}, rng) with rng = np.random.default_rng({seed}){more}"
+
+    shown.__name__ = f"show_{name}"
+    return shown
+
+
+def show_bn_backward(args, kwargs):
+    x, gamma, beta, eps, dout = args[:5]
+    return (f"batchnorm_backward(dout={show_value(dout)}, cache) with the cache of your batchnorm_forward("
+            f"{show_value(x)}, {show_value(gamma)}, {show_value(beta)}, {show_value(eps)})")
 
 
 def _common(name, args, got):
@@ -234,11 +251,13 @@ def bn_backward(ns, x, gamma, beta, eps, dout):
 HOMEWORK = Homework(
     name="hw05_initialization",
     exercises=[
-        Exercise("xavier_uniform", 2, _pub_init(), driver=draw_xavier, check=xavier_props),
-        Exercise("he_normal", 2, _pub_init(), driver=draw_he, check=he_props),
+        Exercise("xavier_uniform", 2, _pub_init(), driver=draw_xavier, check=xavier_props,
+                 shown_call=_show_init("xavier_uniform")),
+        Exercise("he_normal", 2, _pub_init(), driver=draw_he, check=he_props, shown_call=_show_init("he_normal")),
         Exercise("forward_activation_stats", 2, _pub_stats(), driver=activation_stats, rtol=1e-07, atol=1e-10),
         Exercise("batchnorm_forward", 2, _pub_bn(), driver=bn_forward, rtol=1e-06, atol=1e-08),
-        Exercise("batchnorm_backward", 3, _pub_bn_back(), driver=bn_backward, rtol=1e-05, atol=1e-08),
+        Exercise("batchnorm_backward", 3, _pub_bn_back(), driver=bn_backward, rtol=1e-05, atol=1e-08,
+                 shown_call=show_bn_backward),
         Exercise("layernorm_forward", 1, _pub_ln(), rtol=1e-06, atol=1e-08),
     ],
 )

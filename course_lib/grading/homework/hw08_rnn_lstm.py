@@ -1,4 +1,10 @@
-"""hw08, public part: vanilla RNN and LSTM forward passes (torch's gate order), gradient norms through time.
+"""hw08, public part: vanilla RNN and LSTM forward passes (torch's gate order), gradient norms through time,
+and backpropagation through time: one RNN step, the whole sequence (full and truncated), one LSTM step, and
+gradient clipping by global norm.
+
+Backward exercises that compose other exercises (rnn_backward uses a step's forward and backward,
+lstm_step_backward may reuse lstm_step_forward) are graded with torch-autograd reference pieces swapped in for
+those names, so a bug in one exercise costs only that exercise.
 
 Drivers and property checks:
 hw08 drivers: gradient_norms_through_time takes a torch RNN cell, built here in float64 from weights.
@@ -119,6 +125,121 @@ def grad_norms(ns, W_ih, W_hh, b_ih, b_hh, T, xs=None, h0=None, nonlinearity="ta
     return np.asarray(got, dtype=float)
 
 
+# ---------------------------------------------------------------- backpropagation through time
+
+
+def _torch_step(x, h_prev, Wx, Wh, b):
+    import torch
+
+    t = [torch.as_tensor(np.asarray(v, dtype=float)).requires_grad_() for v in (x, h_prev, Wx, Wh, b)]
+    return t, torch.tanh(t[0] @ t[2] + t[1] @ t[3] + t[4])
+
+
+def torch_rnn_step_forward(x, h_prev, Wx, Wh, b):
+    """Reference piece: one tanh step, computed by torch."""
+    return _torch_step(x, h_prev, Wx, Wh, b)[1].detach().numpy()
+
+
+def torch_rnn_step_backward(dh, x, h_prev, Wx, Wh, b):
+    """Reference piece: the step's gradients (dx, dh_prev, dWx, dWh, db) by torch autograd."""
+    import torch
+
+    leaves, h = _torch_step(x, h_prev, Wx, Wh, b)
+    grads = torch.autograd.grad(h, leaves, grad_outputs=torch.as_tensor(np.asarray(dh, dtype=float)))
+    return tuple(g.numpy() for g in grads)
+
+
+def torch_lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+    """Reference piece: one LSTM step (gates i, f, g, o), computed by torch."""
+    import torch
+
+    x, h_prev, c_prev, Wx, Wh, b = (torch.as_tensor(np.asarray(v, dtype=float)) for v in (x, h_prev, c_prev,
+                                                                                         Wx, Wh, b))
+    i, f, g, o = (x @ Wx + h_prev @ Wh + b).chunk(4, dim=1)
+    c = torch.sigmoid(f) * c_prev + torch.sigmoid(i) * torch.tanh(g)
+    return (torch.sigmoid(o) * torch.tanh(c)).numpy(), c.numpy()
+
+
+def _floats(result, n: int, what: str):
+    if not isinstance(result, (tuple, list)) or len(result) != n:
+        raise TypeError(f"{what} must return {n} arrays, got {type(result).__name__}"
+                        + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""))
+    return tuple(np.asarray(r, dtype=float) for r in result)
+
+
+def rnn_backward_on(ns, dhs, xs, h0, Wx, Wh, b, truncate=None):
+    """The student's rnn_backward with torch's step forward/backward in place of theirs."""
+    from course_lib.grading.reference import swapped_globals
+
+    fn = ns["rnn_backward"]
+    with swapped_globals(fn, {"rnn_step_forward": torch_rnn_step_forward,
+                              "rnn_step_backward": torch_rnn_step_backward}):
+        out = fn(*(np.array(v, dtype=float) for v in (dhs, xs, h0, Wx, Wh, b)), truncate=truncate)
+    return _floats(out, 5, "rnn_backward")
+
+
+def lstm_step_backward_on(ns, dh, dc, x, h_prev, c_prev, Wx, Wh, b):
+    """The student's lstm_step_backward with torch's LSTM step forward in place of theirs."""
+    from course_lib.grading.reference import swapped_globals
+
+    fn = ns["lstm_step_backward"]
+    with swapped_globals(fn, {"lstm_step_forward": torch_lstm_step_forward}):
+        out = fn(*(np.array(v, dtype=float) for v in (dh, dc, x, h_prev, c_prev, Wx, Wh, b)))
+    return _floats(out, 6, "lstm_step_backward")
+
+
+def clip_on(ns, grads, max_norm):
+    """clip_grad_norm(grads, max_norm) -> (list of arrays, float)."""
+    out = ns["clip_grad_norm"]([np.array(g, dtype=float) for g in grads], max_norm)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError("clip_grad_norm must return a pair (clipped gradients, total norm)")
+    return [np.asarray(g, dtype=float) for g in out[0]], float(out[1])
+
+
+def rnn_step_case(rng, N, D, H, scale=1.0):
+    """(dh, x, h_prev, Wx, Wh, b) with pre-activations of size about `scale`."""
+    Wx, Wh, b = rnn_params(rng, D, H, scale)
+    return case(rng.normal(size=(N, H)), rng.normal(size=(N, D)), rng.normal(size=(N, H)), Wx, Wh, b)
+
+
+def rnn_seq_case(rng, T, N, D, H, truncate=None, scale=1.0):
+    """(dhs, xs, h0, Wx, Wh, b) with a loss at every step, and the truncation length."""
+    Wx, Wh, b = rnn_params(rng, D, H, scale)
+    return case(rng.normal(size=(T, N, H)), rng.normal(size=(T, N, D)), rng.normal(size=(N, H)), Wx, Wh, b,
+                truncate=truncate)
+
+
+def lstm_step_case(rng, N, D, H, scale=1.0):
+    """(dh, dc, x, h_prev, c_prev, Wx, Wh, b)."""
+    return case(rng.normal(size=(N, H)), rng.normal(size=(N, H)), rng.normal(size=(N, D)),
+                rng.normal(size=(N, H)), rng.normal(size=(N, H)), *lstm_params(rng, D, H, scale))
+
+
+def _pub_rnn_step_back():
+    r = np.random.default_rng(11)
+    x = np.array([[1.0, -0.5, 0.25], [0.0, 2.0, -1.0]])
+    h = np.array([[0.1, -0.2], [0.3, 0.0]])
+    Wx = np.array([[0.5, -0.3], [0.2, 0.8], [-0.6, 0.1]])
+    Wh = np.array([[0.9, -0.4], [0.4, 0.9]])
+    return [case(np.ones((2, 2)), x, h, Wx, Wh, np.array([0.05, -0.1])), rnn_step_case(r, 4, 5, 3)]
+
+
+def _pub_rnn_back():
+    r = np.random.default_rng(12)
+    return [rnn_seq_case(r, 4, 2, 3, 5), rnn_seq_case(r, 5, 2, 3, 4, truncate=2), rnn_seq_case(r, 1, 1, 2, 2)]
+
+
+def _pub_lstm_step_back():
+    r = np.random.default_rng(13)
+    return [lstm_step_case(r, 2, 3, 2), lstm_step_case(r, 3, 4, 5)]
+
+
+def _pub_clip():
+    r = np.random.default_rng(14)
+    grads = [r.normal(size=(3, 4)), r.normal(size=5)]
+    return [case(grads, 1.0), case(grads, 100.0), case([np.array([3.0, 4.0])], 5.0)]
+
+
 HOMEWORK = Homework(
     name="hw08_rnn_lstm",
     exercises=[
@@ -136,5 +257,11 @@ HOMEWORK = Homework(
             uses_torch=True,
             time_limit=20.0,
         ),
+        Exercise("rnn_step_backward", 2, _pub_rnn_step_back(), rtol=1e-07, atol=1e-10),
+        Exercise("rnn_backward", 3, _pub_rnn_back(), driver=rnn_backward_on, rtol=1e-07, atol=1e-10,
+                 uses_torch=True, time_limit=20.0),
+        Exercise("lstm_step_backward", 3, _pub_lstm_step_back(), driver=lstm_step_backward_on, rtol=1e-07,
+                 atol=1e-10, uses_torch=True, time_limit=20.0),
+        Exercise("clip_grad_norm", 1, _pub_clip(), driver=clip_on, rtol=1e-09, atol=1e-12),
     ],
 )
