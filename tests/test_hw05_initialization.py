@@ -234,3 +234,65 @@ def test_activation_stats_match_torch(ref):
             h = fn(h @ torch.tensor(W))
             assert abs(means[i] - float(h.mean())) < 1e-12
             assert abs(stds[i] - float(h.std(unbiased=False))) < 1e-12
+
+
+# ---------------------------------------------------------------- the residual block
+
+_RES = '''
+import numpy as np
+def residual_block_forward(x, W1, b1, W2, b2):
+    z = x @ W1 + b1
+    h = np.maximum(z, 0.0)
+    return {out}, (x, W1, W2, z, h)
+def residual_block_backward(dout, cache):
+    x, W1, W2, z, h = cache
+    dz = (dout @ W2.T) * {mask}
+    return {dx}, x.T @ dz, {db1}, {dW2}, dout.sum(axis=0)
+'''
+_RES_OK = dict(out="x + h @ W2 + b2", mask="(z > 0)", dx="dout + dz @ W1.T", db1="dz.sum(axis=0)",
+               dW2="h.T @ dout")
+
+
+def test_residual_template_is_right_when_unchanged():
+    r = grade_solution("hw05", _RES.format(**_RES_OK))
+    assert r.total == r.max_total
+
+
+@pytest.mark.parametrize("change,broken", [
+    ({"out": "np.maximum(x + h @ W2 + b2, 0)"}, "residual_block_forward"),  # a ReLU after the addition
+    ({"out": "h @ W2 + b2"}, "residual_block_forward"),  # no skip: a plain layer
+    ({"dx": "dz @ W1.T"}, "residual_block_backward"),  # the identity path's gradient forgotten
+    ({"mask": "(z >= 0)"}, "residual_block_backward"),  # ReLU' = 1 at the kink (the hidden cases hit z = 0)
+    ({"db1": "dz.mean(axis=0)"}, "residual_block_backward"),  # bias gradient averaged over the batch
+    ({"dW2": "dout.T @ h"}, "residual_block_backward"),  # the weight gradient transposed
+], ids=["relu-after-add", "no-skip", "no-identity-gradient", "kink-gradient-one", "mean-bias", "dW2-transposed"])
+def test_mutant_residual_block(change, broken):
+    assert_mutant_loses_only("hw05", _RES.format(**{**_RES_OK, **change}), {broken})
+
+
+def test_residual_block_reference_matches_torch_and_centred_differences():
+    import torch
+    from gradeutil import reference_namespace
+
+    from course_lib.grading.homework.hw05_initialization import residual_case
+
+    ns = reference_namespace("hw05")
+    rng = np.random.default_rng(3)
+    x, W1, b1, W2, b2, dout = residual_case(rng, 6, 4, 7, dout=True).args
+    out, cache = ns["residual_block_forward"](x, W1, b1, W2, b2)
+    grads = ns["residual_block_backward"](dout, cache)
+    leaves = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (x, W1, b1, W2, b2)]
+    t_out = leaves[0] + torch.relu(leaves[0] @ leaves[1] + leaves[2]) @ leaves[3] + leaves[4]
+    (t_out * torch.tensor(dout)).sum().backward()
+    np.testing.assert_allclose(out, t_out.detach().numpy(), rtol=1e-12)
+    for g, leaf in zip(grads, leaves):
+        np.testing.assert_allclose(g, leaf.grad.numpy(), rtol=1e-10, atol=1e-12)
+    h = 1e-6
+    num = np.zeros_like(W1)
+    for idx in np.ndindex(*W1.shape):
+        up, down = W1.copy(), W1.copy()
+        up[idx] += h
+        down[idx] -= h
+        num[idx] = (np.sum(ns["residual_block_forward"](x, up, b1, W2, b2)[0] * dout)
+                    - np.sum(ns["residual_block_forward"](x, down, b1, W2, b2)[0] * dout)) / (2 * h)
+    assert rel_error(num, grads[1]) < 1e-7

@@ -254,3 +254,36 @@ def test_hidden_early_stopping_cases_separate_argmin():
     for _label, src in extract_file(solution_notebook("hw06_regularization")).chunks:
         exec(compile(src, "<ref>", "exec"), ns)  # noqa: S102
     assert any(ns["early_stopping_epoch"](*c.args) != int(np.argmin(c.args[0])) for c in cases)
+
+
+# ---------------------------------------------------------------- k-fold cross-validation
+
+@pytest.mark.parametrize("src", [
+    # no shuffle: contiguous folds in index order
+    "import numpy as np\ndef k_fold_indices(n, k, rng):\n    f = np.array_split(np.arange(n), k)\n"
+    "    return [(np.setdiff1d(np.arange(n), v), v) for v in f]\n",
+    # the remainder all goes to the last fold: sizes differ by more than one
+    "import numpy as np\ndef k_fold_indices(n, k, rng):\n    o, m = rng.permutation(n), n // k\n"
+    "    f = [o[i * m:(i + 1) * m] for i in range(k - 1)] + [o[(k - 1) * m:]]\n"
+    "    return [(np.setdiff1d(o, v), v) for v in f]\n",
+    # training on everything, validation fold included
+    "import numpy as np\ndef k_fold_indices(n, k, rng):\n    o = rng.permutation(n)\n"
+    "    return [(o.copy(), v) for v in np.array_split(o, k)]\n",
+    # the global NumPy generator instead of rng: not reproducible from the seed
+    "import numpy as np\ndef k_fold_indices(n, k, rng):\n    o = np.random.permutation(n)\n"
+    "    return [(np.setdiff1d(o, v), v) for v in np.array_split(o, k)]\n",
+], ids=["no-shuffle", "remainder-in-last-fold", "train-includes-val", "global-rng"])
+def test_mutant_k_fold_indices(src):
+    assert_mutant_loses_only("hw06", src, {"k_fold_indices"})
+
+
+def test_k_fold_reference_agrees_with_scikit_learn_partition_rules():
+    """The reference's folds have the sizes scikit-learn's KFold gives (n % k folds one larger) and partition."""
+    from sklearn.model_selection import KFold
+
+    ns = reference_namespace("hw06")
+    for n, k in [(10, 5), (11, 3), (7, 7), (23, 4)]:
+        ours = ns["k_fold_indices"](n, k, np.random.default_rng(0))
+        theirs = list(KFold(k).split(np.zeros(n)))
+        assert sorted(len(v) for _, v in ours) == sorted(len(v) for _, v in theirs)
+        assert sorted(np.concatenate([v for _, v in ours]).tolist()) == list(range(n))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.grading.homework.hw05_initialization import bn_inputs, init_draws, random_weights
+from course_lib.grading.homework.hw05_initialization import bn_inputs, init_draws, random_weights, residual_case
 from course_lib.grading.model import case
 
 
@@ -55,6 +55,17 @@ def _hidden_ln(rng):
     return out
 
 
+def _hidden_res_fwd(rng):
+    # a batch of one, a hidden layer wider than the input, exact zeros at the ReLU's kink
+    return [residual_case(rng, 1, 3, 4), residual_case(rng, 6, 5, 12), residual_case(rng, 4, 3, 3, kinks=True)]
+
+
+def _hidden_res_bwd(rng):
+    # the same edge cases, each with an upstream gradient
+    return [residual_case(rng, 1, 4, 3, dout=True), residual_case(rng, 7, 3, 9, dout=True),
+            residual_case(rng, 5, 4, 4, kinks=True, dout=True)]
+
+
 HIDDEN = {
     "xavier_uniform": _hidden_init,
     "he_normal": _hidden_init,
@@ -62,4 +73,6 @@ HIDDEN = {
     "batchnorm_forward": _hidden_bn,
     "batchnorm_backward": _hidden_bn_back,
     "layernorm_forward": _hidden_ln,
+    "residual_block_forward": _hidden_res_fwd,
+    "residual_block_backward": _hidden_res_bwd,
 }

@@ -55,6 +55,14 @@ def _hidden_early(rng):
     return out
 
 
+def _hidden_kfold(rng):
+    # an uneven split, leave-one-out (k = n), two folds of an odd n, a large n
+    n = int(rng.integers(30, 200))
+    return [case(n, int(rng.integers(3, 10)), int(rng.integers(1, 2**31))), case(13, 13, int(rng.integers(1, 2**31))),
+            case(2 * int(rng.integers(6, 40)) + 1, 2, int(rng.integers(1, 2**31))),
+            case(1000, 7, int(rng.integers(1, 2**31)))]
+
+
 HIDDEN = {
     "dropout_forward": _hidden_dropout,
     "dropout_backward": _hidden_dropout_back,
@@ -62,4 +70,5 @@ HIDDEN = {
     "soft_threshold": _hidden_soft,
     "lasso_coordinate_descent": _hidden_lasso,
     "early_stopping_epoch": _hidden_early,
+    "k_fold_indices": _hidden_kfold,
 }

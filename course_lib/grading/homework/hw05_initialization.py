@@ -248,6 +248,53 @@ def bn_backward(ns, x, gamma, beta, eps, dout):
     return np.asarray(dx, dtype=float), np.asarray(dgamma, dtype=float), np.asarray(dbeta, dtype=float)
 
 
+# ---------------------------------------------------------------- a residual block
+
+
+def res_forward(ns, x, W1, b1, W2, b2):
+    """The output of residual_block_forward (the cache is the student's own business)."""
+    out = ns["residual_block_forward"](*(np.array(v, dtype=float) for v in (x, W1, b1, W2, b2)))
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError("residual_block_forward must return a pair (out, cache)")
+    return np.asarray(out[0], dtype=float)
+
+
+def res_backward(ns, x, W1, b1, W2, b2, dout):
+    """residual_block_backward(dout, cache) with the cache of the student's own residual_block_forward."""
+    out = ns["residual_block_forward"](*(np.array(v, dtype=float) for v in (x, W1, b1, W2, b2)))
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError("residual_block_forward must return a pair (out, cache)")
+    grads = ns["residual_block_backward"](np.array(dout, dtype=float), out[1])
+    if not isinstance(grads, (tuple, list)) or len(grads) != 5:
+        raise TypeError("residual_block_backward must return five arrays (dx, dW1, db1, dW2, db2)")
+    return tuple(np.asarray(g, dtype=float) for g in grads)
+
+
+def residual_case(rng, N, D, H, kinks=False, dout=False):
+    """(x, W1, b1, W2, b2[, dout]); kinks=True puts exact zeros into the hidden pre-activation (ReLU's kink)."""
+    x = rng.normal(size=(N, D))
+    W1, b1 = rng.normal(size=(D, H)) * np.sqrt(2.0 / D), rng.normal(size=H) * 0.1
+    W2, b2 = rng.normal(size=(H, D)) * np.sqrt(1.0 / H), rng.normal(size=D) * 0.1
+    if kinks:  # zero the first hidden unit's pre-activation exactly: x·W1[:, 0] + b1[0] = 0 for every row
+        W1[:, 0] = 0.0
+        b1[0] = 0.0
+    args = (x, W1, b1, W2, b2) + ((rng.normal(size=(N, D)),) if dout else ())
+    return case(*args)
+
+
+def _pub_res_fwd():
+    r = np.random.default_rng(21)
+    x = np.array([[1.0, -2.0], [0.5, 0.0]])
+    W1 = np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0]])
+    W2 = np.array([[1.0, 0.0], [-1.0, 1.0], [0.5, 0.5]])
+    return [case(x, W1, np.array([0.0, 0.5, -0.5]), W2, np.array([0.1, -0.1])), residual_case(r, 5, 4, 6)]
+
+
+def _pub_res_bwd():
+    r = np.random.default_rng(22)
+    return [residual_case(r, 4, 3, 5, dout=True), residual_case(r, 3, 4, 2, kinks=True, dout=True)]
+
+
 HOMEWORK = Homework(
     name="hw05_initialization",
     exercises=[
@@ -259,5 +306,7 @@ HOMEWORK = Homework(
         Exercise("batchnorm_backward", 3, _pub_bn_back(), driver=bn_backward, rtol=1e-05, atol=1e-08,
                  shown_call=show_bn_backward),
         Exercise("layernorm_forward", 1, _pub_ln(), rtol=1e-06, atol=1e-08),
+        Exercise("residual_block_forward", 1, _pub_res_fwd(), driver=res_forward, rtol=1e-09, atol=1e-12),
+        Exercise("residual_block_backward", 3, _pub_res_bwd(), driver=res_backward, rtol=1e-07, atol=1e-10),
     ],
 )

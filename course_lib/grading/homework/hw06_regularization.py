@@ -179,6 +179,68 @@ def dropout_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
     return Verdict(True, "", err)
 
 
+# ---------------------------------------------------------------- model selection: k-fold cross-validation
+
+
+def kfold_draw(ns, n, k, seed):
+    """(folds, folds from a fresh generator with the same seed), each a list of [train, val] int arrays."""
+    fn = ns["k_fold_indices"]
+
+    def draw():
+        folds = fn(int(n), int(k), np.random.default_rng(int(seed)))
+        if not isinstance(folds, (list, tuple)):
+            raise TypeError(f"k_fold_indices must return a list of (train_idx, val_idx) pairs, "
+                            f"got {type(folds).__name__}")
+        out = []
+        for pair in folds:
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise TypeError("each fold must be a pair (train_idx, val_idx)")
+            out.append([np.asarray(pair[0]), np.asarray(pair[1])])
+        return out
+
+    return draw(), draw()
+
+
+def kfold_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
+    """k folds that partition range(n), sizes within one of each other, train = the rest, shuffled by rng."""
+    n, k = int(args[0]), int(args[1])
+    where = f"k_fold_indices({n}, {k}, rng)"
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return Verdict(False, f"{where}: internal format error")
+    folds, again = got
+    if len(folds) != k:
+        return Verdict(False, f"{where}: expected {k} folds, got {len(folds)}")
+    vals = []
+    for j, (train, val) in enumerate(folds):
+        train, val = np.asarray(train), np.asarray(val)
+        if train.ndim != 1 or val.ndim != 1 or train.dtype.kind not in "iu" or val.dtype.kind not in "iu":
+            return Verdict(False, f"{where}: fold {j}: indices must be 1-D integer arrays, got dtypes "
+                                  f"{train.dtype} and {val.dtype}")
+        rest = np.setdiff1d(np.arange(n), val)
+        if len(train) != len(rest) or not np.array_equal(np.sort(train), rest):
+            return Verdict(False, f"{where}: fold {j}: the training indices must be exactly the {len(rest)} "
+                                  f"indices not in its validation fold (got {len(train)})")
+        vals.append(val)
+    joined = np.concatenate(vals) if vals else np.zeros(0, dtype=int)
+    if len(joined) != n or not np.array_equal(np.sort(joined), np.arange(n)):
+        return Verdict(False, f"{where}: every index 0..{n - 1} must be in exactly one validation fold")
+    sizes = [len(v) for v in vals]
+    if max(sizes) - min(sizes) > 1:
+        return Verdict(False, f"{where}: validation folds of sizes {sizes}: they should differ by at most one")
+    if len(again) != k or not all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+                                  for a, b in zip(folds, again)):
+        return Verdict(False, f"{where}: two generators with the same seed gave different folds; draw the "
+                              "shuffle from the `rng` argument")
+    if n >= 10 and np.array_equal(joined, np.arange(n)):
+        return Verdict(False, f"{where}: the folds are not shuffled (fold 0 is indices 0, 1, 2, ...); shuffle "
+                              "the indices with rng before splitting")
+    return Verdict(True, "", 0.0)
+
+
+def _pub_kfold():
+    return [case(10, 5, 1), case(11, 3, 2), case(7, 7, 3), case(23, 4, 4)]
+
+
 HOMEWORK = Homework(
     name="hw06_regularization",
     exercises=[
@@ -188,5 +250,6 @@ HOMEWORK = Homework(
         Exercise("soft_threshold", 1, _pub_soft(), rtol=1e-10, atol=1e-12),
         Exercise("lasso_coordinate_descent", 3, _pub_lasso(), rtol=1e-06, atol=1e-08),
         Exercise("early_stopping_epoch", 1, _pub_early(), rtol=0, atol=0),
+        Exercise("k_fold_indices", 2, _pub_kfold(), driver=kfold_draw, check=kfold_props),
     ],
 )
