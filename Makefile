@@ -7,7 +7,7 @@ COLAB_VENV ?= .venv-colab
 SITE_OUT ?= build/site
 LAB_FLAGS ?=
 
-.PHONY: lab test grade-demo setup release lint benchmarks clean site colab-env browser
+.PHONY: lab test full grade-demo setup release lint benchmarks clean site colab-env browser
 
 setup: $(STAMP)
 
@@ -26,15 +26,25 @@ $(BROWSER_STAMP): tools/setup_env.sh | $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/course lab $(LAB_FLAGS)
 
+# The pytest suite (quick mode), then every lecture in full mode with its claims checked (`make full`).
 test: $(STAMP) $(BROWSER_STAMP)
 	$(PY) -m pytest
+	$(MAKE) full
+
+# Full mode, as students run the course: every lecture at full scale, every claim it makes checked.
+# Report: build/full-mode.md (+ .json); executed notebooks in build/full-mode/ (what `make site` renders).
+# FULL_ONLY=01,02 runs some lectures only. Fails when a claim fails or a notebook raises.
+FULL_ONLY ?=
+full: $(STAMP)
+	$(PY) tools/full_mode.py --out build/full-mode.md $(if $(FULL_ONLY),--only $(FULL_ONLY))
 
 # A second venv pinned to what Colab ships (ipywidgets 7.7.1, its numpy/matplotlib); tests/test_colab_env.py
 # builds it too (cached by a stamp inside it).
 colab-env: $(STAMP)
 	@bash tools/colab_env.sh "$(COLAB_VENV)"
 
-# Static course site: lectures executed in quick mode, rendered with nbconvert, plus homework and instructions.
+# Static course site: lectures as executed by `make full` (quick mode for any without a current full run),
+# rendered with nbconvert, plus homework and instructions.
 site: $(STAMP)
 	$(PY) tools/site.py --out $(SITE_OUT)
 
@@ -52,6 +62,7 @@ benchmarks: $(STAMP)
 	$(PY) benchmarks/grading.py --external 0
 	$(PY) benchmarks/interop_timing.py --realistic --students 6 --paths ours,nbgrader,otter
 	$(PY) benchmarks/compute.py --quick
+	$(PY) benchmarks/train_throughput.py
 
 clean:
 	rm -rf build .pytest_cache

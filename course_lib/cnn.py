@@ -154,28 +154,35 @@ def random_shift_flip(x, shift: int = 2, flip: bool = False, generator=None):
     import torch.nn.functional as F
 
     N, C, H, W = x.shape
+    gen_device = generator.device if generator is not None else x.device  # a generator on x's device: no copy
     if shift:
         xp = F.pad(x, (shift, shift, shift, shift))
-        off = torch.randint(0, 2 * shift + 1, (2, N), generator=generator).to(x.device)
+        off = torch.randint(0, 2 * shift + 1, (2, N), generator=generator, device=gen_device).to(x.device)
         rows = (off[0][:, None] + torch.arange(H, device=x.device))[:, None, :, None]
         cols = (off[1][:, None] + torch.arange(W, device=x.device))[:, None, None, :]
         n = torch.arange(N, device=x.device)[:, None, None, None]
         c = torch.arange(C, device=x.device)[None, :, None, None]
         x = xp[n, c, rows, cols]
     if flip:
-        mask = (torch.rand(N, generator=generator) < 0.5).to(x.device)[:, None, None, None]
+        mask = (torch.rand(N, generator=generator, device=gen_device) < 0.5).to(x.device)[:, None, None, None]
         x = torch.where(mask, x.flip(-1), x)
     return x
 
 
 class AugmentedLoader:
-    """Shuffled mini-batches of (images, labels) with random_shift_flip applied per batch (fast, vectorised)."""
+    """Shuffled mini-batches of (images, labels) with random_shift_flip applied per batch (fast, vectorised).
+
+    The random numbers are drawn on the images' device when it has a generator (no copy, no wait per batch).
+    """
 
     def __init__(self, X, y, batch_size: int, shift: int = 2, flip: bool = False, seed: int = 0):
         import torch
 
         self.X, self.y, self.batch_size, self.shift, self.flip = X, y, batch_size, shift, flip
-        self.gen = torch.Generator().manual_seed(seed)
+        try:
+            self.gen = torch.Generator(device=X.device).manual_seed(seed)
+        except RuntimeError:  # no generator on this device: draw on the CPU
+            self.gen = torch.Generator().manual_seed(seed)
 
     def __len__(self):
         return (len(self.y) + self.batch_size - 1) // self.batch_size
@@ -183,21 +190,26 @@ class AugmentedLoader:
     def __iter__(self):
         import torch
 
-        order = torch.randperm(len(self.y), generator=self.gen).to(self.X.device)
+        order = torch.randperm(len(self.y), generator=self.gen, device=self.gen.device).to(self.X.device)
         for i in range(0, len(order), self.batch_size):
             idx = order[i:i + self.batch_size]
-            yield random_shift_flip(self.X[idx], self.shift, self.flip, self.gen), self.y[idx]
+            yield random_shift_flip(self.X.index_select(0, idx), self.shift, self.flip, self.gen), \
+                self.y.index_select(0, idx)
 
 
 def image_loaders(data, n_train: int | None = None, n_test: int | None = None, batch_size: int = 128,
                   augment: bool = False, flip: bool = False, device=None, seed: int = 0):
-    """Train/test DataLoaders from a course_lib.data.ImageData (first n_train / n_test examples).
+    """Train/test loaders from a course_lib.data.ImageData (first n_train / n_test examples).
 
-    The tensors are moved to `device` once (no per-batch copies, fast on a GPU); augmentation (random shifts
-    by up to 2 pixels, and left-right flips if `flip`) runs on that device, batch by batch.
+    With `device`, the tensors are moved there once and batched in place by course_lib.train.DeviceLoader
+    (one permutation per epoch, one index_select per batch: GPU speed, no per-sample indexing); without it,
+    DataLoaders over TensorDatasets as before. Augmentation (random shifts by up to 2 pixels, and left-right
+    flips if `flip`) runs on that device, batch by batch.
     """
     import torch
     from torch.utils.data import DataLoader, TensorDataset
+
+    from course_lib.train import DeviceLoader
 
     n_train = n_train or len(data.y_train)
     n_test = n_test or len(data.y_test)
@@ -210,9 +222,14 @@ def image_loaders(data, n_train: int | None = None, n_test: int | None = None, b
         Xtr, ytr, Xte, yte = Xtr.to(device), ytr.to(device), Xte.to(device), yte.to(device)
     if augment:
         train = AugmentedLoader(Xtr, ytr, batch_size, shift=2, flip=flip, seed=seed)
+    elif device is not None:
+        train = DeviceLoader(Xtr, ytr, batch_size=batch_size, shuffle=True, seed=seed)
     else:
         train = DataLoader(TensorDataset(Xtr, ytr), batch_size=batch_size, shuffle=True, generator=g)
-    test = DataLoader(TensorDataset(Xte, yte), batch_size=1024, shuffle=False)
+    if device is not None:
+        test = DeviceLoader(Xte, yte, batch_size=1024, shuffle=False)
+    else:
+        test = DataLoader(TensorDataset(Xte, yte), batch_size=1024, shuffle=False)
     return train, test
 
 

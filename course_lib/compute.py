@@ -33,7 +33,7 @@ __all__ = [
     "linear_flops",
     "lookup_bandwidth", "lookup_peak", "lookup_power", "lstm_step_flops", "matmul_flops", "mfu",
     "model_flops_utilization", "peak_flops", "precision_name", "ridge_point", "rnn_step_flops", "time_fn",
-    "training_cost", "training_days", "training_flops", "transformer_flops_per_token",
+    "training_cost", "training_days", "training_flops", "transformer_flops_per_token", "warm_up",
 ]
 
 
@@ -225,6 +225,71 @@ def time_fn(fn: Callable[[], object], device=None, warmup: int = 2, repeats: int
     return times
 
 
+def _time_calls(fn: Callable[[], object], dev, calls: int) -> float:
+    """Seconds for `calls` back-to-back calls of `fn` (CUDA events on CUDA, perf_counter elsewhere)."""
+    import torch
+
+    if dev.type == "cuda":
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(calls):
+            fn()
+        end.record()
+        end.synchronize()
+        return start.elapsed_time(end) / 1000.0
+    synchronize(dev)
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    synchronize(dev)
+    return time.perf_counter() - t0
+
+
+def warm_up(fn: Callable[[], object], device=None, min_seconds: float | None = None,
+            max_seconds: float | None = None, tol: float | None = None, window: int = 3, min_calls: int = 2,
+            chunk_seconds: float | None = None) -> dict:
+    """Call `fn` until the device is warm: at least `min_calls` calls and `min_seconds` of wall time, and the
+    last `window` timings (each over a chunk of calls lasting about `chunk_seconds`) agree within `tol`.
+    Stops at `max_seconds` whatever happens (the cap), once `min_calls` calls have run.
+
+    A GPU raises its clocks only after some time under load, and the first calls pay for kernel selection and
+    allocation, so a fixed couple of warm-up calls under-reports (an H200's bf16 matmul: 69% of peak after two
+    calls, 79% once warm). Defaults: CUDA/MPS ≥ 1 s, steady within 2%, cap 5 s, chunks of ~50 ms; CPU no
+    minimum, steady within 5%, cap 0.3 s, chunks of ~10 ms (CPU runs stay quick).
+
+    Returns seconds (wall time spent), calls, per_call (the last chunk's seconds per call), steady (whether the
+    timings agreed before the cap) and timings (seconds per call of each chunk).
+    """
+    dev = _torch_device(device)
+    gpu = dev.type in ("cuda", "mps")
+    if min_seconds is None:
+        min_seconds = 1.0 if gpu else 0.0
+    if max_seconds is None:
+        max_seconds = max(5.0 if gpu else 0.3, 2.0 * min_seconds)
+    if tol is None:
+        tol = 0.02 if gpu else 0.05
+    if chunk_seconds is None:
+        chunk_seconds = 0.05 if gpu else 0.01
+    window = max(2, int(window))
+    t_start = time.perf_counter()
+    calls, chunk, timings, steady = 0, 1, [], False
+    while True:
+        per_call = _time_calls(fn, dev, chunk) / chunk
+        calls += chunk
+        timings.append(per_call)
+        elapsed = time.perf_counter() - t_start
+        last = timings[-window:]
+        steady = len(last) == window and max(last) <= min(last) * (1.0 + tol)
+        if calls >= min_calls and ((steady and elapsed >= min_seconds) or elapsed >= max_seconds):
+            break
+        # next chunk: about chunk_seconds long, never running far past the cap
+        room = max(max_seconds - elapsed, 0.0)
+        target = min(chunk_seconds, room) if room > 0 else chunk_seconds
+        chunk = max(1, min(int(target / max(per_call, 1e-9)), 4 * chunk + 16))
+    return {"seconds": time.perf_counter() - t_start, "calls": calls, "per_call": timings[-1],
+            "steady": steady, "timings": timings}
+
+
 def device_name(device=None) -> str:
     """A human name for `device`: the CUDA product name, 'Apple GPU (MPS)', or the CPU's name."""
     import platform
@@ -253,12 +318,17 @@ _TORCH_DTYPES = {"fp32": "float32", "tf32": "float32", "bf16": "bfloat16", "fp16
 
 
 def benchmark_matmul(device=None, dtype="fp32", sizes: Sequence[int] = (256, 512, 1024), repeats: int = 5,
-                     warmup: int = 2, min_seconds: float = 0.0) -> list[dict]:
+                     warmup: int = 2, min_seconds: float = 0.0, warmup_seconds: float | None = None,
+                     max_warmup_seconds: float | None = None) -> list[dict]:
     """Time square matmuls C = A·B (n×n) and report achieved TFLOP/s (2n³ per product), median of `repeats`.
 
     dtype: 'fp32' (true FP32: TF32 switched off), 'tf32' (FP32 storage, TF32 tensor cores; CUDA only),
     'bf16', 'fp16', 'fp64', or a torch dtype. Each row: size, precision, seconds (median), tflops,
-    pct_of_peak (None when the device or precision is not in the peak table), and all timings.
+    pct_of_peak (None when the device or precision is not in the peak table), all timings, and the warm-up
+    (warmup_s, warmup_calls, warmup_steady).
+    Warm-up is by time (see `warm_up`): before each size, at least `warmup` calls and `warmup_seconds`
+    (default 1 s on a GPU, none on a CPU) until the timings are steady, capped at `max_warmup_seconds`
+    (default 5 s on a GPU, 0.3 s on a CPU).
     `min_seconds` repeats the product inside one timed call until the call lasts that long (less noise for
     tiny sizes).
     """
@@ -286,18 +356,20 @@ def benchmark_matmul(device=None, dtype="fp32", sizes: Sequence[int] = (256, 512
                 for _ in range(inner):
                     torch.mm(a, b, out=out)
 
+            warm = warm_up(run, dev, min_seconds=warmup_seconds, max_seconds=max_warmup_seconds,
+                           min_calls=max(1, warmup))
             inner = 1
             if min_seconds > 0:
-                one = min(time_fn(run, dev, warmup=1, repeats=1))
-                inner = max(1, int(min_seconds / max(one, 1e-7)))
+                inner = max(1, int(min_seconds / max(warm["per_call"], 1e-7)))
             run = functools.partial(run, inner=inner)
 
-            times = [t / inner for t in time_fn(run, dev, warmup=warmup, repeats=repeats)]
+            times = [t / inner for t in time_fn(run, dev, warmup=0, repeats=repeats)]
             med = statistics.median(times)
             tflops = matmul_flops(n, n, n) / med / 1e12
             rows.append({"size": int(n), "precision": prec, "seconds": med, "tflops": tflops,
                          "pct_of_peak": (100.0 * tflops * 1e12 / peak) if peak else None, "times": times,
-                         "device": name})
+                         "device": name, "warmup_s": warm["seconds"], "warmup_calls": warm["calls"],
+                         "warmup_steady": warm["steady"]})
             del a, b, out
     finally:
         torch.backends.cuda.matmul.allow_tf32 = old_tf32
@@ -306,10 +378,12 @@ def benchmark_matmul(device=None, dtype="fp32", sizes: Sequence[int] = (256, 512
 
 
 def benchmark_bandwidth(device=None, megabytes: float | None = None, repeats: int = 5,
-                        warmup: int = 2) -> dict:
+                        warmup: int = 2, warmup_seconds: float | None = None,
+                        max_warmup_seconds: float | None = None) -> dict:
     """Memory bandwidth from a large device-to-device copy: 2 × bytes (read + write) / median time.
 
-    Default size: 256 MB on a GPU (far beyond any cache), 64 MB on a CPU. Returns bytes, seconds,
+    Default size: 256 MB on a GPU (far beyond any cache), 64 MB on a CPU. Warm-up by time as in
+    `benchmark_matmul` (`warm_up`; on a GPU at least 0.5 s by default). Returns bytes, seconds,
     gb_per_s, pct_of_peak (None when the device is not in the table) and all timings.
     """
     import torch
@@ -320,7 +394,13 @@ def benchmark_bandwidth(device=None, megabytes: float | None = None, repeats: in
     n = int(megabytes * 1e6) // 4
     src = torch.ones(n, device=dev, dtype=torch.float32)
     dst = torch.empty_like(src)
-    times = time_fn(lambda: dst.copy_(src), dev, warmup=warmup, repeats=repeats)
+    def copy():
+        dst.copy_(src)
+
+    if warmup_seconds is None and dev.type in ("cuda", "mps"):
+        warmup_seconds = 0.5
+    warm_up(copy, dev, min_seconds=warmup_seconds, max_seconds=max_warmup_seconds, min_calls=max(1, warmup))
+    times = time_fn(copy, dev, warmup=0, repeats=repeats)
     med = statistics.median(times)
     nbytes = 2 * n * 4
     name = device_name(dev)

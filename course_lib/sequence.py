@@ -73,6 +73,27 @@ class BigramModel:
     def next_logits(self, context_ids) -> np.ndarray:
         return self.log_probs[int(context_ids[-1])]
 
+    def bits_per_char(self, ids) -> float:
+        """Mean −log₂ p(next | current) over the consecutive pairs of `ids` (the first character is given)."""
+        ids = np.asarray(ids)
+        return float(-self.log_probs[ids[:-1], ids[1:]].mean() / np.log(2))
+
+
+def longest_copied_substring(sample: str, text: str) -> str:
+    """The longest substring of `sample` that occurs verbatim in `text` (a memorisation check).
+
+    Scans the sample once and grows the best length while `sample[i:i+best+1] in text`: any common substring
+    longer than the best so far, starting at i, contains that slice. About len(sample) substring searches.
+    """
+    best, where = 0, 0
+    i = 0
+    while i + best < len(sample):
+        if sample[i:i + best + 1] in text:
+            best, where = best + 1, i
+        else:
+            i += 1
+    return sample[where:where + best]
+
 
 # ---------------------------------------------------------------- torch models
 
@@ -116,8 +137,10 @@ def char_batches(ids: np.ndarray, seq_len: int, batch_size: int, steps: int, see
 
 def train_char_model(model, ids: np.ndarray, steps: int, seq_len: int = 64, batch_size: int = 32,
                      lr: float = 3e-3, device=None, seed: int = 0, clip: float = 1.0, progress: bool = True,
-                     threads: int = 1) -> dict:
+                     threads: int = 1, cosine: bool = False) -> dict:
     """Next-character training with Adam and gradient-norm clipping (`threads` torch threads on a CPU).
+
+    `cosine=True` decays the learning rate from `lr` to lr/10 along a half cosine over the `steps`.
     Returns losses (nats/char), seconds and characters/s."""
     import time
 
@@ -127,6 +150,9 @@ def train_char_model(model, ids: np.ndarray, steps: int, seq_len: int = 64, batc
     device = torch.device(device or next(model.parameters()).device)
     model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = None
+    if cosine:
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1), eta_min=lr / 10)
     losses = []
     t0 = time.perf_counter()
     model.train()
@@ -139,11 +165,35 @@ def train_char_model(model, ids: np.ndarray, steps: int, seq_len: int = 64, batc
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
             opt.step()
+            if sched is not None:
+                sched.step()
             losses.append(float(loss.detach()))
     if device.type == "cuda":
         torch.cuda.synchronize()
     dt = time.perf_counter() - t0
     return {"loss": losses, "seconds": dt, "chars_per_s": steps * batch_size * seq_len / dt}
+
+
+def bits_per_char(model, ids, rows: int = 64, device=None) -> float:
+    """Validation loss of a char_model on `ids` in bits per character.
+
+    The text is cut into `rows` consecutive pieces read in parallel, each from an empty state (only the
+    first character of each piece is predicted without context). Every character except the very first of
+    each piece is scored once.
+    """
+    import torch
+
+    device = torch.device(device or next(model.parameters()).device)
+    n = (len(ids) - 1) // rows
+    if n < 2:
+        rows, n = 1, len(ids) - 1
+    x = torch.as_tensor(np.asarray(ids[:rows * n]).reshape(rows, n), dtype=torch.long, device=device)
+    y = torch.as_tensor(np.asarray(ids[1:rows * n + 1]).reshape(rows, n), dtype=torch.long, device=device)
+    model.eval()
+    with torch.no_grad(), cpu_threads(device):
+        logits, _ = model(x)
+        nats = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+    return float(nats) / float(np.log(2))
 
 
 class TorchCharSampler:
@@ -226,49 +276,84 @@ def sequence_classifier(vocab_size: int, num_classes: int, hidden: int = 32, kin
     return SeqClassifier()
 
 
-def memory_experiment(lengths, kinds=("rnn", "lstm"), n_train: int = 2000, n_test: int = 500, epochs: int = 10,
-                      hidden: int = 32, num_symbols: int = 4, lr: float = 1e-2, batch_size: int = 64,
-                      device=None, seed: int = 0, progress: bool = False, forget_bias: float = 3.0) -> dict:
-    """Test accuracy of each kind of recurrent net on first_symbol_task for each sequence length.
+def chrono_init_(lstm, t_max: float, generator=None) -> None:
+    """Chrono initialisation of a one-layer torch.nn.LSTM (Tallec & Ollivier 2018, "Can recurrent neural
+    networks warp time?"): forget-gate biases b_f = log(u), u ~ U(1, t_max − 1), input-gate biases −b_f.
 
-    Returns {"lengths": [...], kind: [accuracy per length], "chance": 1/num_symbols, "examples_per_s": {...}}.
-    The LSTM's forget-gate bias starts at `forget_bias` (σ(3) ≈ 0.95), so its memory starts long.
+    Unit k then starts with forget gate σ(b_f) = u/(1+u), a memory of about u steps: the units' memories
+    spread over 1 … t_max steps instead of all being short.
+    """
+    import torch
+
+    H = lstm.hidden_size
+    u = torch.empty(H).uniform_(1.0, max(float(t_max) - 1.0, 2.0), generator=generator)
+    b_f = torch.log(u)
+    with torch.no_grad():
+        lstm.bias_ih_l0[H:2 * H].copy_(b_f)
+        lstm.bias_hh_l0[H:2 * H].zero_()
+        lstm.bias_ih_l0[:H].copy_(-b_f)
+        lstm.bias_hh_l0[:H].zero_()
+
+
+def memory_experiment(lengths, kinds=("rnn", "lstm"), seeds=(0, 1, 2), steps: int = 300, batch_size: int = 128,
+                      n_test: int = 1000, hidden: int = 32, num_symbols: int = 4, lr: float = 3e-3,
+                      clip: float = 1.0, device=None, progress: bool = False) -> dict:
+    """Test accuracy of each kind of recurrent net on first_symbol_task, per seed and sequence length.
+
+    Every run takes `steps` Adam updates on fresh batches (no fixed training set, so nothing to overfit), with
+    gradient-norm clipping; the LSTM starts from the chrono initialisation with t_max = L. The test set of
+    each length is fixed (the same for every kind and seed). Returns {"lengths", "seeds", "chance",
+    kind: array (len(seeds), len(lengths)) of accuracies, "seconds": {kind: total seconds}}.
     """
     from course_lib.device import pick_device
 
     device = device or pick_device()
     with cpu_threads(device):  # tiny recurrent nets are latency-bound: one CPU thread is fastest
-        return _memory_runs(lengths, kinds, n_train, n_test, epochs, hidden, num_symbols, lr, batch_size,
-                            device, seed, progress, forget_bias)
+        return _memory_runs(list(lengths), kinds, list(seeds), steps, batch_size, n_test, hidden, num_symbols, lr,
+                            clip, device, progress)
 
 
-def _memory_runs(lengths, kinds, n_train, n_test, epochs, hidden, num_symbols, lr, batch_size, device, seed,
-                 progress, forget_bias):
+def _memory_runs(lengths, kinds, seeds, steps, batch_size, n_test, hidden, num_symbols, lr, clip, device,
+                 progress):
+    import time
+
     import torch
-    from torch.utils.data import DataLoader, TensorDataset
+    from tqdm.auto import tqdm
 
-    from course_lib.train import evaluate, fit
-
-    out: dict = {"lengths": list(lengths), "chance": 1.0 / num_symbols, "examples_per_s": {}}
+    device = torch.device(device)
+    tests = {L: first_symbol_task(n_test, L, num_symbols, seed=10_000 + L) for L in lengths}
+    out: dict = {"lengths": lengths, "seeds": seeds, "chance": 1.0 / num_symbols, "seconds": {}}
+    bar = tqdm(total=len(kinds) * len(seeds) * len(lengths), disable=not progress, leave=False, desc="memory")
     for kind in kinds:
-        accs, speeds = [], []
-        for L in lengths:
-            torch.manual_seed(seed)
-            Xtr, ytr = first_symbol_task(n_train, L, num_symbols, seed=seed)
-            Xte, yte = first_symbol_task(n_test, L, num_symbols, seed=seed + 1)
-            train = DataLoader(TensorDataset(torch.as_tensor(Xtr), torch.as_tensor(ytr)), batch_size=batch_size,
-                               shuffle=True, generator=torch.Generator().manual_seed(seed))
-            test = DataLoader(TensorDataset(torch.as_tensor(Xte), torch.as_tensor(yte)), batch_size=1024)
-            model = sequence_classifier(num_symbols + 4, num_symbols, hidden, kind)
-            if kind == "lstm":  # a positive forget-gate bias: remember by default (Jozefowicz et al. 2015)
+        acc = np.zeros((len(seeds), len(lengths)))
+        t0 = time.perf_counter()
+        for i, seed in enumerate(seeds):
+            for j, L in enumerate(lengths):
+                torch.manual_seed(seed)
+                rng = np.random.default_rng([seed, L])
+                model = sequence_classifier(num_symbols + 4, num_symbols, hidden, kind).to(device)
+                if kind == "lstm":
+                    chrono_init_(model.rnn, L, torch.Generator().manual_seed(seed))
+                opt = torch.optim.Adam(model.parameters(), lr=lr)
+                model.train()
+                for _ in range(steps):
+                    X, y = first_symbol_task(batch_size, L, num_symbols, seed=int(rng.integers(2**31)))
+                    X, y = torch.as_tensor(X, device=device), torch.as_tensor(y, device=device)
+                    loss = torch.nn.functional.cross_entropy(model(X), y)
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+                    opt.step()
+                model.eval()
+                Xt, yt = (torch.as_tensor(a, device=device) for a in tests[L])
                 with torch.no_grad():
-                    model.rnn.bias_ih_l0[hidden:2 * hidden].fill_(forget_bias)
-            opt = torch.optim.Adam(model.parameters(), lr=lr)
-            hist = fit(model, train, opt, epochs=epochs, device=device, progress=progress)
-            accs.append(evaluate(model, test, device=device)["accuracy"])
-            speeds.append(float(np.mean(hist["examples_per_s"])))
-        out[kind] = accs
-        out["examples_per_s"][kind] = float(np.mean(speeds))
+                    acc[i, j] = float((model(Xt).argmax(1) == yt).float().mean())
+                bar.update(1)
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        out[kind] = acc
+        out["seconds"][kind] = time.perf_counter() - t0
+    bar.close()
     return out
 
 

@@ -1,10 +1,14 @@
-"""Build the static course site: every lecture executed in quick mode and rendered to HTML with nbconvert, the
-homework (student copies), the instructions (README) and the authoring guide, and an index linking them all.
+"""Build the static course site: every lecture rendered to HTML with nbconvert, with its outputs, the homework
+(student copies), the instructions (README) and the authoring guide, and an index linking them all.
 
     python tools/site.py [--out build/site] [--lectures 01_gradient_descent,02_momentum_and_adaptive] [--jobs 1]
+                         [--full-mode build/full-mode] [--quick]
 
+The lectures show full mode, as students run them: a lecture executed by `make full` (tools/full_mode.py keeps the
+executed notebooks in build/full-mode/) is rendered from there, when its code is still the current notebook's. A
+lecture without such a run (or with `--quick`) is executed here in quick mode, as before, and its page says so.
 Pages read without Jupyter. Interactive demos cannot move on a static page: each demo is replaced by a snapshot
-of its plot (from the quick-mode run) and a line listing its controls, with links to open the notebook in Colab.
+of its plot (from the run) and a line listing its controls, with links to open the notebook in Colab.
 Links between notebooks point at the rendered pages (links to solutions/ point at the homework page, since the
 site publishes the student copies). Maths is typeset by MathJax, loaded from its CDN by nbconvert's template.
 """
@@ -42,11 +46,40 @@ pre { background: #f6f8fa; padding: .8rem; overflow-x: auto; border-radius: 6px;
 """
 DEMO_NOTE = ('<div class="course-demo-note" style="border-left:4px solid #0969da;background:#f1f6ff;'
              'padding:.4rem .8rem;margin:.3rem 0;font-size:.9rem">'
-             '<b>Interactive demo</b> (static snapshot from a quick-mode run). {controls}'
+             '<b>Interactive demo</b> (static snapshot from a {mode}-mode run). {controls}'
              'Open this notebook in <a href="{colab}">Colab</a> or JupyterLab to move the controls.</div>')
 
 
 # --------------------------------------------------------------------------------------------------- execution
+def _code(nb) -> list[str]:
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def full_mode_notebook(path: Path, folder: Path | None):
+    """The current notebook with the outputs `make full` gave it, if that run exists, finished without error and
+    ran the current code (a stale or failed run is not shown); else None. Markdown edited since then shows as it is."""
+    import nbformat
+    from run_notebook import error_outputs
+
+    if folder is None or not (folder / path.name).exists():
+        return None
+    try:
+        executed = nbformat.read(str(folder / path.name), as_version=4)
+    except Exception:  # noqa: BLE001 - an unreadable file counts as no run
+        return None
+    current = nbformat.read(str(path), as_version=4)
+    ran_all = all(c.get("execution_count") is not None for c in executed.cells
+                  if c.cell_type == "code" and c.source.strip())
+    if _code(executed) != _code(current) or not ran_all or error_outputs(executed):
+        return None
+    ran = [c for c in executed.cells if c.cell_type == "code"]
+    for cell, done in zip([c for c in current.cells if c.cell_type == "code"], ran):
+        cell.outputs, cell.execution_count = done.outputs, done.execution_count
+    if "widgets" in executed.metadata:
+        current.metadata["widgets"] = executed.metadata["widgets"]
+    return current
+
+
 def _execute(path: str) -> tuple[str, object, float, str]:
     """Run one notebook in quick, offline mode (a worker process). Returns (path, nb, seconds, error)."""
     import nbformat
@@ -135,8 +168,9 @@ def snapshot_widgets(nb) -> int:
                         value = labels[idx]
                     controls.append(f"{html.escape(str(st['description']))} = {html.escape(_short(value))}")
             text = f"Controls: {'; '.join(controls)}. " if controls else ""
+            mode = nb.metadata.get("_site_mode", "quick")
             new.append({"output_type": "display_data", "metadata": {},
-                        "data": {"text/html": DEMO_NOTE.format(controls=text, colab=colab)}})
+                        "data": {"text/html": DEMO_NOTE.format(controls=text, colab=colab, mode=mode)}})
             for o in shown:
                 if o.get("output_type") in ("display_data", "execute_result", "stream"):
                     new.append({k: v for k, v in o.items() if k != "execution_count"}
@@ -228,10 +262,13 @@ def render_markdown(src: Path, repo_rel: str, out: Path, rendered: set[str], tit
     return dest
 
 
-def build(out: Path, lectures: list[Path], jobs: int = 1, homework: bool = True) -> dict:
+def build(out: Path, lectures: list[Path], jobs: int = 1, homework: bool = True,
+          full_mode_dir: Path | None = None) -> dict:
     import nbformat
 
     t0 = time.perf_counter()
+    full_runs = {p: full_mode_notebook(p, full_mode_dir) for p in lectures}
+    to_execute = [p for p in lectures if full_runs[p] is None]
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -246,7 +283,7 @@ def build(out: Path, lectures: list[Path], jobs: int = 1, homework: bool = True)
     os.environ.update(site_env)
     try:
         with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-            runs = list(pool.map(_execute, [str(p) for p in lectures]))
+            executed = {Path(r[0]): r for r in pool.map(_execute, [str(p) for p in to_execute])}
     finally:
         for k, v in env_before.items():
             if v is None:
@@ -255,16 +292,22 @@ def build(out: Path, lectures: list[Path], jobs: int = 1, homework: bool = True)
                 os.environ[k] = v
 
     report = {"lectures": [], "homework": [], "errors": {}}
-    for path_s, nb, seconds, error in runs:
-        path = Path(path_s)
+    for path in lectures:
+        if full_runs[path] is not None:
+            nb, seconds, error, mode = full_runs[path], 0.0, "", "full"
+        else:
+            _, nb, seconds, error = executed[path]
+            mode = "quick"
         rel = path.relative_to(ROOT).as_posix()
         nb.metadata["_site_path"] = rel
+        nb.metadata["_site_mode"] = mode
         demos = snapshot_widgets(nb)
         nb.metadata.pop("_site_path", None)
+        nb.metadata.pop("_site_mode", None)
         render_notebook(nb, rel, out, rendered)
         shutil.copy(path, out / rel)  # the clean (unexecuted) notebook, for download
         report["lectures"].append({"path": rel, "title": _title(nb, path.stem), "seconds": round(seconds, 1),
-                                   "demos": demos})
+                                   "demos": demos, "mode": mode})
         if error:
             report["errors"][rel] = error
     for path in assignments:
@@ -291,13 +334,21 @@ def write_index(out: Path, report: dict, docs: list[Path]):
         return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
     lectures = "\n".join(row(i, "lecture") for i in report["lectures"])
+    modes = {i.get("mode", "quick") for i in report["lectures"]}
+    if modes == {"full"}:
+        ran = "a full-mode run (<code>make full</code>: full-size experiments, every claim checked)"
+    elif modes == {"quick"}:
+        ran = "a quick-mode run (small sizes; <code>make full</code> first to show full mode)"
+    else:
+        quick = ", ".join(Path(i["path"]).stem for i in report["lectures"] if i.get("mode") != "full")
+        ran = f"a full-mode run (<code>make full</code>), except {html.escape(quick)} (quick mode)"
     homework = "\n".join(row(i, "hw") for i in report["homework"])
     guides = "".join(f'<li><a href="{_page(d.relative_to(ROOT).as_posix())}">{html.escape(_md_title(d))}</a></li>'
                      for d in docs)
     page = f"""<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content="width=device-width">
 <title>Deep Learning Basics</title><style>{CSS}</style>
 <h1>Deep Learning Basics</h1>
-<p class=sub>Lectures with their outputs (quick mode), homework with instant self-checks, and how to run it all.</p>
+<p class=sub>Lectures with their outputs, homework with instant self-checks, and how to run it all.</p>
 <h2 id=instructions>Instructions</h2>
 <ul><li><a href="instructions.html">How to run the course</a> (JupyterLab, Colab, self-check, grading)</li>{guides}</ul>
 <h2 id=lectures>Lectures</h2>
@@ -309,7 +360,7 @@ def write_index(out: Path, report: dict, docs: list[Path]):
 <table><tr><th>Homework</th><th>Run it</th><th>Notebook</th></tr>
 {homework}
 </table>
-<p class=small>Built with nbconvert from the course notebooks; the plots come from a quick-mode run on a CPU.</p>
+<p class=small>Built with nbconvert from the course notebooks; the outputs come from {ran}.</p>
 </html>"""
     (out / "index.html").write_text(page, encoding="utf-8")
 
@@ -321,6 +372,9 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("COURSE_SITE_JOBS", "1")),
                     help="notebooks executed at once (kernels started together have been seen to stall)")
     ap.add_argument("--no-homework", action="store_true")
+    ap.add_argument("--full-mode", default=str(ROOT / "build" / "full-mode"),
+                    help="folder of notebooks executed by `make full` (tools/full_mode.py); used when current")
+    ap.add_argument("--quick", action="store_true", help="ignore full-mode runs: execute every lecture in quick mode")
     args = ap.parse_args(argv)
     lectures = sorted((ROOT / "notebooks").glob("*.ipynb"))
     if args.lectures:
@@ -330,9 +384,12 @@ def main(argv=None) -> int:
         if missing:
             print(f"unknown lectures: {', '.join(sorted(missing))}")
             return 2
-    report = build(Path(args.out).resolve(), lectures, jobs=args.jobs, homework=not args.no_homework)
+    full_dir = None if args.quick else Path(args.full_mode).resolve()
+    report = build(Path(args.out).resolve(), lectures, jobs=args.jobs, homework=not args.no_homework,
+                   full_mode_dir=full_dir)
     for item in report["lectures"]:
-        print(f"  {item['path']:<44} {item['seconds']:6.1f} s  {item['demos']} demo snapshot(s)")
+        how = "full mode (make full)" if item["mode"] == "full" else f"quick mode, {item['seconds']:6.1f} s"
+        print(f"  {item['path']:<44} {how}  {item['demos']} demo snapshot(s)")
     print(f"site: {Path(args.out) / 'index.html'} ({len(report['lectures'])} lectures, {len(report['homework'])} "
           f"homework) in {report['seconds']:.0f} s")
     if report["errors"]:

@@ -43,8 +43,10 @@ def draw_sampler(result: dict):
     return fig
 
 
-def text_sampler_demo(model=None, vocab: Vocab | None = None, text: str | None = None):
-    """Build the widget. Without a model, a bigram model of the bundled text is used (no torch needed)."""
+def text_sampler_demo(model=None, vocab: Vocab | None = None, text: str | None = None, prime: str = "Alice "):
+    """Build the widget. Without a model, a bigram model of the bundled text is used (no torch needed).
+
+    `prime` is the starting text shown in the "start with" box."""
     import ipywidgets as w
 
     from course_lib.widgets.base import Demo
@@ -61,7 +63,7 @@ def text_sampler_demo(model=None, vocab: Vocab | None = None, text: str | None =
                                      continuous_update=False),
         "length": w.IntSlider(value=200, min=20, max=600, step=20, description="length", continuous_update=False),
         "seed": w.IntSlider(value=0, min=0, max=20, description="seed", continuous_update=False),
-        "prime": w.Text(value="Alice ", description="start with", continuous_update=False),
+        "prime": w.Text(value=prime, description="start with", continuous_update=False),
     }
 
     def compute(temperature, length, seed, prime):
