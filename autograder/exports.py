@@ -38,6 +38,37 @@ def write_csv(hw: Homework, results: list[SubmissionResult], path: Path) -> None
                                                                                    for e in hw.exercises])
 
 
+def write_grades(hw: Homework, rows: list, path: Path, items: list | None = None, late: bool = False) -> None:
+    """grades.csv from gradebook rows: the columns of `write_csv` (total = the final total), then one column per
+    manual item (when the homework has any), raw_total, late_days, penalty (when a late policy is set or a row
+    is late), and status (when a row is not simply graded: "no longer submitted", "no submission", or a
+    note such as "not on the roster")."""
+    items = list(items or [])
+    late = late or any(r.late_days for r in rows)
+    show_status = any(status_text(r) != "graded" for r in rows)
+    header = ["student", "total", "max_total"] + [e.name for e in hw.exercises] + [it.name for it in items]
+    header += ["raw_total", "late_days", "penalty"] if late else []
+    header += ["status"] if show_status else []
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([csv_text(h) for h in header])
+        for r in rows:
+            pts = {e.name: e.points for e in r.result.exercises}
+            line = [csv_text(r.student), _fmt(r.total), _fmt(r.max_total)]
+            line += [_fmt(pts.get(e.name, 0.0)) for e in hw.exercises]
+            line += [_fmt(r.manual[it.name][0]) if it.name in r.manual else "" for it in items]
+            if late:
+                line += [_fmt(r.raw_total), str(r.late_days), f"{r.penalty * 100:.4g}%"]
+            if show_status:
+                line.append(csv_text(status_text(r)))
+            w.writerow(line)
+
+
+def status_text(row) -> str:
+    note = getattr(row, "note", "")
+    return row.status + (f" ({note})" if note else "")
+
+
 _MD_SPECIAL = re.compile(r"([\\`*|<\[\]])")
 
 
@@ -52,14 +83,29 @@ def md_text(text: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", one_line(text))
 
 
-def feedback_markdown(hw: Homework, r: SubmissionResult, isolation: str) -> str:
+def feedback_markdown(hw: Homework, r: SubmissionResult, isolation: str, row=None) -> str:
+    """The student's feedback; with a gradebook `row`, the score is the final total (manual points and the
+    late penalty included) and the manual items get rows of their own."""
+    total, max_total = (row.total, row.max_total) if row is not None else (r.total, r.max_total)
     lines = [f"# {hw.name}: feedback for {md_text(r.student)}", "",
-             f"**Score: {_fmt(r.total)} / {_fmt(r.max_total)}**", ""]
+             f"**Score: {_fmt(total)} / {_fmt(max_total)}**", ""]
+    if row is not None:
+        from autograder.late import describe
+
+        if row.late_days:
+            lines += [md_text(describe(row.raw_total, row.max_total, row.late_days, row.penalty,
+                                       round(row.raw_total * (1 - row.penalty), 6))), ""]
+        if row.override_total is not None:
+            lines += [f"Total set by the instructor: {_fmt(row.override_total)} / {_fmt(row.max_total)}", ""]
     if r.error:
         lines += [f"Your notebook could not be graded: {md_text(r.error)}", ""]
     lines += ["| exercise | points | result |", "|---|---|---|"]
     for e in r.exercises:
         lines.append(f"| `{e.name}` | {_fmt(e.points)} / {_fmt(e.max_points)} | {md_text(_summary(e))} |")
+    for name, mx in (getattr(row, "manual_items", None) or []):
+        score, _, comment = row.manual.get(name, (None, mx, ""))
+        got = "not graded yet" if score is None else _fmt(score)
+        lines.append(f"| `{name}` (graded by hand) | {got} / {_fmt(mx)} | {md_text(comment) or ' '} |")
     lines.append("")
     for e in r.exercises:
         bad = [c for c in e.cases if not c.ok]
@@ -153,8 +199,9 @@ def _inline(text: str) -> str:
     return re.sub("\x00(\\d+)\x00", lambda m: html.escape(literals[int(m.group(1))]), text)
 
 
-def gradescope_results(hw: Homework, r: SubmissionResult, isolation: str) -> dict:
-    """Gradescope's results.json: per exercise a visible test (public cases) and one after the due date (hidden)."""
+def gradescope_results(hw: Homework, r: SubmissionResult, isolation: str, row=None) -> dict:
+    """Gradescope's results.json: per exercise a visible test (public cases) and one after the due date (hidden).
+    With a gradebook `row`: one visible test per manual item, and the score is the final (penalised) total."""
     tests = []
     for e in r.exercises:
         per_case = e.max_points / max(len(e.cases), 1)
@@ -173,13 +220,31 @@ def gradescope_results(hw: Homework, r: SubmissionResult, isolation: str) -> dic
                 "output": "\n".join(msgs) or "all cases pass",
                 "visibility": "after_due_date" if hidden else "visible",
             })
-    return {"score": round(r.total, 4), "execution_time": round(r.seconds, 3),
-            "output": (r.error or f"Graded by course grade ({isolation})."),
+    output = r.error or f"Graded by course grade ({isolation})."
+    score = r.total
+    if row is not None:
+        for name, mx in (getattr(row, "manual_items", None) or []):
+            got, _, comment = row.manual.get(name, (None, mx, ""))
+            tests.append({"name": f"{name} (graded by hand)", "score": round(got or 0.0, 4), "max_score": round(mx, 4),
+                          "output": comment or ("not graded yet" if got is None else ""), "visibility": "visible"})
+        score = row.total
+        if row.late_days:
+            from autograder.late import describe
+
+            output += "\n" + describe(row.raw_total, row.max_total, row.late_days, row.penalty,
+                                      round(row.raw_total * (1 - row.penalty), 6))
+            output += " (the score is after the late penalty; the tests show raw points)"
+        if row.override_total is not None:
+            output += f"\nTotal set by the instructor: {_fmt(row.override_total)}"
+    return {"score": round(score, 4), "execution_time": round(r.seconds, 3), "output": output,
             "tests": tests, "visibility": "visible", "stdout_visibility": "hidden"}
 
 
-def summarize(hw: Homework, results: list[SubmissionResult]) -> list[dict]:
-    rows = []
+def summarize(hw: Homework, results: list[SubmissionResult], rows: list | None = None,
+              items: list | None = None) -> list[dict]:
+    """The homework's point table: per exercise (then per manual item) its mean, how many got full points, and
+    the most common failure."""
+    out = []
     for ex in hw.exercises:
         es = [e for r in results for e in r.exercises if e.name == ex.name]
         failures = Counter()
@@ -190,11 +255,18 @@ def summarize(hw: Homework, results: list[SubmissionResult]) -> list[dict]:
             if e.status != "ok":
                 failures[e.status] += 1
         n = max(len(es), 1)
-        rows.append({"exercise": ex.name, "max_points": float(ex.points),
-                     "mean": round(sum(e.points for e in es) / n, 3),
-                     "passed": sum(e.passed for e in es), "submissions": len(es),
-                     "common_failure": failures.most_common(1)[0][0] if failures else ""})
-    return rows
+        out.append({"exercise": ex.name, "max_points": float(ex.points),
+                    "mean": round(sum(e.points for e in es) / n, 3),
+                    "passed": sum(e.passed for e in es), "submissions": len(es),
+                    "common_failure": failures.most_common(1)[0][0] if failures else ""})
+    for it in items or []:
+        scored = [r.manual[it.name][0] for r in rows or [] if it.name in r.manual]
+        pending = len(rows or []) - len(scored)
+        out.append({"exercise": f"{it.name} (manual)", "max_points": float(it.points),
+                    "mean": round(sum(scored) / max(len(scored), 1), 3),
+                    "passed": sum(s >= it.points - 1e-9 for s in scored), "submissions": len(scored),
+                    "common_failure": f"{pending} not graded yet" if pending else "", "manual": True})
+    return out
 
 
 # Summary labels for the judge's verdict kinds (course_lib.grading.compare.KINDS) and exercise statuses.
@@ -217,24 +289,90 @@ def file_name(student: str) -> str:
     return name if name.strip(".") else f"_{name}"
 
 
-def write_all(hw: Homework, loaded: list[tuple[SubmissionResult, str]], out: Path, isolation: str) -> str:
-    results = [r for r, _ in loaded]
-    write_csv(hw, results, out / "grades.csv")
+def placeholder(hw: Homework, student: str, status: str):
+    """A row for a roster student with no submission: every exercise 0, not counted in statistics."""
+    from autograder.gradebook import Row
+
+    res = SubmissionResult(student, hw.name, [ExerciseResult(e.name, 0.0, float(e.points), status="missing",
+                                                             note=status) for e in hw.exercises])
+    return Row(res, status=status)
+
+
+def with_roster(hw: Homework, rows: list, roster: list | None) -> tuple[list, list[str]]:
+    """Rows plus a 0 row ("no submission") per roster student without one; returns (rows, unknown students)."""
+    if not roster:
+        return rows, []
+    from autograder.gradebook import NO_SUBMISSION
+
+    ids = {s.student_id for s in roster}
+    have = {r.student for r in rows}
+    unknown = sorted(r.student for r in rows if r.student not in ids and r.counted)
+    for r in rows:
+        if r.student not in ids:
+            r.note = "not on the roster"
+    extra = [placeholder(hw, s.student_id, NO_SUBMISSION) for s in roster if s.student_id not in have]
+    manual_max = rows[0].manual_max if rows else 0.0
+    for r in extra:
+        r.manual_max = manual_max
+        r.manual_items = rows[0].manual_items if rows else []
+    return sorted(rows + extra, key=lambda r: r.student), unknown
+
+
+def write_all(hw: Homework, loaded: list, out: Path, isolation: str, rows: list | None = None,
+              items: list | None = None, roster: list | None = None, late: bool = False) -> str:
+    """Every export of one homework from the gradebook: grades.csv, feedback/, gradescope/, summary.{json,md,html}
+    and the statistics' figures. `rows` (gradebook rows) carry manual scores, late penalties and statuses;
+    without them `loaded` ((result, isolation) pairs) is used as is."""
+    from autograder.gradebook import Row
+
+    if rows is None:
+        rows = [Row(r, iso) for r, iso in loaded]
+    items = list(items or [])
+    for r in rows:
+        r.manual_items = [(it.name, it.points) for it in items]
+        r.manual_max = sum(it.points for it in items)
+    rows, unknown = with_roster(hw, rows, roster)
+    write_grades(hw, rows, out / "grades.csv", items, late)
     (out / "feedback").mkdir(exist_ok=True)
-    for r, iso in loaded:
-        md = feedback_markdown(hw, r, iso)
+    for row in rows:
+        if row.status not in ("graded", "no longer submitted"):
+            continue  # nothing was submitted: no feedback to hand back
+        r, iso = row.result, row.isolation
+        md = feedback_markdown(hw, r, iso, row)
         name = file_name(r.student)
         (out / "feedback" / f"{name}.md").write_text(md, encoding="utf-8")
         (out / "feedback" / f"{name}.html").write_text(feedback_html(md, f"{hw.name}: {r.student}"),
                                                        encoding="utf-8")
         gs = out / "gradescope" / name
         gs.mkdir(parents=True, exist_ok=True)
-        (gs / "results.json").write_text(json.dumps(gradescope_results(hw, r, iso), indent=1), encoding="utf-8")
-    rows = summarize(hw, results)
-    mean_total = sum(r.total for r in results) / max(len(results), 1)
-    table = summary_table(rows, isolation, mean_total, len(results))
-    (out / "summary.json").write_text(json.dumps({"homework": hw.name, "isolation": isolation,
-                                                  "submissions": len(results), "mean_total": mean_total,
-                                                  "exercises": rows}, indent=1), encoding="utf-8")
+        (gs / "results.json").write_text(json.dumps(gradescope_results(hw, r, iso, row), indent=1),
+                                         encoding="utf-8")
+    counted = [r for r in rows if r.counted]
+    results = [r.result for r in counted]
+    table_rows = summarize(hw, results, counted, items)
+    mean_total = sum(r.total for r in counted) / max(len(counted), 1)
+    table = summary_table(table_rows, isolation, mean_total, len(counted))
+    notes = []
+    late_rows = [r for r in counted if r.late_days]
+    if late_rows:
+        notes.append(f"late: {len(late_rows)} submission(s) penalised ({', '.join(r.student for r in late_rows[:10])}"
+                     f"{', …' if len(late_rows) > 10 else ''})")
+    for status in ("no longer submitted", "no submission"):
+        who = [r.student for r in rows if r.status == status]
+        if who:
+            notes.append(f"{status}: {len(who)} ({', '.join(who[:10])}{', …' if len(who) > 10 else ''}); "
+                         "not counted")
+    if unknown:
+        more = ", …" if len(unknown) > 10 else ""
+        notes.append(f"NOT ON THE ROSTER: {len(unknown)} ({', '.join(unknown[:10])}{more})")
+    if notes:
+        table += "\n" + "\n".join(notes)
+    from autograder import stats
+
+    figures = stats.write_stats(hw, counted, table_rows, out)
+    summary = {"homework": hw.name, "isolation": isolation, "submissions": len(counted), "mean_total": mean_total,
+               "max_total": counted[0].max_total if counted else float(sum(e.points for e in hw.exercises)),
+               "exercises": table_rows, "notes": notes, "not_on_roster": unknown, **figures}
+    (out / "summary.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     (out / "summary.md").write_text(f"# {hw.name}: class summary\n\n```\n{table}\n```\n", encoding="utf-8")
     return table

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from course_lib.grading.judge import hidden_message, judge
-from course_lib.grading.model import Case, Exercise
+from course_lib.grading.model import Case, Exercise, show_value
 
 
 @dataclass
@@ -39,20 +39,24 @@ class ExerciseResult:
 
 
 def describe_input(case: Case, limit: int = 200) -> str:
-    """A short description of a public case's inputs for feedback."""
-    import numpy as np
-
-    def one(v):
-        if isinstance(v, np.ndarray):
-            if v.size <= 6:
-                return np.array2string(v, precision=4, separator=", ").replace("\n", "")
-            return f"array{v.shape}"
-        if isinstance(v, (list, tuple)) and len(v) > 6:
-            return f"{type(v).__name__} of {len(v)}"
-        return repr(v)
-
-    parts = [one(a) for a in case.args] + [f"{k}={one(v)}" for k, v in case.kwargs.items()]
+    """A short, one-line description of a public case's inputs for feedback (course_lib's show_value)."""
+    parts = [show_value(a) for a in case.args] + [f"{k}={show_value(v)}" for k, v in case.kwargs.items()]
     text = ", ".join(parts)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def describe_call(ex: Exercise, case: Case, limit: int = 240) -> str:
+    """The call as the student wrote it: the exercise's `shown_call` where a driver's arguments differ from the
+    student's signature (hw04 layers, hw05 initializers), else `name(inputs)`. One line."""
+    text = ""
+    if ex.shown_call is not None:
+        try:
+            text = str(ex.shown_call(tuple(case.args), dict(case.kwargs)))
+        except Exception:  # noqa: BLE001 - feedback text must never fail grading
+            text = ""
+    if not text:
+        text = f"{ex.name}({describe_input(case)})"
+    text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -69,7 +73,7 @@ def score(ex: Exercise, public: list[Case], hidden: list[Case], expected: list[d
         if is_hidden:
             msg = "" if v.ok else f"hidden case {i - len(public) + 1}: {hidden_message(v, g)}"
         else:
-            msg = "" if v.ok else f"public case {i + 1} ({ex.name}({describe_input(c)})): {v.message}"
+            msg = "" if v.ok else f"public case {i + 1} ({describe_call(ex, c)}): {v.message}"
         res.cases.append(CaseResult(i, is_hidden, v.ok, msg, v.max_error, v.kind))
         if v.ok:
             res.points += per_case

@@ -83,3 +83,51 @@ def test_no_submission_still_writes_results(autograder_zip, tmp_path):
     r = run_autograder(tmp_path)
     assert r["score"] == 0 and "no .ipynb" in r["output"]
 
+
+
+def _documented_recipe() -> str:
+    """The bash block under "To try the zip locally" in docs/instructors.md."""
+    text = (ROOT / "docs" / "instructors.md").read_text(encoding="utf-8")
+    after = text.split("To try the zip locally", 1)[1]
+    return after.split("```bash\n", 1)[1].split("```", 1)[0]
+
+
+def test_documented_local_recipe_works_verbatim(tmp_path):
+    """docs/instructors.md's local Gradescope recipe, run as written from the checkout (only /tmp/ag and the zip
+    moved into a temporary folder): results.json appears and equals `course grade` on the partial sample."""
+    recipe = _documented_recipe()
+    assert "/tmp/ag/source/run_autograder" in recipe and "COURSE_PYTHON=.venv/bin/python" in recipe
+    ag = tmp_path / "ag"
+    script = recipe.replace("/tmp/ag", str(ag)).replace("hw01-autograder.zip", str(tmp_path / "hw01.zip"))
+    venv_python = ROOT / ".venv" / "bin" / "python"
+    if not venv_python.exists():  # another environment: the same relative form, pointing at this interpreter
+        rel = os.path.relpath(sys.executable, ROOT)
+        script = script.replace("COURSE_PYTHON=.venv/bin/python", f"COURSE_PYTHON={rel}")
+    proc = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=ROOT, env=tool_env(), capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    r = json.loads((ag / "results" / "results.json").read_text())
+    assert r["score"] == pytest.approx(our_grades()["partial"]["total"], abs=1e-3), r.get("output")
+    assert json.loads(proc.stdout[proc.stdout.index("{"):]) == r  # the recipe's last line shows it
+
+
+def test_results_json_even_when_python_cannot_start(autograder_zip, tmp_path):
+    layout(autograder_zip, tmp_path, SAMPLES / "correct.ipynb")
+    env = dict(tool_env(), AUTOGRADER_ROOT=str(tmp_path), COURSE_PYTHON=str(tmp_path / "no-such-python"))
+    proc = subprocess.run(["bash", str(tmp_path / "source" / "run_autograder")], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode != 0
+    r = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert r["score"] == 0 and "could not grade" in r["output"] and "no-such-python" in r["output"]
+    assert r["tests"] == []
+
+
+def test_relative_course_python_survives_the_cd(autograder_zip, tmp_path):
+    layout(autograder_zip, tmp_path, SAMPLES / "blank.ipynb")
+    rel = os.path.relpath(sys.executable, tmp_path)
+    env = dict(tool_env(), AUTOGRADER_ROOT=str(tmp_path), COURSE_PYTHON=rel)
+    proc = subprocess.run(["bash", "source/run_autograder"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    r = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert r["score"] == 0 and r["tests"], r["output"]

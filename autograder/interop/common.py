@@ -66,22 +66,31 @@ def payload(gc: GradedCase) -> str:
 def test_code(gc: GradedCase) -> str:
     """Python statements that pass silently when the student's code passes this case, else raise.
 
-    They print nothing (the student's prints are swallowed), so they also work as an otter doctest whose
-    expected output is empty. The case is decided by the grader's own judge; failure messages for hidden
-    cases never show inputs or values.
+    They print nothing (the student's prints and anything written to stderr, warnings included, are swallowed:
+    nbgrader zeroes a test cell that writes to stderr), so they also work as an otter doctest whose expected
+    output is empty. As `course grade` does (course_lib.grading.run.define), graded names imported from the
+    course library's answer modules are replaced by stand-ins that raise before the case runs. The case is
+    decided by the grader's own judge; failure messages for hidden cases never show inputs or values.
     """
     what = f"hidden case {gc.index}" if gc.hidden else f"public case {gc.index}"
     msg = f"{gc.exercise.name}: {what} failed"
     detail = f"{msg!r}" if gc.hidden else f"{msg!r} + ': ' + _v.message"
     return "\n".join([
-        "import contextlib as _cl, io as _io",
+        "import contextlib as _cl, io as _io, types as _ty, warnings as _wn",
         "from course_lib.grading.homework import load_homework as _lh",
         "from course_lib.grading.judge import run_and_judge as _rj",
+        "from course_lib.grading.run import forbid_course_answers as _fa",
         "from course_lib.grading.wire import loads as _ld",
         f"_c = _ld({payload(gc)!r})",
         "_x = _lh(_c['homework']).exercise(_c['exercise'])",
         "_r = {'error': _c['reference_error']} if 'reference_error' in _c else {'value': _c['expected']}",
-        "with _cl.redirect_stdout(_io.StringIO()):",
+        "_fa(globals())",
+        "for _o in list(globals().values()):  # the notebook's own namespace, if this one is a copy of it",
+        "    _g = _o.__globals__ if isinstance(_o, _ty.FunctionType) else None",
+        "    if isinstance(_g, dict) and _g is not globals() and _g.get('__name__') == __name__:",
+        "        _fa(_g)",
+        "with _cl.redirect_stdout(_io.StringIO()), _cl.redirect_stderr(_io.StringIO()), _wn.catch_warnings():",
+        "    _wn.simplefilter('ignore')",
         "    _v = _rj(globals(), _x, _c['args'], _c['kwargs'], _r)",
         f"assert _v.ok, {detail}",
     ])
@@ -132,32 +141,60 @@ def new_notebook(cells: list[dict], metadata: dict) -> dict:
     return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
 
 
+def student_definitions(student: dict) -> list[str]:
+    """What `course grade` runs of a notebook: per top-level statement kept by autograder.notebook.extract_source
+    (imports, def, class, NAME = literal) from every code cell, in notebook order; a cell with a syntax error
+    contributes nothing. Demos, prints, training loops and statements that raise are left out."""
+    from autograder.notebook import code_cells, extract_source
+
+    out = []
+    for index, src in code_cells(student):
+        chunks, _, _ = extract_source(src, f"cell {index + 1}")
+        out.extend(chunk.lstrip("\n") for _, chunk in chunks)
+    return out
+
+
+def is_fixed_cell(cell: dict) -> bool:
+    """A cell the tool owns and restores: nbgrader's locked or graded cells, Otter's init and check cells."""
+    meta = cell.get("metadata") or {}
+    nbg = meta.get("nbgrader") or {}
+    return bool(nbg.get("locked") or nbg.get("grade")) or meta.get("editable") is False
+
+
 def fill_from_submission(template: dict, student: dict, hw: Homework) -> dict:
     """Put a course-format submission's code into a released notebook (nbgrader/otter student copy).
 
-    For each solution cell of the template (found by the graded names it defines), the student's cells that
-    define any of those names replace its source, in the student's order; a name the student never defined
-    keeps the template's stub. Used to turn a `course grade` submission into the form the other tool expects.
+    The result runs exactly the definitions `course grade` runs (student_definitions: every code cell's imports,
+    functions, classes and NAME = literal, helper cells included, nothing else), one statement per cell so that a
+    failing statement costs only itself (as in course_lib.grading.run.define). They replace the template's first
+    solution cell (the first cell defining a graded name); every other code cell the student could edit (stubs,
+    setup, demos, self-checks) is emptied, so no stub redefines a student's function and no demo runs. The
+    tool's locked test cells (is_fixed_cell) are kept as released.
     """
     import copy
 
     graded = {e.name for e in hw.exercises}
-    student_cells = [cell_source(c) for c in student["cells"] if c.get("cell_type") == "code"]
-    by_name: dict[str, list[int]] = {}
-    for k, src in enumerate(student_cells):
-        for name in top_level_names(src):
-            by_name.setdefault(name, []).append(k)
+    defs = student_definitions(student)
     out = copy.deepcopy(template)
-    for cell in out["cells"]:
-        if cell.get("cell_type") != "code":
-            continue
-        src = cell_source(cell)
-        names = [n for n in top_level_names(src) if n in graded or n in by_name]
-        if not names or not any(n in graded for n in names):
-            continue
-        picks = sorted({k for n in names for k in by_name.get(n, [])})
-        if picks:
-            cell["source"] = "\n\n".join(student_cells[k] for k in picks)
+    editable = [k for k, c in enumerate(out["cells"]) if c.get("cell_type") == "code" and not is_fixed_cell(c)]
+    first = next((k for k in editable if graded & set(top_level_names(cell_source(out["cells"][k])))),
+                 editable[0] if editable else None)
+    for k in editable:
+        out["cells"][k]["source"] = ""
+        out["cells"][k]["outputs"], out["cells"][k]["execution_count"] = [], None
+    if first is None:
+        return out
+    base = out["cells"][first]
+    base_id = str(base.get("id") or f"cell-{first}")
+    new_cells = []
+    for j, src in enumerate(defs or [""]):
+        cell = copy.deepcopy(base)
+        cell["source"] = src
+        if j:
+            cell["id"] = f"{base_id[:50]}-d{j}"
+            cell["metadata"] = {}  # one solution cell per grade id: the copies are plain code cells
+        new_cells.append(cell)
+    out["cells"][first:first + 1] = new_cells
     return out
 
 

@@ -51,6 +51,10 @@ c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplemente
 c.Execute.timeout = {timeout}
 # A student who deletes a test cell still gets it back (and graded) at autograde time.
 c.OverwriteCells.add_missing_cells = True
+# nbgrader zeroes a test cell that writes anything to stderr; `course grade` ignores stderr (a RuntimeWarning
+# costs nothing), so stderr output is dropped before grading. Errors still fail the cell.
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"[\\s\\S]"
 '''
 
 
@@ -149,8 +153,9 @@ def export(hw: str | Homework | list | None, dest: str | Path, seed: str | None 
 def submission_from(released: str | Path, student: str | Path, hw: str | Homework) -> dict:
     """A course-format submission (e.g. autograder/samples/hw01/partial.ipynb) as an nbgrader submission.
 
-    `released` is release/hwNN/<name>.ipynb from `nbgrader generate_assignment`; the student's definitions go
-    into its solution cells (matched by name), the locked cells stay as released.
+    `released` is release/hwNN/<name>.ipynb from `nbgrader generate_assignment`. The result runs what `course grade`
+    runs: the student's definitions from every code cell (common.fill_from_submission), the other editable cells
+    emptied, the locked test cells as released.
     """
     from autograder.interop.common import fill_from_submission
     from autograder.notebook import read_notebook

@@ -1,0 +1,236 @@
+"""Manual grading: items marked in the solution notebook, a review sheet, and merging the scores back.
+
+A cell of `solutions/hwNN_*.ipynb` is a manually graded item when its metadata holds
+
+    "manual": {"name": "own_estimate", "points": 2}
+
+(`course release` keeps cell metadata, so the student's copy carries the mark too). The student's answer is
+the cells after the marked one up to the next markdown heading (plus the marked cell itself when it is not a
+heading). In a submission the item is found by the same metadata, else by the marked cell's heading text
+(case, `#` and parenthesised remarks ignored), else at the same cell position when the notebook has as many
+cells as the solution.
+
+    course review hw09 --out out/hw09                   # out/hw09/review.html + review.csv
+    course review hw09 --out out/hw09 --merge review.csv  # the filled sheet -> gradebook and every export
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from autograder.notebook import NotebookError, read_notebook
+from autograder.paths import solution_notebook
+from course_lib.grading.model import Homework
+
+MAX_ANSWER_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class ManualItem:
+    name: str
+    points: float
+    heading: str  # normalised heading text the answer sits under ("" if none)
+    title: str  # the heading as written, for the sheet
+    index: int  # cell index in the solution notebook
+    n_cells: int  # cells in the solution notebook
+
+
+@dataclass
+class Answer:
+    item: str
+    found: str  # "metadata" | "heading" | "position" | "" (not found)
+    cells: list[tuple[str, str]]  # (cell type, source)
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def _heading(cell: dict) -> str:
+    if cell.get("cell_type") != "markdown":
+        return ""
+    for line in _source(cell).splitlines():
+        if line.strip():
+            return line.strip() if line.lstrip().startswith("#") else ""
+    return ""
+
+
+def normalise(heading: str) -> str:
+    text = re.sub(r"\([^)]*\)", " ", heading.lstrip("#").lower())
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text).split())
+
+
+def _marker(cell: dict) -> dict | None:
+    meta = cell.get("metadata") if isinstance(cell, dict) else None
+    m = meta.get("manual") if isinstance(meta, dict) else None
+    return m if isinstance(m, dict) and m.get("name") else None
+
+
+@lru_cache(maxsize=32)
+def _items(homework_name: str) -> tuple[ManualItem, ...]:
+    nb = read_notebook(solution_notebook(homework_name))
+    cells = nb["cells"]
+    out = []
+    for i, c in enumerate(cells):
+        m = _marker(c)
+        if not m:
+            continue
+        head = _heading(c) or next((_heading(p) for p in reversed(cells[:i]) if _heading(p)), "")
+        try:
+            points = float(m.get("points", 0))
+        except (TypeError, ValueError):
+            raise ValueError(f"{homework_name}: manual item {m['name']!r}: points must be a number") from None
+        out.append(ManualItem(str(m["name"]), points, normalise(head), head.lstrip("#").strip(), i, len(cells)))
+    return tuple(out)
+
+
+def manual_items(hw: Homework | str) -> list[ManualItem]:
+    """The manually graded items of a homework, in notebook order (none for most homework)."""
+    return list(_items(hw if isinstance(hw, str) else hw.name))
+
+
+def _answer_from(cells: list, start: int) -> list[tuple[str, str]]:
+    out = []
+    first = cells[start]
+    if not _heading(first):
+        out.append((first.get("cell_type", "?"), _source(first)))
+    for c in cells[start + 1:]:
+        if not isinstance(c, dict) or _heading(c):
+            break
+        out.append((str(c.get("cell_type", "?")), _source(c)))
+    return out
+
+
+def find_answer(nb: dict, item: ManualItem) -> Answer:
+    cells = [c for c in nb.get("cells", []) if isinstance(c, dict)]
+    for i, c in enumerate(cells):
+        m = _marker(c)
+        if m and str(m.get("name")) == item.name:
+            return Answer(item.name, "metadata", _answer_from(cells, i))
+    if item.heading:
+        for i, c in enumerate(cells):
+            h = _heading(c)
+            if h and normalise(h) == item.heading:
+                return Answer(item.name, "heading", _answer_from(cells, i))
+    if len(cells) == item.n_cells:
+        return Answer(item.name, "position", _answer_from(cells, item.index))
+    return Answer(item.name, "", [])
+
+
+def answers_for(path: Path | None, items: list[ManualItem]) -> dict[str, Answer]:
+    if path is None:
+        return {it.name: Answer(it.name, "", []) for it in items}
+    try:
+        nb = read_notebook(path)
+    except NotebookError:
+        return {it.name: Answer(it.name, "", []) for it in items}
+    return {it.name: find_answer(nb, it) for it in items}
+
+
+# -- the review sheet ------------------------------------------------------------------------------------------
+
+REVIEW_COLUMNS = ["student", "item", "points_max", "score", "comment"]
+
+
+def write_review(hw: Homework, items: list[ManualItem], answers: dict[str, dict[str, Answer]],
+                 existing: dict[tuple[str, str], tuple[float, str]], out: Path) -> tuple[Path, Path]:
+    """OUT/review.csv (to fill) and OUT/review.html (to read); `existing` pre-fills scores already merged."""
+    from autograder.exports import csv_text
+
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path, html_path = out / "review.csv", out / "review.html"
+    with open(csv_path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(REVIEW_COLUMNS)
+        for student in sorted(answers):
+            for it in items:
+                score, comment = existing.get((student, it.name), (None, ""))
+                w.writerow([csv_text(student), it.name, f"{it.points:g}", "" if score is None else f"{score:g}",
+                            csv_text(comment)])
+    parts = [f"<!doctype html><meta charset='utf-8'><title>{html.escape(hw.name)}: manual review</title>",
+             "<style>body{font:15px system-ui,sans-serif;max-width:960px;margin:2em auto}pre{background:#f5f5f5;"
+             "padding:6px;white-space:pre-wrap;max-height:28em;overflow:auto}.md{background:#fbfbf3}"
+             "section{border-top:2px solid #888;margin-top:1.5em}input.score{width:5em}input.comment{width:30em}"
+             "</style>",
+             f"<h1>{html.escape(hw.name)}: manual review</h1>",
+             "<p>Fill in <code>review.csv</code> (score and comment per student and item), or type here and "
+             "press <b>Download review.csv</b>; then run <code>course review "
+             f"{html.escape(hw.short)} --out OUT --merge review.csv</code>.</p>",
+             "<button onclick='dl()'>Download review.csv</button>"]
+    for it in items:
+        parts.append(f"<h2>{html.escape(it.name)} ({it.points:g} points): {html.escape(it.title)}</h2>")
+    for student in sorted(answers):
+        parts.append(f"<section><h2>{html.escape(student)}</h2>")
+        for it in items:
+            a = answers[student].get(it.name) or Answer(it.name, "", [])
+            parts.append(f"<h3>{html.escape(it.name)} <small>(max {it.points:g}"
+                         f"{'; found by ' + a.found if a.found else '; NOT FOUND in the notebook'})</small></h3>")
+            for kind, src in a.cells:
+                text = src if len(src) <= MAX_ANSWER_CHARS else src[:MAX_ANSWER_CHARS] + "\n… (cut)"
+                parts.append(f"<pre class='{'md' if kind == 'markdown' else 'code'}'>{html.escape(text)}</pre>")
+            score, comment = existing.get((student, it.name), (None, ""))
+            parts.append(f"<p>score <input class='score' type='number' min='0' max='{it.points:g}' step='any' "
+                         f"data-student='{html.escape(student, quote=True)}' data-item='{html.escape(it.name)}' "
+                         f"data-max='{it.points:g}' value='{'' if score is None else f'{score:g}'}'> / "
+                         f"{it.points:g} &nbsp; comment <input class='comment' "
+                         f"value='{html.escape(comment, quote=True)}'></p>")
+        parts.append("</section>")
+    parts.append("""<script>
+function q(v){v=String(v);if(/^[=+\\-@\\t\\r]/.test(v))v="'"+v;return '"'+v.replace(/"/g,'""')+'"';}
+function dl(){var rows=["student,item,points_max,score,comment"];
+document.querySelectorAll("input.score").forEach(function(s){var c=s.parentNode.querySelector("input.comment");
+rows.push([q(s.dataset.student),q(s.dataset.item),s.dataset.max,s.value,q(c.value)].join(","));});
+var a=document.createElement("a");a.href=URL.createObjectURL(new Blob([rows.join("\\n")+"\\n"],{type:"text/csv"}));
+a.download="review.csv";a.click();}
+</script>""")
+    html_path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    return html_path, csv_path
+
+
+@dataclass
+class ManualScore:
+    student: str
+    item: str
+    score: float
+    comment: str
+
+
+def read_review(path: str | Path, items: list[ManualItem], students: set[str]) -> list[ManualScore]:
+    """The filled review.csv: rows with an empty score are left out; anything else wrong is a one-line error."""
+    by_name = {it.name: it for it in items}
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as exc:
+        raise ValueError(f"review sheet cannot be read: {path} ({exc.strerror or exc})") from exc
+    out = []
+    for i, r in enumerate(rows, start=2):
+        r = {(k or "").strip().lower(): (v or "").strip() for k, v in r.items()}
+        student = _unquote(r.get("student", ""))
+        item, raw = r.get("item", ""), r.get("score", "")
+        if not raw:
+            continue
+        if item not in by_name:
+            raise ValueError(f"{path}: line {i}: unknown item {item!r} (known: {', '.join(by_name) or 'none'})")
+        if student not in students:
+            raise ValueError(f"{path}: line {i}: unknown student {student!r}")
+        try:
+            score = float(raw)
+        except ValueError:
+            raise ValueError(f"{path}: line {i}: score {raw!r} is not a number") from None
+        if not 0 <= score <= by_name[item].points:
+            raise ValueError(f"{path}: line {i}: score {score:g} outside 0..{by_name[item].points:g} for {item}")
+        comment = r.get("comment", "")
+        out.append(ManualScore(student, item, score, _unquote(comment)))
+    return out
+
+
+def _unquote(text: str) -> str:
+    """Undo `csv_text`'s apostrophe before a formula character."""
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@", "\t", "\r") else text
