@@ -239,3 +239,97 @@ def feature_maps(model, x, layer_index: int):
 
     with torch.no_grad():
         return model[: layer_index + 1](x)
+
+
+# ---------------------------------------------------------------- transfer learning (offline, lecture 07)
+
+def _train_steps(model, params, X, y, steps: int, lr: float, batch_size: int, seed: int):
+    """`steps` Adam updates on shuffled mini-batches of (X, y) (tensors), updating only `params`."""
+    import torch
+    import torch.nn.functional as F
+
+    gen = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(params, lr=lr)
+    model.train()
+    n = len(y)
+    order, pos = torch.randperm(n, generator=gen), 0
+    for _ in range(steps):
+        if pos + batch_size > n:
+            order, pos = torch.randperm(n, generator=gen), 0
+        idx = order[pos:pos + batch_size]
+        pos += batch_size
+        loss = F.cross_entropy(model(X[idx]), y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    model.eval()
+    return model
+
+
+def _accuracy(model, X, y) -> float:
+    import torch
+
+    with torch.no_grad():
+        return float((model(X).argmax(1) == y).float().mean())
+
+
+def transfer_experiment(sizes=(10, 30, 100), seeds=(0, 1, 2), pretrain_steps: int = 300, steps: int = 100,
+                        lr: float = 1e-3, probe_lr: float = 1e-2, batch_size: int = 32, data=None) -> dict:
+    """Pre-train LeNet on digits 0–4, then learn digits 5–9 from `size` examples per class three ways.
+
+    `data`: (X_train, y_train, X_test, y_test) uint8 28×28 digits (default: course_lib.data.load_digits_28()).
+    Source task: every training image of 0–4 (`pretrain_steps` Adam steps, batch 64, seed 0, one network).
+    Target task: for each seed and size, `size` training images per class of 5–9 (drawn with that seed) and
+      scratch   a LeNet with random weights, every layer trained;
+      frozen    the pre-trained layers kept fixed, only a new last layer (84 → 5) trained (a convex problem,
+                given the larger learning rate `probe_lr` so that it converges in the same number of steps);
+      finetune  the pre-trained layers as the start, a new last layer, every layer trained;
+    each with `steps` Adam updates (learning rate `lr`, batches of min(batch_size, n)); fixed in advance, not
+    tuned. Accuracy on every test image of 5–9. Returns {"sizes", "seeds", method: (seeds, sizes) array,
+    "source_acc": the pre-trained net's test accuracy on 0–4, "pool": training images per class available}.
+    """
+    import copy
+
+    import torch
+    import torch.nn as nn
+
+    from course_lib.data import load_digits_28
+    from course_lib.initstats import small_net_cpu_mode
+
+    Xtr, ytr, Xte, yte = data if data is not None else load_digits_28()
+    src, tgt = ytr < 5, ytr >= 5
+    with small_net_cpu_mode():
+        Xs, ys = to_tensor_images(Xtr[src]), torch.as_tensor(ytr[src])
+        Xs_test = to_tensor_images(Xte[yte < 5])
+        torch.manual_seed(0)
+        base = lenet(num_classes=5)
+        _train_steps(base, base.parameters(), Xs, ys, pretrain_steps, 2e-3, 64, 0)
+        source_acc = _accuracy(base, Xs_test, torch.as_tensor(yte[yte < 5]))
+        Xt_pool, yt_pool = Xtr[tgt], ytr[tgt] - 5
+        Xt_test, yt_test = to_tensor_images(Xte[yte >= 5]), torch.as_tensor(yte[yte >= 5] - 5)
+        pool = int(np.bincount(yt_pool).min())
+        out = {k: np.full((len(seeds), len(sizes)), np.nan) for k in ("scratch", "frozen", "finetune")}
+        for i, seed in enumerate(seeds):
+            rng = np.random.default_rng(1000 + seed)
+            for j, size in enumerate(sizes):
+                idx = np.concatenate([rng.choice(np.flatnonzero(yt_pool == c), min(size, pool), replace=False)
+                                      for c in range(5)])
+                X, y = to_tensor_images(Xt_pool[idx]), torch.as_tensor(yt_pool[idx])
+                bs = min(batch_size, len(y))
+                torch.manual_seed(seed)
+                scratch = lenet(num_classes=5)
+                _train_steps(scratch, scratch.parameters(), X, y, steps, lr, bs, seed)
+                out["scratch"][i, j] = _accuracy(scratch, Xt_test, yt_test)
+                for kind in ("frozen", "finetune"):
+                    net = copy.deepcopy(base)
+                    torch.manual_seed(seed)
+                    net[-1] = nn.Linear(net[-1].in_features, 5)
+                    if kind == "frozen":
+                        for prm in net[:-1].parameters():
+                            prm.requires_grad_(False)
+                        params, step = net[-1].parameters(), probe_lr
+                    else:
+                        params, step = net.parameters(), lr
+                    _train_steps(net, params, X, y, steps, step, bs, seed)
+                    out[kind][i, j] = _accuracy(net, Xt_test, yt_test)
+    return dict(out, sizes=list(sizes), seeds=list(seeds), source_acc=source_acc, pool=pool)

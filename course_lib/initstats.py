@@ -327,3 +327,180 @@ def representation_similarity(scheme: str = "he", norm: str | None = None, depth
         c = u @ u.T
         k = c.shape[0]
         return float((c.sum() - c.diagonal().sum()) / (k * (k - 1)))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# residual networks (lecture 05, section 7): plain vs skip, per-block gradients, loss-landscape slices
+# ----------------------------------------------------------------------------------------------------------
+
+def residual_mlp(depth: int = 20, width: int = 64, d_in: int = 64, d_out: int = 10, skip: bool = True,
+                 seed: int = 0, norm: bool = False):
+    """A stem Linear(d_in, width), `depth` blocks F(h) = relu(h W1 + b1) W2 + b2, a head Linear(width, d_out).
+
+    With `skip` each block computes h + F(h) (He et al. 2016, an identity shortcut); without it, F(h) (a plain
+    net with the same layers). Every Linear keeps torch's default initialization, so for a given seed the two
+    nets start from the same weights and differ only in the shortcut.
+    """
+    import torch
+    import torch.nn as nn
+
+    class ResidualMLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.skip = skip
+            self.stem = nn.Linear(d_in, width)
+            self.blocks = nn.ModuleList(
+                nn.Sequential(nn.Linear(width, width), *([nn.BatchNorm1d(width)] if norm else []), nn.ReLU(),
+                              nn.Linear(width, width)) for _ in range(depth))
+            self.head = nn.Linear(width, d_out)
+
+        def forward(self, x):
+            h = self.stem(x)
+            for block in self.blocks:
+                h = h + block(h) if self.skip else block(h)
+            return self.head(h)
+
+    torch.manual_seed(seed)
+    return ResidualMLP()
+
+
+def init_grad_norms(depth: int = 20, width: int = 64, skip: bool = True, norm: bool = False, seed: int = 0,
+                    n: int = 256, data=None) -> np.ndarray:
+    """Per-block weight-gradient norms of `residual_mlp(...)` at initialization: one backward pass of the
+    cross-entropy on the first n training digits."""
+    import torch
+    import torch.nn.functional as F
+
+    with small_net_cpu_mode():
+        Xtr, ytr = (data if data is not None else digits_data(seed))[:2]
+        model = residual_mlp(depth, width, Xtr.shape[1], 10, skip, seed, norm)
+        model.train()
+        F.cross_entropy(model(torch.as_tensor(Xtr[:n])), torch.as_tensor(ytr[:n])).backward()
+        return block_grad_norms(model)
+
+
+def block_grad_norms(model) -> np.ndarray:
+    """Frobenius norm of the loss gradient with respect to each block's weights (after a backward pass)."""
+    out = []
+    for block in model.blocks:
+        sq = sum(float((p.grad.double() ** 2).sum()) for p in block.parameters()
+                 if p.grad is not None and p.dim() > 1)
+        out.append(math.sqrt(sq))
+    return np.array(out)
+
+
+def train_residual(depth: int = 20, width: int = 64, skip: bool = True, steps: int = 300, lr: float = 0.01,
+                   batch: int = 64, momentum: float = 0.9, seed: int = 0, grads_at=(0,), data=None,
+                   device=None, norm: bool = False) -> dict:
+    """SGD+momentum on the digits for `residual_mlp(depth, width, skip)`.
+
+    Returns {"loss": array(steps), "grads": {step: per-block gradient norms of that step's batch},
+    "train_acc", "val_acc", "diverged", "model"} (the trained model, on the CPU, for landscape slices).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    with small_net_cpu_mode(device):
+        device = torch.device(device or "cpu")
+        Xtr, ytr, Xva, yva = data if data is not None else digits_data(seed)
+        model = residual_mlp(depth, width, Xtr.shape[1], 10, skip, seed, norm).to(device)
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+        Xt, yt = torch.as_tensor(Xtr, device=device), torch.as_tensor(ytr, device=device)
+        gen = torch.Generator().manual_seed(seed)
+        losses, grads, diverged = np.full(steps, np.nan), {}, False
+        model.train()
+        for step in range(steps):
+            idx = torch.randint(0, len(yt), (batch,), generator=gen).to(device)
+            loss = F.cross_entropy(model(Xt[idx]), yt[idx])
+            if not torch.isfinite(loss):
+                diverged = True
+                break
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if step in grads_at:
+                grads[step] = block_grad_norms(model)
+            opt.step()
+            losses[step] = float(loss.detach())
+        model.eval()
+        with torch.no_grad():
+            def acc(X, y):
+                return float((model(torch.as_tensor(X, device=device)).argmax(1).cpu() == torch.as_tensor(y))
+                             .float().mean())
+
+            train_acc, val_acc = acc(Xtr, ytr), acc(Xva, yva)
+        return {"loss": losses, "grads": grads, "train_acc": train_acc, "val_acc": val_acc,
+                "diverged": diverged, "model": model.cpu()}
+
+
+def filter_normalized_direction(model, seed: int = 0) -> list:
+    """A random direction in parameter space, filter-normalized as in Li et al. (2018), "Visualizing the Loss
+    Landscape of Neural Nets" (arXiv 1712.09913): a Gaussian tensor per parameter; for a weight matrix each
+    filter (a row of a torch Linear weight: the incoming weights of one unit; for a conv weight, one output
+    channel) is rescaled to the norm of the same filter of the model. Biases (1-D parameters) get zero, as
+    in the paper. Returns one tensor per `model.parameters()`, in that order.
+    """
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    out = []
+    for p in model.parameters():
+        p = p.detach()
+        if p.dim() <= 1:
+            out.append(torch.zeros_like(p))
+            continue
+        d = torch.randn(p.shape, generator=gen, dtype=p.dtype)
+        shape = (-1,) + (1,) * (p.dim() - 1)
+        scale = p.flatten(1).norm(dim=1) / (d.flatten(1).norm(dim=1) + 1e-10)
+        out.append(d * scale.reshape(shape))
+    return out
+
+
+def loss_surface(model, X, y, d1, alphas, d2=None, betas=None) -> np.ndarray:
+    """Cross-entropy of `model` at θ + α·d1 (+ β·d2) on (X, y): shape (len(alphas),), or with d2
+    (len(betas), len(alphas)). BatchNorm layers use the statistics of this batch (training mode), so the
+    value is a function of the parameters alone; the model's state (parameters, running statistics, mode)
+    is restored afterwards."""
+    import copy
+
+    import torch
+    import torch.nn.functional as F
+
+    params = list(model.parameters())
+    theta = [p.detach().clone() for p in params]
+    state, was_training = copy.deepcopy(model.state_dict()), model.training
+    Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
+    betas_ = [0.0] if d2 is None else list(betas)
+    Z = np.zeros((len(betas_), len(alphas)))
+    model.train()
+    with small_net_cpu_mode(), torch.no_grad():
+        try:
+            for i, b in enumerate(betas_):
+                for j, a in enumerate(alphas):
+                    for k, (p, t, u) in enumerate(zip(params, theta, d1)):
+                        p.copy_(t + float(a) * u + (float(b) * d2[k] if d2 is not None else 0.0))
+                    Z[i, j] = float(F.cross_entropy(model(Xt), yt))
+        finally:
+            model.load_state_dict(state)
+            model.train(was_training)
+    return Z[0] if d2 is None else Z
+
+
+def slice_roughness(values) -> dict:
+    """How far a 1-D loss slice is from a single valley.
+
+    "local_minima": interior points strictly below both neighbours (a single valley has at most one).
+    "excess_variation": total variation Σ|L_{i+1} − L_i| minus that of the best single valley,
+    (L_first − L_min) + (L_last − L_min), divided by the range max − min: 0 for a slice that only falls
+    and then only rises, larger for every extra bump. Non-finite values count as +inf (a blown-up loss)
+    and are replaced by the largest finite value before measuring.
+    """
+    v = np.asarray(values, dtype=float).copy()
+    finite = np.isfinite(v)
+    if not finite.any():
+        return {"local_minima": 0, "excess_variation": 0.0}
+    v[~finite] = v[finite].max()
+    minima = int(np.sum((v[1:-1] < v[:-2]) & (v[1:-1] < v[2:])))
+    tv = float(np.abs(np.diff(v)).sum())
+    lo, rng = float(v.min()), float(np.ptp(v))
+    excess = (tv - (v[0] - lo) - (v[-1] - lo)) / rng if rng > 0 else 0.0
+    return {"local_minima": minima, "excess_variation": float(max(excess, 0.0))}

@@ -471,3 +471,134 @@ def race(surface: str | Surface, names=RACE_OPTIMIZERS, steps: int = 200, lr_sca
         with np.errstate(over="ignore", invalid="ignore"):
             losses[name] = np.asarray(s.f(path), dtype=float) - s.f_min
     return {"surface": s.name, "paths": paths, "losses": losses}
+
+
+# --------------------------------------------------------------------------------------------------
+# Step sizes chosen by a line search (lecture 01): fixed steps vs exact and Wolfe line searches,
+# with every evaluation of f and ∇f counted. (Armijo backtracking is hw02's graded exercise; it is
+# deliberately not implemented here.)
+# --------------------------------------------------------------------------------------------------
+
+
+class CountedObjective:
+    """f and ∇f that count their evaluations. A repeated call at the point just evaluated is answered from
+    a one-entry cache and not counted (a line search that evaluates ∇f at the accepted point pays once)."""
+
+    def __init__(self, f: Callable, grad: Callable):
+        self._f, self._grad = f, grad
+        self.f_calls = self.grad_calls = 0
+        self._fx = self._gx = None
+
+    def f(self, x) -> float:
+        x = np.asarray(x, dtype=float)
+        if self._fx is not None and np.array_equal(self._fx[0], x):
+            return self._fx[1]
+        self.f_calls += 1
+        v = float(self._f(x))
+        self._fx = (x.copy(), v)
+        return v
+
+    def grad(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        if self._gx is not None and np.array_equal(self._gx[0], x):
+            return self._gx[1].copy()
+        self.grad_calls += 1
+        g = np.asarray(self._grad(x), dtype=float)
+        self._gx = (x.copy(), g.copy())
+        return g
+
+    @property
+    def evals(self) -> int:
+        return self.f_calls + self.grad_calls
+
+
+def _descent_history(f, x0) -> dict:
+    return {"f": [float(f(x0))], "evals": [0], "alphas": [], "x": np.asarray(x0, dtype=float).copy()}
+
+
+def _finish(h: dict) -> dict:
+    return {"f": np.array(h["f"]), "evals": np.array(h["evals"]), "alphas": np.array(h["alphas"]), "x": h["x"]}
+
+
+def gd_fixed_step(f: Callable, grad: Callable, x0, alpha: float, steps: int, blowup: float = 1e12) -> dict:
+    """x ← x − α∇f(x). Returns {"f": f at every iterate (steps+1,), "evals": evaluations of f and ∇f used up to
+    each iterate (one ∇f per step; the recorded f values are for the plot and not counted), "alphas", "x"}.
+    Stops early (curves end) when f exceeds `blowup` times its start."""
+    obj, x = CountedObjective(f, grad), np.asarray(x0, dtype=float).copy()
+    h = _descent_history(f, x)
+    for _ in range(steps):
+        x = x - alpha * obj.grad(x)
+        h["f"].append(float(f(x)))
+        h["evals"].append(obj.evals)
+        h["alphas"].append(alpha)
+        if not np.isfinite(h["f"][-1]) or abs(h["f"][-1]) > blowup * max(abs(h["f"][0]), 1.0):
+            break
+    h["x"] = x
+    return _finish(h)
+
+
+def gd_exact_quadratic(A, b, x0, steps: int) -> dict:
+    """Steepest descent with the exact line search on f(x) = ½xᵀAx − bᵀx: along d = −g the minimiser of
+    f(x + αd) is α* = gᵀg / gᵀAg. Each step costs one gradient and one product Ag (counted as two
+    evaluations: for a quadratic, a product with A costs as much as a gradient)."""
+    A, b = np.asarray(A, dtype=float), np.asarray(b, dtype=float)
+    x = np.asarray(x0, dtype=float).copy()
+    f = lambda z: 0.5 * z @ A @ z - b @ z  # noqa: E731
+    h, evals = _descent_history(f, x), 0
+    for _ in range(steps):
+        g = A @ x - b
+        Ag = A @ g
+        evals += 2
+        gAg = float(g @ Ag)
+        if gAg <= 0:  # at the minimiser (g = 0): nothing left to do
+            h["f"].append(float(f(x))); h["evals"].append(evals); h["alphas"].append(0.0)  # noqa: E702
+            continue
+        alpha = float(g @ g) / gAg
+        x = x - alpha * g
+        h["f"].append(float(f(x)))
+        h["evals"].append(evals)
+        h["alphas"].append(alpha)
+    h["x"] = x
+    return _finish(h)
+
+
+def gd_wolfe(f: Callable, grad: Callable, x0, steps: int, c1: float = 1e-4, c2: float = 0.9) -> dict:
+    """Steepest descent whose step satisfies the strong Wolfe conditions, found by SciPy's
+    `scipy.optimize.line_search` (Nocedal & Wright, Numerical Optimization, algorithms 3.5-3.6):
+
+        f(x + αd) ≤ f(x) + c₁α∇f(x)ᵀd   and   |∇f(x + αd)ᵀd| ≤ c₂|∇f(x)ᵀd|,   d = −∇f(x).
+
+    Counts every evaluation of f and ∇f the search makes. The first trial step of each search is SciPy's
+    guess from the previous decrease (as in its BFGS). Stops when the search fails (returns no step)."""
+    from scipy.optimize import line_search
+
+    obj, x = CountedObjective(f, grad), np.asarray(x0, dtype=float).copy()
+    h = _descent_history(f, x)
+    fx, f_prev = obj.f(x), None
+    h["evals"][0] = obj.evals
+    for _ in range(steps):
+        g = obj.grad(x)
+        if not np.any(g):
+            break
+        alpha, _fc, _gc, f_new, _f_old, _slope = line_search(obj.f, obj.grad, x, -g, gfk=g, old_fval=fx,
+                                                             old_old_fval=f_prev, c1=c1, c2=c2)
+        if alpha is None:
+            break
+        x = x - alpha * g
+        f_prev, fx = fx, (float(f_new) if f_new is not None else obj.f(x))
+        h["f"].append(float(f(x)))
+        h["evals"].append(obj.evals)
+        h["alphas"].append(float(alpha))
+    h["x"] = x
+    return _finish(h)
+
+
+def rosenbrock(x) -> float:
+    """f(x, y) = (1 − x)² + 100 (y − x²)², minimum 0 at (1, 1)."""
+    x = np.asarray(x, dtype=float)
+    return float((1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2)
+
+
+def rosenbrock_grad(x) -> np.ndarray:
+    x0, x1 = float(x[0]), float(x[1])
+    return np.array([-2 * (1 - x0) - 400 * x0 * (x1 - x0 ** 2), 200 * (x1 - x0 ** 2)])

@@ -163,23 +163,28 @@ def overfit_data(n_train: int = 100, label_noise: float = 0.15, seed: int = 0, n
     return Xtr, ytr, Xva, yva
 
 
-def make_mlp(d_in: int, hidden: int = 256, p_drop: float = 0.0, d_out: int = 10, seed: int = 0):
+def make_mlp(d_in: int, hidden: int = 256, p_drop: float = 0.0, d_out: int = 10, seed: int = 0,
+             p_input: float = 0.0):
+    """Two hidden ReLU layers with dropout (drop probability p_drop) after each; with p_input > 0 a dropout
+    layer on the inputs comes first (Srivastava et al. keep inputs with probability 0.8: p_input = 0.2)."""
     import torch
     import torch.nn as nn
 
     torch.manual_seed(seed)
-    return nn.Sequential(nn.Linear(d_in, hidden), nn.ReLU(), nn.Dropout(p_drop), nn.Linear(hidden, hidden),
+    layers = [nn.Dropout(p_input)] if p_input > 0 else []
+    return nn.Sequential(*layers, nn.Linear(d_in, hidden), nn.ReLU(), nn.Dropout(p_drop), nn.Linear(hidden, hidden),
                          nn.ReLU(), nn.Dropout(p_drop), nn.Linear(hidden, d_out))
 
 
 def train_regularized(p_drop: float = 0.0, weight_decay: float = 0.0, patience: int | None = None,
                       n_train: int = 100, epochs: int = 150, lr: float = 1e-3, decoupled: bool = True,
-                      hidden: int = 256, seed: int = 0, data=None, device=None) -> dict:
+                      hidden: int = 256, seed: int = 0, data=None, device=None, p_input: float = 0.0) -> dict:
     """Full-batch Adam(W) on `overfit_data`; train/val loss and accuracy per epoch.
 
     `weight_decay` is AdamW's decoupled decay (decoupled=True) or an L2 term in Adam (False). With
     `patience`, training stops as in hw06's early_stopping_epoch and the best epoch's weights are restored.
     Returns curves (NaN after a stop), best_epoch, stopped_at, and the final (restored) train/val metrics.
+    `p_input` drops input features as well (0: no input dropout layer, the original network).
     """
     import copy
 
@@ -190,7 +195,7 @@ def train_regularized(p_drop: float = 0.0, weight_decay: float = 0.0, patience: 
 
     Xtr, ytr, Xva, yva = data if data is not None else overfit_data(n_train, seed=seed)
     with small_net_cpu_mode(device):
-        model = make_mlp(Xtr.shape[1], hidden, p_drop, seed=seed)
+        model = make_mlp(Xtr.shape[1], hidden, p_drop, seed=seed, p_input=p_input)
         opt_cls = torch.optim.AdamW if decoupled else torch.optim.Adam
         opt = opt_cls(model.parameters(), lr=lr, weight_decay=weight_decay)
         Xt, yt = torch.as_tensor(Xtr), torch.as_tensor(ytr)
@@ -334,3 +339,91 @@ def two_sigmoid_fit(p_drop: float = 0.0, steps: int = 3000, lr: float = 0.05, se
     return {"x": x, "target": y, "pred": pred, "units": [s[:, k] * v[k] for k in range(2)],
             "mean_slope": (s * (1 - s)).mean(0), "mse": float(np.mean((pred - y) ** 2)), "loss": losses,
             "w": w, "b": b, "v": v, "c": c}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# model selection: train / validation / test, and a budgeted hyper-parameter search
+# ----------------------------------------------------------------------------------------------------------
+
+# Log-uniform ranges of the search in lecture 06 (Adam(W) on a one-hidden-layer MLP for the 8×8 digits).
+SEARCH_RANGES = {"lr": (1e-4, 1.0), "width": (4.0, 512.0), "weight_decay": (1e-5, 1.0)}
+
+
+def selection_splits(seed: int = 0, n_train: int = 200, n_val: int = 200):
+    """Digits (8×8, flattened) split three ways, stratified: (X_train, y_train, X_val, y_val, X_test, y_test).
+
+    The test set is everything not in train or validation; features are standardized with the training
+    set's mean and standard deviation only (the validation and test sets must not leak into any fitting).
+    """
+    from sklearn.model_selection import train_test_split
+
+    from course_lib.data import load_digits
+
+    X, y = load_digits()
+    X = X.reshape(len(X), -1)
+    Xp, Xte, yp, yte = train_test_split(X, y, train_size=n_train + n_val, random_state=seed, stratify=y)
+    Xtr, Xva, ytr, yva = train_test_split(Xp, yp, train_size=n_train, random_state=seed, stratify=yp)
+    mu, sd = Xtr.mean(0), Xtr.std(0) + 1e-6
+
+    def f(a):
+        return ((a - mu) / sd).astype(np.float32)
+
+    return f(Xtr), ytr, f(Xva), yva, f(Xte), yte
+
+
+def grid_configs(levels: int = 3, ranges: dict | None = None) -> list[dict]:
+    """levels^d configurations: each axis gets `levels` log-spaced values strictly inside its range."""
+    import itertools
+
+    ranges = ranges or SEARCH_RANGES
+    axes = {k: np.geomspace(lo, hi, levels + 2)[1:-1] for k, (lo, hi) in ranges.items()}
+    return [dict(zip(axes, map(float, vals))) for vals in itertools.product(*axes.values())]
+
+
+def random_configs(n: int, seed: int = 0, ranges: dict | None = None) -> list[dict]:
+    """n configurations, every hyper-parameter drawn independently and log-uniformly from its range."""
+    ranges = ranges or SEARCH_RANGES
+    rng = np.random.default_rng(seed)
+    return [{k: float(np.exp(rng.uniform(np.log(lo), np.log(hi)))) for k, (lo, hi) in ranges.items()}
+            for _ in range(n)]
+
+
+def fit_mlp_config(Xtr, ytr, evals, lr: float, width: float, weight_decay: float, epochs: int = 60,
+                   seed: int = 0) -> list[float]:
+    """Full-batch AdamW on a d → width → 10 ReLU MLP; the accuracy on each (X, y) of `evals`."""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    from course_lib.initstats import small_net_cpu_mode
+
+    with small_net_cpu_mode():
+        torch.manual_seed(seed)
+        w = max(1, int(round(width)))
+        model = nn.Sequential(nn.Linear(Xtr.shape[1], w), nn.ReLU(), nn.Linear(w, int(np.max(ytr)) + 1))
+        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+        Xt, yt = torch.as_tensor(Xtr), torch.as_tensor(ytr)
+        for _ in range(epochs):
+            loss = F.cross_entropy(model(Xt), yt)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            return [float((model(torch.as_tensor(X)).argmax(1) == torch.as_tensor(y)).float().mean())
+                    for X, y in evals]
+
+
+def search(configs: list[dict], splits, epochs: int = 60, seed: int = 0) -> dict:
+    """Train every configuration on the training split; select on validation; test the selected one.
+
+    Returns val and test accuracy per configuration (the test column is kept only to show, afterwards, how
+    optimistic it would have been to select on it), the index chosen on validation, its test accuracy
+    (`test_selected`, the honest number) and the best test accuracy over all configurations (`test_best`).
+    """
+    Xtr, ytr, Xva, yva, Xte, yte = splits
+    scores = np.array([fit_mlp_config(Xtr, ytr, [(Xva, yva), (Xte, yte)], epochs=epochs, seed=seed, **c)
+                       for c in configs])
+    best = int(np.argmax(scores[:, 0]))
+    return {"configs": configs, "val": scores[:, 0], "test": scores[:, 1], "selected": best,
+            "val_selected": float(scores[best, 0]), "test_selected": float(scores[best, 1]),
+            "test_best": float(scores[:, 1].max())}

@@ -415,3 +415,57 @@ def _jacobian_norms(cell, T, xs, h0, p, H):
         rows = torch.autograd.grad(states[-1][k], states[:-1], retain_graph=True, allow_unused=True)
         sq += torch.stack([(r ** 2).sum() if r is not None else sq.new_zeros(()) for r in rows])
     return torch.sqrt(sq).numpy()
+
+
+# ---------------------------------------------------------------- spectral radius, forget bias, memory
+
+def lstm_cell_with_forget_bias(H: int, forget_bias: float, input_size: int = 1, seed: int = 0,
+                               hh_scale: float = 0.5):
+    """A float64 torch.nn.LSTMCell whose forget gates start at σ(forget_bias) (b_if = forget_bias, b_hf = 0);
+    the recurrent weights are scaled by `hh_scale` (as in lecture 08's cell-path picture)."""
+    import torch
+
+    torch.manual_seed(seed)
+    cell = torch.nn.LSTMCell(input_size, H).double()
+    with torch.no_grad():
+        cell.weight_hh.mul_(hh_scale)
+        cell.bias_ih[H:2 * H].fill_(forget_bias)
+        cell.bias_hh[H:2 * H].zero_()
+    return cell
+
+
+def memory_accuracy(kind: str, length: int, steps: int = 150, rho: float | None = None,
+                    forget_bias: float | None = None, hidden: int = 32, batch_size: int = 64, n_test: int = 500,
+                    lr: float = 3e-3, clip: float = 1.0, seed: int = 0) -> float:
+    """One small run of the first-symbol memory task on the CPU: test accuracy after `steps` Adam updates.
+
+    kind "rnn": the recurrent matrix starts as ρ·orthogonal (`rho`; None: torch's default init);
+    kind "lstm": every forget-gate bias starts at `forget_bias` (None: torch's default init).
+    Gradient-norm clipping with torch.nn.utils.clip_grad_norm_, as in memory_experiment.
+    """
+    import torch
+
+    with cpu_threads("cpu"):
+        torch.manual_seed(seed)
+        model = sequence_classifier(8, 4, hidden, kind)
+        H = hidden
+        with torch.no_grad():
+            if kind == "rnn" and rho is not None:
+                model.rnn.weight_hh_l0.copy_(torch.as_tensor(scaled_orthogonal(H, rho, seed), dtype=torch.float32))
+            if kind == "lstm" and forget_bias is not None:
+                model.rnn.bias_ih_l0[H:2 * H].fill_(forget_bias)
+                model.rnn.bias_hh_l0[H:2 * H].zero_()
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        rng = np.random.default_rng([seed, length])
+        model.train()
+        for _ in range(steps):
+            X, y = first_symbol_task(batch_size, length, seed=int(rng.integers(2**31)))
+            loss = torch.nn.functional.cross_entropy(model(torch.as_tensor(X)), torch.as_tensor(y))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            opt.step()
+        model.eval()
+        Xt, yt = first_symbol_task(n_test, length, seed=10_000 + length)
+        with torch.no_grad():
+            return float((model(torch.as_tensor(Xt)).argmax(1) == torch.as_tensor(yt)).float().mean())
