@@ -235,11 +235,24 @@ def train_deep_net(scheme: str = "he", depth: int = 20, width: int = 64, activat
 def _train_deep_net(scheme, depth, width, activation, norm, steps, lr, batch, momentum, seed, device,
                     data) -> dict:
     import torch
-    import torch.nn.functional as F
 
     device = torch.device(device or "cpu")
     Xtr, ytr, Xva, yva = data if data is not None else digits_data(seed)
     model = deep_mlp(depth, width, Xtr.shape[1], 10, activation, scheme, norm, seed).to(device)
+    run = _sgd_on_digits(model, (Xtr, ytr, Xva, yva), steps, lr, batch, momentum, seed, device)
+    return {k: run[k] for k in ("loss", "train_acc", "val_acc", "diverged")}
+
+
+def _sgd_on_digits(model, data, steps, lr, batch, momentum, seed, device, after_backward=None) -> dict:
+    """SGD+momentum on random minibatches (seeded); a non-finite loss stops the run. Shared by the experiments.
+
+    `after_backward(step, model)` runs after each backward pass, before the step. Returns {"loss", "train_acc",
+    "val_acc", "diverged"}.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    Xtr, ytr, Xva, yva = data
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     Xt = torch.as_tensor(Xtr, device=device)
     yt = torch.as_tensor(ytr, device=device)
@@ -255,6 +268,8 @@ def _train_deep_net(scheme, depth, width, activation, norm, steps, lr, batch, mo
             break
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        if after_backward is not None:
+            after_backward(step, model)
         opt.step()
         losses[step] = float(loss.detach())
     model.eval()
@@ -398,38 +413,19 @@ def train_residual(depth: int = 20, width: int = 64, skip: bool = True, steps: i
     "train_acc", "val_acc", "diverged", "model"} (the trained model, on the CPU, for landscape slices).
     """
     import torch
-    import torch.nn.functional as F
 
     with small_net_cpu_mode(device):
         device = torch.device(device or "cpu")
         Xtr, ytr, Xva, yva = data if data is not None else digits_data(seed)
         model = residual_mlp(depth, width, Xtr.shape[1], 10, skip, seed, norm).to(device)
-        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
-        Xt, yt = torch.as_tensor(Xtr, device=device), torch.as_tensor(ytr, device=device)
-        gen = torch.Generator().manual_seed(seed)
-        losses, grads, diverged = np.full(steps, np.nan), {}, False
-        model.train()
-        for step in range(steps):
-            idx = torch.randint(0, len(yt), (batch,), generator=gen).to(device)
-            loss = F.cross_entropy(model(Xt[idx]), yt[idx])
-            if not torch.isfinite(loss):
-                diverged = True
-                break
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if step in grads_at:
-                grads[step] = block_grad_norms(model)
-            opt.step()
-            losses[step] = float(loss.detach())
-        model.eval()
-        with torch.no_grad():
-            def acc(X, y):
-                return float((model(torch.as_tensor(X, device=device)).argmax(1).cpu() == torch.as_tensor(y))
-                             .float().mean())
+        grads = {}
 
-            train_acc, val_acc = acc(Xtr, ytr), acc(Xva, yva)
-        return {"loss": losses, "grads": grads, "train_acc": train_acc, "val_acc": val_acc,
-                "diverged": diverged, "model": model.cpu()}
+        def record(step, m):
+            if step in grads_at:
+                grads[step] = block_grad_norms(m)
+
+        run = _sgd_on_digits(model, (Xtr, ytr, Xva, yva), steps, lr, batch, momentum, seed, device, record)
+        return {**run, "grads": grads, "model": model.cpu()}
 
 
 def filter_normalized_direction(model, seed: int = 0) -> list:

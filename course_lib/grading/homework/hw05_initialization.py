@@ -251,20 +251,22 @@ def bn_backward(ns, x, gamma, beta, eps, dout):
 # ---------------------------------------------------------------- a residual block
 
 
-def res_forward(ns, x, W1, b1, W2, b2):
-    """The output of residual_block_forward (the cache is the student's own business)."""
+def _res_pair(ns, x, W1, b1, W2, b2):
+    """(out, cache) of the student's residual_block_forward, checked to be a pair."""
     out = ns["residual_block_forward"](*(np.array(v, dtype=float) for v in (x, W1, b1, W2, b2)))
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise TypeError("residual_block_forward must return a pair (out, cache)")
-    return np.asarray(out[0], dtype=float)
+    return out
+
+
+def res_forward(ns, x, W1, b1, W2, b2):
+    """The output of residual_block_forward (the cache is the student's own business)."""
+    return np.asarray(_res_pair(ns, x, W1, b1, W2, b2)[0], dtype=float)
 
 
 def res_backward(ns, x, W1, b1, W2, b2, dout):
     """residual_block_backward(dout, cache) with the cache of the student's own residual_block_forward."""
-    out = ns["residual_block_forward"](*(np.array(v, dtype=float) for v in (x, W1, b1, W2, b2)))
-    if not isinstance(out, (tuple, list)) or len(out) != 2:
-        raise TypeError("residual_block_forward must return a pair (out, cache)")
-    grads = ns["residual_block_backward"](np.array(dout, dtype=float), out[1])
+    grads = ns["residual_block_backward"](np.array(dout, dtype=float), _res_pair(ns, x, W1, b1, W2, b2)[1])
     if not isinstance(grads, (tuple, list)) or len(grads) != 5:
         raise TypeError("residual_block_backward must return five arrays (dx, dW1, db1, dW2, db2)")
     return tuple(np.asarray(g, dtype=float) for g in grads)
