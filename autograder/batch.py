@@ -16,7 +16,7 @@ import queue
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -102,10 +102,12 @@ def _grade_one(hw: Homework, sub: Submission, runner, expected: ExpectedCache) -
     if sub.path is None:
         return zero_result(hw, sub.student, sub.problem)
     try:
-        extracted = extract_file(sub.path)
+        if getattr(hw, "is_quiz", False):  # concept checks: literals read from the notebook, nothing runs
+            res = hw.grade_file(sub.path, sub.student)
+        else:
+            res = grade_extracted(hw, extract_file(sub.path), runner, expected, sub.student)
     except NotebookError as exc:
         return zero_result(hw, sub.student, str(exc))
-    res = grade_extracted(hw, extracted, runner, expected, sub.student)
     if sub.problem:
         res.warnings.insert(0, sub.problem)
     return res
@@ -122,6 +124,14 @@ def zero_result(hw: Homework, student: str, why: str) -> SubmissionResult:
 def grade_class(hw: Homework, submissions: list[Submission], expected: ExpectedCache, workers: int = 2,
                 level: str | None = None, progress: bool | None = None) -> Iterator[SubmissionResult]:
     """Grade `submissions` on `workers` sandboxes; yield each result as soon as it is produced."""
+    if getattr(hw, "is_quiz", False):  # a quiz reads each notebook as data: no sandbox, no worker
+        bar = _bar(len(submissions), progress)
+        for s in submissions:
+            res = grade_one(hw, s, None, expected)
+            bar.update(1)
+            yield res
+        bar.close()
+        return
     level = level or detect()
     jobs: queue.Queue = queue.Queue()
     for s in submissions:
@@ -328,11 +338,12 @@ def run_grade(hw: Homework, submissions: str | Path, out: str | Path, workers: i
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     level = detect()
-    if level != NAMESPACES and include_hidden and not allow_weak:
+    quiz = getattr(hw, "is_quiz", False)  # concept checks: no student code runs, no hidden cases, no seed
+    if level != NAMESPACES and include_hidden and not allow_weak and not quiz:
         raise GradingError("only weak isolation is available here (no Linux namespaces), so hidden cases could be "
                            "read by student code; pass --allow-weak-isolation to grade anyway")
     seed, seed_warning = resolve_seed(seed)
-    warnings = [seed_warning] if seed_warning and include_hidden else []
+    warnings = [seed_warning] if seed_warning and include_hidden and not quiz else []
     if exercise is not None and exercise not in {e.name for e in hw.exercises}:
         raise GradingError(f"--exercise {exercise!r} is not an exercise of {hw.name} "
                            f"(known: {', '.join(e.name for e in hw.exercises)})")
@@ -379,7 +390,7 @@ def run_grade(hw: Homework, submissions: str | Path, out: str | Path, workers: i
         zip_root = Path(tmp.name) if tmp is not None else None
         zip_times = _zip_times(Path(submissions), zip_root, zone) if zip_root is not None else {}
         fps = book.fingerprints(hw.name)
-        fp = seed_fingerprint(seed, include_hidden)
+        fp = hw.fingerprint if quiz else seed_fingerprint(seed, include_hidden)
         only_set = set(only or [])
         unknown_only = sorted(only_set - {s.student for s in subs})
         if unknown_only:
@@ -403,27 +414,28 @@ def run_grade(hw: Homework, submissions: str | Path, out: str | Path, workers: i
             elif old["sha256"] != sha:
                 reason = "resubmitted" if old["sha256"] else "resubmitted (no fingerprint stored)"
             elif old["seed_fp"] != fp:
-                reason = "seed changed"
+                reason = "answer key changed" if quiz else "seed changed"
             else:
                 skipped += 1
                 if old["status"] == REMOVED:
                     restored.append(s.student)
                 continue
             when = submission_time(s, given_times, zip_times, zip_root)
-            if old is not None and (reason in ("seed changed", "--regrade", "--only") or reason.startswith("--ex")):
+            if old is not None and (reason in ("seed changed", "answer key changed", "--regrade", "--only")
+                                    or reason.startswith("--ex")):
                 if old["sha256"] == sha and old["submitted_at"] is not None and s.student not in given_times:
                     when = old["submitted_at"]  # the same notebook: still submitted when it was first seen
             plans.append(_Plan(s, reason, sha, when))
         considered = [s for s in subs if not only_set or s.student in only_set]
-        guess = homework_guess(hw, considered)
+        guess = hw.guess(considered) if quiz else homework_guess(hw, considered)
         if guess:
             warnings.append(guess)
         t0 = time.perf_counter()
-        grade_hw = hw if exercise is None else Homework(hw.name, [e for e in hw.exercises if e.name == exercise])
-        expected = ExpectedCache(grade_hw, seed, include_hidden)
-        for ex in grade_hw.exercises if plans else []:  # reference outputs first, in this trusted process
+        grade_hw = hw if exercise is None else replace(hw, exercises=[e for e in hw.exercises if e.name == exercise])
+        expected = None if quiz else ExpectedCache(grade_hw, seed, include_hidden)
+        for ex in grade_hw.exercises if plans and not quiz else []:  # reference outputs first, in this process
             expected.get(ex)
-        isolation = describe(level)
+        isolation = "not needed (answers read from the notebook as data)" if quiz else describe(level)
         old_rows = {r.student: r for r in book.rows(hw.name)} if exercise is not None else {}
         for p in plans:
             lt = policy.assess(p.sub.student, p.submitted_at)

@@ -49,9 +49,22 @@ def cmd_doctor(args) -> int:
 
 def cmd_release(args) -> int:
     from autograder import release
+    from autograder.leaks import leaks
+    from autograder.paths import course_root
+    from autograder.quizzes import is_quiz_name, quiz
     from course_lib.grading.homework import load_homework
 
-    planned = release.plan([load_homework(h) for h in args.homeworks] or None)
+    names = [h for h in args.homeworks if not is_quiz_name(h)]
+    quizzes = [quiz(h) for h in args.homeworks if is_quiz_name(h)] or None  # course release quiz07
+    homeworks = [load_homework(h) for h in names] or None
+    if quizzes and not names:  # only quiz keys: no homework is released, nothing to check for leaks
+        homeworks = []
+    found = leaks(course_root(), homeworks) if homeworks != [] else []
+    if found:  # a graded answer in what students receive: nothing is released
+        print(f"{len(found)} graded reference bodies are in student material (notebooks/, assignments/, "
+              "course_lib/):\n  " + "\n  ".join(str(f) for f in found))
+        return 1
+    planned = release.plan(homeworks, quizzes)
     if args.check:
         bad = release.stale(planned)
         if bad:
@@ -88,9 +101,9 @@ def cmd_check(args) -> int:
 
 def cmd_grade(args) -> int:
     from autograder.batch import run_grade
-    from course_lib.grading.homework import load_homework
+    from autograder.quizzes import load_assignment
 
-    hw = load_homework(args.assignment)
+    hw = load_assignment(args.assignment)  # hwNN, or quizNN: a lecture's concept checks
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only is not None else None
     if only is not None and not only:
         raise ValueError("--only is empty; give student ids separated by commas")
@@ -134,12 +147,12 @@ def cmd_gradebook(args) -> int:
         if args.roster:
             book.set_roster(read_roster(args.roster))
         if args.override:
-            from course_lib.grading.homework import resolve
+            from autograder.quizzes import resolve_assignment as resolve
 
             hw, student, value = args.override
             total = None if value.lower() in ("none", "clear", "-") else float(value)
             from autograder.batch import export_from_book
-            from course_lib.grading.homework import load_homework
+            from autograder.quizzes import load_assignment as load_homework
 
             book.set_override(resolve(hw), student, total, args.note or "")
             print(f"{resolve(hw)}: {student}'s total {'cleared' if total is None else f'set to {total:g}'}")
@@ -170,10 +183,10 @@ def cmd_review(args) -> int:
     from autograder.batch import export_from_book
     from autograder.collect import collect_with_report
     from autograder.manual import answers_for, manual_items, read_review, write_review
+    from autograder.quizzes import load_assignment
     from autograder.roster import apply_lms_ids
-    from course_lib.grading.homework import load_homework
 
-    hw = load_homework(args.assignment)
+    hw = load_assignment(args.assignment)
     items = manual_items(hw)
     if not items:
         raise ValueError(f"{hw.name} has no manually graded cells (see docs/authoring.md, 'Manually graded cells')")
@@ -219,7 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("doctor", help="report Python, torch, device, widgets, Colab, isolation")
     s.set_defaults(func=cmd_doctor)
     s = sub.add_parser("release", help="regenerate assignments/ and public cases from solutions/")
-    s.add_argument("homeworks", nargs="*", help="only these (hw01 ...); default: all")
+    s.add_argument("homeworks", nargs="*", help="only these (hw01 ..., quiz07 ...); default: all homework and "
+                                                 "the concept-check keys of every lecture")
     s.add_argument("--check", action="store_true", help="fail if assignments/ or public cases are stale")
     s.add_argument("--to", metavar="DIR", help="also write a student bundle (no solutions, no hidden cases)")
     s.set_defaults(func=cmd_release)
@@ -228,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("notebook")
     s.set_defaults(func=cmd_check)
     s = sub.add_parser("grade", help="grade a class of submissions")
-    s.add_argument("assignment", help="hw01 or hw01_gradient_descent")
+    s.add_argument("assignment", help="hw01 or hw01_gradient_descent; quiz07: lecture 07's concept checks")
     s.add_argument("submissions", help="folder (or zip) of <student>.ipynb files or <student>/ folders")
     s.add_argument("--out", required=True, help="output folder")
     s.add_argument("--workers", type=int, default=max(1, min(4, os.cpu_count() or 1)))

@@ -127,6 +127,8 @@ def feedback_markdown(hw: Homework, r: SubmissionResult, isolation: str, row=Non
 
 
 def _summary(e: ExerciseResult) -> str:
+    if len(e.cases) == 1 and e.cases[0].kind in ("answer", "unanswered", "not literal"):  # a concept check
+        return "right" if e.cases[0].ok else KIND_LABELS[e.cases[0].kind]
     n_ok = sum(c.ok for c in e.cases)
     if e.status in ("timeout", "crashed", "missing") and n_ok < len(e.cases):
         return f"{e.status}; {n_ok}/{len(e.cases)} cases pass"
@@ -209,14 +211,15 @@ def gradescope_results(hw: Homework, r: SubmissionResult, isolation: str, row=No
             group = [c for c in e.cases if c.hidden == hidden]
             if not group and not (e.status == "missing" and not hidden):
                 continue
-            max_score = per_case * len(group) if group else e.max_points
-            score = per_case * sum(c.ok for c in group) if group else e.points
+            worth = [per_case if c.points is None else c.points for c in group]
+            max_score = sum(worth) if group else e.max_points
+            score = sum(w * c.credit for w, c in zip(worth, group)) if group else e.points
             msgs = [c.message for c in group if not c.ok][:5]
             if e.status != "ok" and e.note:
                 msgs.insert(0, f"{e.status}: {e.note}")
             tests.append({
                 "name": f"{e.name} ({'hidden' if hidden else 'public'} cases)",
-                "score": round(score, 4), "max_score": round(max_score, 4),
+                "score": round(score, 6), "max_score": round(max_score, 6),
                 "output": "\n".join(msgs) or "all cases pass",
                 "visibility": "after_due_date" if hidden else "visible",
             })
@@ -225,7 +228,7 @@ def gradescope_results(hw: Homework, r: SubmissionResult, isolation: str, row=No
     if row is not None:
         for name, mx in (getattr(row, "manual_items", None) or []):
             got, _, comment = row.manual.get(name, (None, mx, ""))
-            tests.append({"name": f"{name} (graded by hand)", "score": round(got or 0.0, 4), "max_score": round(mx, 4),
+            tests.append({"name": f"{name} (graded by hand)", "score": round(got or 0.0, 6), "max_score": round(mx, 6),
                           "output": comment or ("not graded yet" if got is None else ""), "visibility": "visible"})
         score = row.total
         if row.late_days:
@@ -236,7 +239,7 @@ def gradescope_results(hw: Homework, r: SubmissionResult, isolation: str, row=No
             output += " (the score is after the late penalty; the tests show raw points)"
         if row.override_total is not None:
             output += f"\nTotal set by the instructor: {_fmt(row.override_total)}"
-    return {"score": round(score, 4), "execution_time": round(r.seconds, 3), "output": output,
+    return {"score": round(score, 6), "execution_time": round(r.seconds, 3), "output": output,
             "tests": tests, "visibility": "visible", "stdout_visibility": "hidden"}
 
 
@@ -271,7 +274,10 @@ def summarize(hw: Homework, results: list[SubmissionResult], rows: list | None =
 
 # Summary labels for the judge's verdict kinds (course_lib.grading.compare.KINDS) and exercise statuses.
 KIND_LABELS = {"missing": "missing definition", "exception": "exception", "timeout": "timeout", "crash": "crash",
-               "shape": "wrong shape", "nan": "NaN", "values": "wrong values", "property": "wrong properties"}
+               "shape": "wrong shape", "nan": "NaN", "values": "wrong values", "property": "wrong properties",
+               "slow": "over its time budget",
+               # concept checks (autograder.quizzes): one case per question
+               "answer": "wrong answer", "unanswered": "not answered", "not literal": "not a literal"}
 
 
 def summary_table(rows: list[dict], isolation: str, total_mean: float, n: int) -> str:

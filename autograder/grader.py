@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import os
+import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+import numpy as np
 
 from autograder.hidden import hidden_cases
 from autograder.notebook import Extracted, extract_file
 from autograder.paths import solution_notebook
-from autograder.runners import InProcessRunner
-from autograder.scoring import ExerciseResult, score
+from autograder.runners import InProcessRunner, Timed
+from autograder.scoring import ExerciseResult, TimedRun, score
 from course_lib.grading.model import Case, Exercise, Homework
 
 DEFAULT_SEED = "deep-learning-basics"
@@ -50,6 +55,34 @@ def reference_chunks(homework_name: str) -> tuple:
     return tuple(ex.chunks)
 
 
+def reference_for(hw: Homework, ex: Exercise) -> tuple:
+    """The reference chunks a timed run of `ex` needs: the notebook's imports, constants and helpers and the
+    exercise's own definition, without the other graded exercises' definitions."""
+    others = {e.name for e in hw.exercises} - {ex.name}
+    keep = []
+    for label, src in reference_chunks(hw.name):
+        node = ast.parse(src).body[0]
+        if getattr(node, "name", None) in others:
+            continue
+        keep.append((label, src))
+    return tuple(keep)
+
+
+def budget_case(hw: Homework, ex: Exercise, seed: str) -> list[Case]:
+    """The budget's larger case as it is listed among the hidden cases (and embedded by the nbgrader/otter
+    exports, which check it for correctness only): one draw seeded by (course seed, homework, exercise)."""
+    if ex.budget is None:
+        return []
+    digest = hashlib.sha256(f"{seed}/{hw.name}/{ex.name}/budget".encode()).digest()
+    return [ex.budget.case(np.random.default_rng(int.from_bytes(digest[:8], "little")))]
+
+
+def fresh_seeds(ex: Exercise) -> list[int]:
+    """The seeds of the draws timed when a submission is graded: `repeats` new ones each time, unpredictable, so no
+    submission can compute their outputs ahead of the clock (the reference's outputs on them are the expected)."""
+    return [secrets.randbits(63) for _ in range(ex.budget.repeats)]
+
+
 def expected_for(hw: Homework, ex: Exercise, cases: list[Case]) -> list[dict]:
     """Run the reference (solutions/) on the cases, in this trusted process."""
     out = InProcessRunner().run(reference_chunks(hw.name), hw, ex, as_calls(cases))
@@ -57,7 +90,10 @@ def expected_for(hw: Homework, ex: Exercise, cases: list[Case]) -> list[dict]:
 
 
 def cases_for(hw: Homework, ex: Exercise, seed: str, include_hidden: bool) -> tuple[list[Case], list[Case]]:
-    return list(ex.public), (hidden_cases(hw, ex, seed) if include_hidden else [])
+    """Public cases, and the hidden ones drawn from the seed (the budget's larger case last, if any)."""
+    if not include_hidden:
+        return list(ex.public), []
+    return list(ex.public), hidden_cases(hw, ex, seed) + budget_case(hw, ex, seed)
 
 
 class ExpectedCache:
@@ -99,15 +135,36 @@ def _grade_exercise(hw: Homework, ex: Exercise, extracted: Extracted, runner, ex
     """Public cases in one job, hidden cases in another: the process that runs (and may show the student)
     public cases never holds a hidden input, and the hidden job sends back no student text."""
     public, hidden, exp = expected.get(ex)
+    budgeted = ex.budget is not None and bool(hidden)  # then the last hidden case is the budget's larger case
+    plain = hidden[:-1] if budgeted else hidden
+    timed = TimedRun() if budgeted else None
     out = runner.run(extracted.chunks, hw, ex, as_calls(public), ex.time_limit, ex.memory_mb)
     define_errors.update(out.define_errors)
     results, status, note, seconds = list(out.results), out.status, out.note, out.seconds
     if hidden:
         if status == "ok":
             left = max(0.5, ex.time_limit - seconds)
-            out = runner.run(extracted.chunks, hw, ex, as_calls(hidden), left, ex.memory_mb, hidden=True)
-            results += out.results
+            job = None
+            if budgeted:
+                seeds = fresh_seeds(ex)
+                timed.cases, timed.expected, timed.t_ref = time_reference(hw, ex, runner, seeds)
+                job = Timed(seeds, ex.budget.seconds(timed.t_ref))
+            out = runner.run(extracted.chunks, hw, ex, as_calls(plain), left, ex.memory_mb, hidden=True, timed=job)
+            results += out.results + ([None] if budgeted else [])
             status, note, seconds = out.status, out.note, seconds + out.seconds
+            if budgeted:
+                timed.got = out.timed
         else:
             results += [None] * len(hidden)
-    return score(ex, public, hidden, exp, results, status, note, seconds)
+    return score(ex, public, hidden, exp, results, status, note, seconds, timed)
+
+
+def time_reference(hw: Homework, ex: Exercise, runner, seeds: list[int]) -> tuple[list[Case], list[dict], float]:
+    """The draws of the budget's larger case for `seeds`, and the reference's outputs and fastest time on them,
+    measured by `runner` (the worker the student's code runs in next) in a job of its own that runs no student code."""
+    draws = [ex.budget.case(np.random.default_rng(s)) for s in seeds]
+    out = runner.run(reference_for(hw, ex), hw, ex, [], max(ex.time_limit, 30.0), ex.memory_mb, hidden=True,
+                     timed=Timed(list(seeds)))
+    if out.status != "ok" or len(out.timed) != len(draws) or any(r is None or "value" not in r for r in out.timed):
+        raise RuntimeError(f"the reference could not be timed on the larger case ({out.status} {out.note})".strip())
+    return draws, [{"value": r["value"]} for r in out.timed], min(r["seconds"] for r in out.timed)

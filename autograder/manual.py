@@ -91,8 +91,11 @@ def _items(homework_name: str) -> tuple[ManualItem, ...]:
 
 
 def manual_items(hw: Homework | str) -> list[ManualItem]:
-    """The manually graded items of a homework, in notebook order (none for most homework)."""
-    return list(_items(hw if isinstance(hw, str) else hw.name))
+    """The manually graded items of a homework, in notebook order (none for most homework, none for a quiz)."""
+    name = hw if isinstance(hw, str) else hw.name
+    if getattr(hw, "is_quiz", False) or name.startswith("quiz"):  # concept checks (autograder.quizzes)
+        return []
+    return list(_items(name))
 
 
 def _answer_from(cells: list, start: int) -> list[tuple[str, str]]:

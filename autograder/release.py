@@ -76,12 +76,33 @@ def public_cases(hw: Homework) -> str:
 class Planned:
     path: Path
     text: str
-    kind: str  # notebook | cases
+    kind: str  # notebook | cases | quiz | doc
 
 
-def plan(homeworks: list[Homework] | None = None) -> list[Planned]:
+def quiz_keys_path(lecture: str) -> Path:
+    """Where `course release` writes a lecture's concept-check keys (shipped with course_lib)."""
+    return course_root() / "course_lib" / "quiz_keys" / f"lecture{lecture}.json"
+
+
+def plan_quizzes(quizzes: list | None = None) -> list[Planned]:
+    """The concept-check key files (course_lib/quiz_keys/lectureNN.json): salted hashes, no plain answer."""
+    from autograder.quizzes import all_quizzes, keys_json
+
+    return [Planned(quiz_keys_path(q.lecture), keys_json(q.lecture, q.questions), "quiz")
+            for q in (all_quizzes() if quizzes is None else quizzes)]
+
+
+def plan(homeworks: list[Homework] | None = None, quizzes: list | None = None) -> list[Planned]:
+    """Every generated file; with neither list given, all homework and every lecture's quiz keys, else only
+    the homework and quizzes named."""
+    if homeworks is None and quizzes is None:
+        return _plan_homeworks(all_homeworks()) + plan_quizzes()
+    return _plan_homeworks(homeworks or []) + (plan_quizzes(quizzes) if quizzes else [])
+
+
+def _plan_homeworks(homeworks: list[Homework]) -> list[Planned]:
     out = []
-    for hw in homeworks or all_homeworks():
+    for hw in homeworks:
         if not solution_notebook(hw.name).exists():
             raise ReleaseError(f"{hw.name}: no solution notebook at {solution_notebook(hw.name)}")
         out.append(Planned(assignments_dir() / f"{hw.name}.ipynb", student_notebook(hw), "notebook"))
@@ -90,6 +111,10 @@ def plan(homeworks: list[Homework] | None = None) -> list[Planned]:
         if samples.is_dir():  # the sample class's correct and blank notebooks are the solution and assignment
             out.append(Planned(samples / "correct.ipynb", solution_text(hw), "notebook"))
             out.append(Planned(samples / "blank.ipynb", out[-3].text, "notebook"))
+    if out:  # the course-wide design table (docs/homework-design.md), from every homework's Exercise objects
+        from autograder.design import design_table
+
+        out.append(Planned(course_root() / "docs" / "homework-design.md", design_table(), "doc"))
     return out
 
 
@@ -169,7 +194,7 @@ dependencies = @DEPENDENCIES@
 include = ["course_lib*"]
 
 [tool.setuptools.package-data]
-course_lib = ["data_files/*", "public_cases/*"]
+course_lib = ["data_files/*", "public_cases/*", "quiz_keys/*"]
 """
 
 

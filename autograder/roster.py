@@ -100,7 +100,7 @@ def course_table(book, roster: list[Student] | None = None) -> CourseTable:
     overrides); 0 for no submission; None (an empty cell) for a submission no longer in the folder."""
     from autograder.gradebook import GRADED, NO_SUBMISSION
     from autograder.manual import manual_items
-    from course_lib.grading.homework import load_homework
+    from autograder.quizzes import load_assignment as load_homework  # homework and quizzes
 
     roster = roster if roster is not None else book.roster()
     homeworks = book.homeworks()
@@ -174,7 +174,7 @@ def student_record(book, student: str) -> str:
     from datetime import datetime, timezone
 
     from autograder.manual import manual_items
-    from course_lib.grading.homework import load_homework
+    from autograder.quizzes import load_assignment as load_homework  # homework and quizzes
 
     def when(t):
         return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if t else "?"

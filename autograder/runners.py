@@ -2,6 +2,12 @@
 
 InProcessRunner is for trusted code (the reference solutions) and for tests; the sandboxed
 runner for student code is in autograder/sandbox/.
+
+Timed runs (an exercise's time budget, course_lib.grading.model.Budget): after the ordinary cases a job may run
+timed calls, one at a time, each on a fresh draw of the budget's larger case, `ex.budget.case(default_rng(seed))`.
+A call is timed from the moment its seed is handed over to the moment its result is back, with a clock captured
+when this module was imported (code run later cannot replace it). The seeds are drawn when the submission is
+graded and are not part of the job until their clock starts, so nothing can be computed ahead of it.
 """
 
 from __future__ import annotations
@@ -10,6 +16,21 @@ import time
 from dataclasses import dataclass, field
 
 from course_lib.grading.model import Exercise, Homework
+
+clock = time.perf_counter  # captured at import: a submission's `time.perf_counter = ...` does not reach it
+
+# After a run over the budget, another draw is tried only while the best run is within this factor of the budget
+# (timer noise on a loaded machine can explain that much, not more).
+RETRY_WITHIN = 3.0
+
+
+@dataclass
+class Timed:
+    """The timed calls of a job, one per seed: the reference runs every one (budget_s None); the student's code runs
+    them until one is within budget_s seconds (see more_runs)."""
+
+    seeds: list[int]
+    budget_s: float | None = None
 
 
 @dataclass
@@ -21,6 +42,21 @@ class RunOutcome:
     note: str = ""
     seconds: float = 0.0
     define_errors: list[str] = field(default_factory=list)
+    # per timed call made: {"value"}/{"error", "etype"} and "seconds", or None when its value never came back
+    timed: list[dict | None] = field(default_factory=list)
+
+
+def more_runs(done: list[dict], timed: Timed) -> bool:
+    """Whether to time the next call: the reference times all of them; the student's code stops at a failed run,
+    at the first run within the budget, and when its best run is more than RETRY_WITHIN × over the budget."""
+    if len(done) >= len(timed.seeds):
+        return False
+    if timed.budget_s is None or not done:
+        return True
+    if "value" not in done[-1]:
+        return False
+    best = min(r["seconds"] for r in done if "value" in r)
+    return timed.budget_s < best <= RETRY_WITHIN * timed.budget_s
 
 
 class InProcessRunner:
@@ -29,7 +65,10 @@ class InProcessRunner:
     isolation = "none (trusted code)"
 
     def run(self, chunks, hw: Homework, ex: Exercise, cases: list[tuple[list, dict]],
-            time_limit: float = 10.0, memory_mb: int = 1024, hidden: bool = False) -> RunOutcome:
+            time_limit: float = 10.0, memory_mb: int = 1024, hidden: bool = False,
+            timed: Timed | None = None) -> RunOutcome:
+        import numpy as np
+
         from course_lib.grading.run import define, run_cases
 
         t0 = time.perf_counter()
@@ -40,4 +79,12 @@ class InProcessRunner:
             results[i] = r
 
         run_cases(ns, ex, cases, emit)
-        return RunOutcome(results, "ok", "", time.perf_counter() - t0, errors)
+        done: list[dict] = []
+        while timed is not None and more_runs(done, timed):
+            got: dict = {}
+            start = clock()
+            c = ex.budget.case(np.random.default_rng(timed.seeds[len(done)]))
+            run_cases(ns, ex, [(list(c.args), dict(c.kwargs))], lambda _i, r, g=got: g.update(r))
+            seconds = clock() - start
+            done.append({**{k: v for k, v in got.items() if k in ("value", "error", "etype")}, "seconds": seconds})
+        return RunOutcome(results, "ok", "", time.perf_counter() - t0, errors, done)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from course_lib.grading.judge import hidden_message, judge
+from course_lib.grading.compare import PARTIAL_CREDIT
+from course_lib.grading.judge import hidden_message, judge, judge_budget
 from course_lib.grading.model import Case, Exercise, show_value
 
 
@@ -16,6 +17,24 @@ class CaseResult:
     message: str = ""
     max_error: float | None = None
     kind: str = ""  # the judge's verdict kind ("" when ok)
+    partial: float = 0.0  # the share of the case's points earned although not ok ("slow": 0.5)
+    points: float | None = None  # the case's points (Exercise.case_points); None in records made before budgets
+
+    @property
+    def credit(self) -> float:
+        """The share of the case's points earned: 1 when ok, else `partial`."""
+        return 1.0 if self.ok else self.partial
+
+
+@dataclass
+class TimedRun:
+    """The larger case of an exercise's time budget as graded: its draws, the reference's outputs and fastest
+    time on them (measured in the same worker), and the student's runs (value or error, and seconds)."""
+
+    cases: list[Case] = field(default_factory=list)
+    expected: list[dict] = field(default_factory=list)
+    got: list[dict | None] = field(default_factory=list)
+    t_ref: float | None = None
 
 
 @dataclass
@@ -61,21 +80,28 @@ def describe_call(ex: Exercise, case: Case, limit: int = 240) -> str:
 
 
 def score(ex: Exercise, public: list[Case], hidden: list[Case], expected: list[dict],
-          got: list[dict | None], status: str = "ok", note: str = "", seconds: float = 0.0) -> ExerciseResult:
-    """Points = ex.points × (passed cases / all cases); feedback never shows hidden inputs or values."""
+          got: list[dict | None], status: str = "ok", note: str = "", seconds: float = 0.0,
+          timed: TimedRun | None = None) -> ExerciseResult:
+    """Points = Σ case points × credit, a case's credit being 1 when it passes, half when it is only slow, else 0;
+    cases share the points equally except a budget case (ex.case_points). Feedback never shows hidden inputs or
+    values. With `timed`, the last hidden case is the exercise's budget case, judged on the timed runs."""
     cases = public + hidden
-    per_case = ex.points / max(len(cases), 1)
+    budgeted = timed is not None and bool(hidden)
+    points = ex.case_points(len(cases), budgeted)
     res = ExerciseResult(ex.name, 0.0, float(ex.points), status=status, note=note, seconds=seconds)
     for i, c in enumerate(cases):
         is_hidden = i >= len(public)
         g = got[i] if i < len(got) else None
-        v = judge(ex, c.args, c.kwargs, expected[i], g, status, note)
+        if budgeted and i == len(cases) - 1:
+            v = judge_budget(ex, timed.cases, timed.expected, timed.got, timed.t_ref, status, note)
+        else:
+            v = judge(ex, c.args, c.kwargs, expected[i], g, status, note)
         if is_hidden:
             msg = "" if v.ok else f"hidden case {i - len(public) + 1}: {hidden_message(v, g)}"
         else:
             msg = "" if v.ok else f"public case {i + 1} ({describe_call(ex, c)}): {v.message}"
-        res.cases.append(CaseResult(i, is_hidden, v.ok, msg, v.max_error, v.kind))
-        if v.ok:
-            res.points += per_case
+        partial = 0.0 if v.ok else PARTIAL_CREDIT.get(v.kind, 0.0)
+        res.cases.append(CaseResult(i, is_hidden, v.ok, msg, v.max_error, v.kind, partial, points[i]))
+        res.points += points[i] * (1.0 if v.ok else partial)
     res.points = round(res.points, 6)
     return res

@@ -1,8 +1,9 @@
 """Lecture 03's differentiation toolkit: finite differences, forward mode (dual numbers), a tiny reverse-mode
 engine that records its computational graph, and helpers to draw that graph.
 
-Everything here is scalar and pure Python/NumPy so the mechanics stay visible; the homework (hw03) asks
-students to write their own `Value` and `Dual`, with the same public API as `Scalar` and `Dual` below.
+Everything here is scalar and pure Python/NumPy so the mechanics stay visible; the homework (hw03) grades
+different functions built on the same ideas (a centred-difference Jacobian, complex-step gradients, reverse and
+forward mode over a tape of instructions); a submission still may not import its tools from here.
 
     >>> x1, x2 = Scalar(1.0, "x1"), Scalar(2.0, "x2")
     >>> y = 5 * x1 + (x2 + math.pi).sin()

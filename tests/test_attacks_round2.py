@@ -272,9 +272,33 @@ def test_course_answers_are_not_importable_in_any_form(hw09_sandbox, form):
     hw09, expected09, runner09 = hw09_sandbox
     lookup = "C" if form.startswith(("import", "from")) else "_load()"
     body = "".join(f"def {e.name}(*a, **k):\n    return {lookup}.{e.name}(*a, **k)\n" for e in hw09.exercises)
+    body += HW09_FROM_THE_TOOLKIT.replace("C.", f"{lookup}.")  # answers composed from the lecture's functions
     chunks, warnings, _ = extract_source(form + body, "cell 1")
     res = grade_extracted(hw09, Extracted(chunks, warnings), runner09, expected09)
     assert res.total == 0, {e.name: e.points for e in res.exercises}
+
+
+# hw09's graded names are not in course_lib.compute, but two answers follow from the lecture's toolkit in a line.
+HW09_FROM_THE_TOOLKIT = """
+def largest_model_for_days(days, n_gpus, peak, mfu, tokens_per_param=20.0):
+    return C.chinchilla_optimal(days * C.SECONDS_PER_DAY * n_gpus * peak * mfu, tokens_per_param)
+def depthwise_separable_conv_flops(b, c_in, c_out, kernel, h, w, multiplier=1):
+    return (C.conv2d_flops(b, c_in, c_in * multiplier, kernel, h, w, groups=c_in)
+            + C.conv2d_flops(b, c_in * multiplier, c_out, 1, h, w))
+"""
+
+
+def test_hw09_toolkit_composition_would_score_where_importable():
+    """The composed answers above are right: only the import refusal keeps them at 0 in the sandbox."""
+    from gradeutil import reference_namespace
+
+    import course_lib.compute as C
+
+    ref, ns = reference_namespace("hw09"), {"C": C}
+    exec(HW09_FROM_THE_TOOLKIT, ns)  # noqa: S102 - our own test code
+    for name in ("largest_model_for_days", "depthwise_separable_conv_flops"):
+        for c in load_homework("hw09").exercise(name).public:
+            assert np.allclose(ns[name](*c.args, **c.kwargs), ref[name](*c.args, **c.kwargs), rtol=1e-12), name
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,21 @@
-"""hw03: the reference scores full marks, classic mistakes lose exactly their exercise, and the reference
-agrees with torch.autograd (float64) and with centred differences."""
+"""hw03: the reference scores full marks, classic mistakes lose exactly their exercise, and the reference's
+outputs on every public and hidden case agree with PyTorch float64 autograd (reverse and forward mode)."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 from gradeutil import assert_mutant_loses_only, expected, grade_solution
 
-from course_lib import autodiff
+from autograder.hidden.hw03_autodiff import HIDDEN
+from autograder.paths import solution_notebook
 from course_lib.grading.homework import hw03_autodiff as hw03
 from course_lib.grading.homework import load_homework
+
+torch = pytest.importorskip("torch")
 
 
 def test_solution_full_marks():
@@ -19,256 +23,312 @@ def test_solution_full_marks():
     assert r.total == r.max_total, [c.message for e in r.exercises for c in e.cases if not c.ok]
 
 
-def test_exercises_match_design_table():
-    names = [e.name for e in load_homework("hw03").exercises]
-    assert names == ["forward_difference", "central_difference", "Value", "Dual", "forward_derivative"]
+def test_exercises_and_points():
+    hw = load_homework("hw03")
+    assert [(e.name, e.points) for e in hw.exercises] == [
+        ("central_jacobian", 1), ("complex_step_gradient", 1), ("tape_gradient", 5), ("tape_jvp", 3)]
+    assert hw.max_points == 10
+
+
+def test_design_fields_derivation_first_and_edge_cases():
+    """≥ 50 % of the points derivation-first; every named edge case labels at least one hidden case."""
+    hw = load_homework("hw03")
+    df = sum(e.points for e in hw.exercises if e.derivation_first)
+    assert df >= 0.5 * hw.max_points
+    rng = np.random.default_rng(0)
+    for e in hw.exercises:
+        assert e.edge_cases, e.name
+        covered = {name for c in HIDDEN[e.name](rng) for name in c.covers}
+        assert set(e.edge_cases) <= covered, (e.name, set(e.edge_cases) - covered)
+        assert covered <= set(e.edge_cases), (e.name, covered - set(e.edge_cases))
+
+
+def test_derivation_first_prompts_hold_back_the_local_derivatives():
+    """The tape prompts state task, contract and hint, not the derivative rules (e.g. 1 − tanh², −a/b²)."""
+    nb = json.loads(solution_notebook(load_homework("hw03").name).read_text(encoding="utf-8"))
+    md = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    start, end = md.index("## Exercise 3"), md.index("## Demo")
+    prompts = md[start:end]
+    for formula in ("1 - \\tanh", "1-\\tanh", "\\cos", "/b^2", "b^2}", "\\frac{1}{a}", "pa^{p-1}", "b a^{b-1}",
+                    "\\dot a b", "\\dot a\\,b"):
+        assert formula not in prompts, formula
 
 
 # ------------------------------------------------------------------------------------------------ mutants
 
 
-def test_mutant_forward_difference_uses_centred_formula():
+def _reference_source(fn: str) -> str:
+    """The code cell of the solution notebook that defines `fn` (markers are comments, so it runs as is)."""
+    nb = json.loads(solution_notebook(load_homework("hw03").name).read_text(encoding="utf-8"))
+    for c in nb["cells"]:
+        src = "".join(c["source"])
+        if c["cell_type"] == "code" and f"def {fn}(" in src:
+            return "import math\nimport numpy as np\n" + src
+    raise KeyError(fn)
+
+
+def _mutant(fn: str, old: str, new: str) -> str:
+    src = _reference_source(fn)
+    assert src.count(old) == 1, (fn, old)
+    return src.replace(old, new)
+
+
+# central_jacobian
+
+
+def test_mutant_jacobian_transposed():
+    """Columns stacked as rows: (n, m) instead of (m, n), wrong even when square."""
+    assert_mutant_loses_only("hw03", _mutant("central_jacobian", "np.stack(columns, axis=1)",
+                                             "np.stack(columns, axis=0)"), {"central_jacobian"})
+
+
+def test_mutant_jacobian_divides_by_h():
+    assert_mutant_loses_only("hw03", _mutant("central_jacobian", "/ (2 * h))", "/ h)"), {"central_jacobian"})
+
+
+def test_mutant_jacobian_one_sided():
+    """A forward difference: O(h) error instead of O(h²)."""
+    assert_mutant_loses_only("hw03", _mutant(
+        "central_jacobian",
+        "(np.asarray(f(x + step), dtype=float) - np.asarray(f(x - step), dtype=float)) / (2 * h)",
+        "(np.asarray(f(x + step), dtype=float) - np.asarray(f(x), dtype=float)) / h"), {"central_jacobian"})
+
+
+def test_mutant_jacobian_perturbs_x_in_place_without_restoring():
     assert_mutant_loses_only("hw03", '''
 import numpy as np
-def forward_difference(f, x, h):
-    x = np.array(x, dtype=float)
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        e = np.zeros_like(x); e[i] = h
-        g[i] = (f(x + e) - f(x - e)) / (2 * h)
-    return g
-''', {"forward_difference"})
+def central_jacobian(f, x, h):
+    cols = []
+    for j in range(len(x)):
+        x[j] += h
+        fp = np.asarray(f(x), dtype=float)
+        x[j] -= 2 * h
+        fm = np.asarray(f(x), dtype=float)
+        cols.append((fp - fm) / (2 * h))
+    return np.array(cols).T
+''', {"central_jacobian"})
 
 
-def test_mutant_central_difference_divides_by_h():
+# complex_step_gradient
+
+
+def test_mutant_complex_step_real_part():
+    assert_mutant_loses_only("hw03", _mutant("complex_step_gradient", "np.imag(f(z))", "np.real(f(z))"),
+                             {"complex_step_gradient"})
+
+
+def test_mutant_complex_step_divides_by_2h():
+    assert_mutant_loses_only("hw03", _mutant("complex_step_gradient", "np.imag(f(z)) / h", "np.imag(f(z)) / (2 * h)"),
+                             {"complex_step_gradient"})
+
+
+def test_mutant_complex_step_all_coordinates_at_once():
+    """x + ih·(1, …, 1): the derivative along the diagonal, the same number in every entry."""
+    assert_mutant_loses_only("hw03", _mutant("complex_step_gradient", "z[j] = complex(x[j], h)", "z = x + 1j * h"),
+                             {"complex_step_gradient"})
+
+
+def test_mutant_complex_step_into_a_float_array():
+    """A float64 copy cannot hold the imaginary step (NumPy drops it, or refuses)."""
+    assert_mutant_loses_only("hw03", _mutant("complex_step_gradient", "z = x.astype(complex)", "z = x.copy()"),
+                             {"complex_step_gradient"})
+
+
+def test_mutant_complex_step_is_a_forward_difference():
+    """(f(x + h e_j) − f(x)) / h with h = 1e-20 is 0: the subtraction cancels completely."""
     assert_mutant_loses_only("hw03", '''
 import numpy as np
-def central_difference(f, x, h):
-    x = np.array(x, dtype=float)
-    g = np.zeros_like(x)
-    for i in range(x.size):
-        e = np.zeros_like(x); e[i] = h
-        g[i] = (f(x + e) - f(x - e)) / h
+def complex_step_gradient(f, x, h):
+    x = np.asarray(x, dtype=float)
+    g = np.zeros(x.size)
+    for j in range(x.size):
+        e = np.zeros(x.size); e[j] = h
+        g[j] = (float(np.real(f(x + e))) - float(np.real(f(x)))) / h
     return g
-''', {"central_difference"})
+''', {"complex_step_gradient"})
 
 
-def _value_source(backward_body: str, mul_parents: str = "((self, other.data), (other, self.data))") -> str:
-    """A complete Value class with a replaceable backward() and product rule."""
-    return f'''
+# tape_gradient
+
+
+def test_mutant_tape_gradient_overwrites_instead_of_accumulating():
+    assert_mutant_loses_only("hw03", _mutant("tape_gradient", "adjoint[arg] = adjoint.get(arg, 0.0) + bar * d",
+                                             "adjoint[arg] = bar * d"), {"tape_gradient"})
+
+
+def test_mutant_tape_gradient_sweeps_in_tape_order():
+    """Adjoints propagated front to back: an adjoint is used before all its contributions arrived."""
+    assert_mutant_loses_only("hw03", _mutant("tape_gradient", "for out, op, *args in reversed(tape):",
+                                             "for out, op, *args in tape:"), {"tape_gradient"})
+
+
+def test_mutant_tape_gradient_relu_derivative_one_at_the_kink():
+    res = assert_mutant_loses_only("hw03", _mutant("tape_gradient", "(1.0 if a[0] > 0 else 0.0,)",
+                                                   "(1.0 if a[0] >= 0 else 0.0,)"), {"tape_gradient"})
+    ex = next(e for e in res.exercises if e.name == "tape_gradient")
+    assert ex.points > 0.8 * ex.max_points  # only the kink case fails
+
+
+def test_mutant_tape_gradient_tanh_derivative_of_the_input():
+    """1 − a² with a the argument, instead of 1 − tanh(a)²."""
+    assert_mutant_loses_only("hw03", _mutant("tape_gradient", "(1.0 - value[out] ** 2,)", "(1.0 - a[0] ** 2,)"),
+                             {"tape_gradient"})
+
+
+def test_mutant_tape_gradient_quotient_sign():
+    assert_mutant_loses_only("hw03", _mutant("tape_gradient", "-a[0] / a[1] ** 2", "a[0] / a[1] ** 2"),
+                             {"tape_gradient"})
+
+
+def test_mutant_tape_gradient_leaves_out_unused_inputs():
+    assert_mutant_loses_only("hw03", _mutant("tape_gradient", "{name: adjoint.get(name, 0.0) for name in inputs}",
+                                             "{name: adjoint[name] for name in inputs if name in adjoint}"),
+                             {"tape_gradient"})
+
+
+def test_alternative_correct_tape_gradient_scores_full():
+    """Local derivatives recorded during the forward sweep, adjoints in a list: another correct design."""
+    src = '''
 import math
-class Value:
-    def __init__(self, data, _parents=()):
-        self.data = float(data); self.grad = 0.0; self._parents = tuple(_parents)
-    def _l(self, o): return o if isinstance(o, Value) else Value(o)
-    def __add__(self, o): o = self._l(o); return Value(self.data + o.data, ((self, 1.0), (o, 1.0)))
-    __radd__ = __add__
-    def __neg__(self): return Value(-self.data, ((self, -1.0),))
-    def __sub__(self, o): return self + (-self._l(o))
-    def __rsub__(self, o): return self._l(o) - self
-    def __mul__(self, o):
-        other = self._l(o)
-        return Value(self.data * other.data, {mul_parents})
-    __rmul__ = __mul__
-    def __truediv__(self, o): return self * self._l(o) ** -1
-    def __rtruediv__(self, o): return self._l(o) / self
-    def __pow__(self, p): return Value(self.data ** p, ((self, p * self.data ** (p - 1)),))
-    def exp(self): e = math.exp(self.data); return Value(e, ((self, e),))
-    def log(self): return Value(math.log(self.data), ((self, 1 / self.data),))
-    def sin(self): return Value(math.sin(self.data), ((self, math.cos(self.data)),))
-    def tanh(self): t = math.tanh(self.data); return Value(t, ((self, 1 - t * t),))
-    def relu(self): return Value(max(self.data, 0.0), ((self, float(self.data > 0)),))
-    def backward(self):
-{backward_body}
+def tape_gradient(tape, inputs, output):
+    idx = {name: k for k, name in enumerate(inputs)}
+    val = [float(inputs[name]) for name in inputs]
+    rec = []
+    D = {"neg": lambda a, y: -1.0, "exp": lambda a, y: y, "log": lambda a, y: 1 / a,
+         "sin": lambda a, y: math.cos(a), "tanh": lambda a, y: 1 - y * y, "relu": lambda a, y: float(a > 0)}
+    F = {"neg": lambda a: -a, "exp": math.exp, "log": math.log, "sin": math.sin, "tanh": math.tanh,
+         "relu": lambda a: max(a, 0.0)}
+    for out, op, *args in tape:
+        xs = [val[idx[a]] if isinstance(a, str) else a for a in args]
+        if op in F:
+            y = F[op](xs[0]); locs = [D[op](xs[0], y)]
+        else:
+            a, b = xs
+            y, locs = {"add": (a + b, [1, 1]), "sub": (a - b, [1, -1]), "mul": (a * b, [b, a]),
+                       "div": (a / b, [1 / b, -a / (b * b)]) if op == "div" else (0, [0, 0]),
+                       "pow": (a ** b, [b * a ** (b - 1), 0]) if op == "pow" else (0, [0, 0])}[op]
+        idx[out] = len(val); val.append(y)
+        rec.append([(idx[a], l) for a, l in zip(args, locs) if isinstance(a, str)])
+    bar = [0.0] * len(val)
+    bar[idx[output]] = 1.0
+    for k in range(len(rec) - 1, -1, -1):
+        for j, l in rec[k]:
+            bar[j] += bar[len(inputs) + k] * l
+    return {name: bar[idx[name]] for name in inputs}
 '''
-
-
-_TOPO = '''        order, seen = [], set()
-        def visit(v):
-            if id(v) not in seen:
-                seen.add(id(v))
-                for p, _ in v._parents:
-                    visit(p)
-                order.append(v)
-        visit(self)
-'''
-
-
-def test_alternative_correct_value_scores_full():
-    """A differently written but correct Value (recursive topological sort, division via ** -1) scores full."""
-    src = _value_source(_TOPO + '''        for v in order: v.grad = 0.0
-        self.grad = 1.0
-        for v in reversed(order):
-            for p, local in v._parents: p.grad += v.grad * local
-''')
     r = grade_solution("hw03", src)
     assert r.total == r.max_total, [c.message for e in r.exercises for c in e.cases if not c.ok]
 
 
-def test_mutant_value_accumulates_across_backward_calls():
-    """micrograd's original backward: no reset, so a second backward() doubles the gradients."""
-    res = assert_mutant_loses_only("hw03", _value_source(_TOPO + '''        self.grad = 1.0
-        for v in reversed(order):
-            for p, local in v._parents: p.grad += v.grad * local
-'''), {"Value"})
-    value = next(e for e in res.exercises if e.name == "Value")
-    assert 0 < value.points < value.max_points  # single-backward cases still pass: partial credit
+# tape_jvp
 
 
-def test_mutant_value_overwrites_instead_of_accumulating():
-    """`=` instead of `+=`: wrong as soon as a node feeds two others (shared sub-expressions, x * x)."""
-    assert_mutant_loses_only("hw03", _value_source(_TOPO + '''        for v in order: v.grad = 0.0
-        self.grad = 1.0
-        for v in reversed(order):
-            for p, local in v._parents: p.grad = v.grad * local
-'''), {"Value"})
+def test_mutant_tape_jvp_product_rule_one_term():
+    assert_mutant_loses_only("hw03", _mutant("tape_jvp", "da * b + a * db", "da * b"), {"tape_jvp"})
 
 
-def test_mutant_value_breadth_first_instead_of_topological():
-    """Visiting each node once in breadth-first order from the output: a node can be processed before all
-    the nodes that use it have sent their gradient (wrong on shared sub-expressions and longer side paths)."""
-    assert_mutant_loses_only("hw03", _value_source(_TOPO + '''        for v in order: v.grad = 0.0
-        self.grad = 1.0
-        queue, done = [self], set()
-        while queue:
-            v = queue.pop(0)
-            if id(v) in done:
-                continue
-            done.add(id(v))
-            for p, local in v._parents:
-                p.grad += v.grad * local
-                queue.append(p)
-'''), {"Value"})
+def test_mutant_tape_jvp_quotient_sign():
+    assert_mutant_loses_only("hw03", _mutant("tape_jvp", "(da - v * db) / b", "(da + v * db) / b"), {"tape_jvp"})
 
 
-def test_mutant_dual_quotient_rule_sign():
-    assert_mutant_loses_only("hw03", '''
-import math
-class Dual:
-    def __init__(self, val, dot=0.0): self.val = float(val); self.dot = float(dot)
-    def _l(self, o): return o if isinstance(o, Dual) else Dual(o)
-    def __add__(self, o): o = self._l(o); return Dual(self.val + o.val, self.dot + o.dot)
-    __radd__ = __add__
-    def __neg__(self): return Dual(-self.val, -self.dot)
-    def __sub__(self, o): return self + (-self._l(o))
-    def __rsub__(self, o): return self._l(o) - self
-    def __mul__(self, o): o = self._l(o); return Dual(self.val * o.val, self.dot * o.val + self.val * o.dot)
-    __rmul__ = __mul__
-    def __truediv__(self, o):
-        o = self._l(o)
-        return Dual(self.val / o.val, (self.val * o.dot - self.dot * o.val) / o.val ** 2)
-    def __rtruediv__(self, o): return self._l(o) / self
-    def __pow__(self, p): return Dual(self.val ** p, p * self.val ** (p - 1) * self.dot)
-    def exp(self): return Dual(math.exp(self.val), math.exp(self.val) * self.dot)
-    def log(self): return Dual(math.log(self.val), self.dot / self.val)
-    def sin(self): return Dual(math.sin(self.val), math.cos(self.val) * self.dot)
-    def tanh(self): t = math.tanh(self.val); return Dual(t, (1 - t * t) * self.dot)
-    def relu(self): return Dual(max(self.val, 0.0), self.dot if self.val > 0 else 0.0)
-''', {"Dual"})
+def test_mutant_tape_jvp_relu_passes_the_tangent_at_the_kink():
+    assert_mutant_loses_only("hw03", _mutant("tape_jvp", "if a > 0 else (0.0, 0.0)", "if a >= 0 else (0.0, 0.0)"),
+                             {"tape_jvp"})
 
 
-def test_mutant_forward_derivative_seeds_all_inputs_at_once():
-    """Seeding every input with tangent 1 gives the sum of the partials (a directional derivative)."""
-    assert_mutant_loses_only("hw03", '''
-import numpy as np
-def forward_derivative(f, x):
-    if np.ndim(x) == 0:
-        return float(f(Dual(float(x), 1.0)).dot)
-    d = f([Dual(v, 1.0) for v in np.asarray(x, dtype=float)]).dot
-    return np.full(len(x), d)
-''', {"forward_derivative"})
+def test_mutant_tape_jvp_power_forgets_the_inner_tangent():
+    assert_mutant_loses_only("hw03", _mutant("tape_jvp", "b * a ** (b - 1) * da", "b * a ** (b - 1)"), {"tape_jvp"})
 
 
-# ------------------------------------------------------------------------------------------------ references
+# ------------------------------------------------------------------------------------------------ PyTorch replays
+
+_TORCH_OPS = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b, "div": lambda a, b: a / b,
+    "pow": lambda a, b: a ** b, "neg": lambda a: -a, "exp": torch.exp, "log": torch.log, "sin": torch.sin,
+    "tanh": torch.tanh, "relu": torch.relu,
+}
 
 
-def _torch_value_and_grad(name, inputs):
-    torch = pytest.importorskip("torch")
-
-    class T:  # adapts torch tensors to the Value API used by the expressions
-        def __init__(self, t):
-            self.t = t
-
-        def _o(self, o):
-            return o.t if isinstance(o, T) else o
-
-        def __add__(self, o): return T(self.t + self._o(o))
-        def __radd__(self, o): return T(self._o(o) + self.t)
-        def __sub__(self, o): return T(self.t - self._o(o))
-        def __rsub__(self, o): return T(self._o(o) - self.t)
-        def __mul__(self, o): return T(self.t * self._o(o))
-        def __rmul__(self, o): return T(self._o(o) * self.t)
-        def __truediv__(self, o): return T(self.t / self._o(o))
-        def __rtruediv__(self, o): return T(self._o(o) / self.t)
-        def __neg__(self): return T(-self.t)
-        def __pow__(self, p): return T(self.t ** p)
-        def exp(self): return T(self.t.exp())
-        def log(self): return T(self.t.log())
-        def sin(self): return T(self.t.sin())
-        def tanh(self): return T(self.t.tanh())
-        def relu(self): return T(torch.relu(self.t))
-
-    leaves = [torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for v in inputs]
-    out = hw03.EXPRESSIONS[name]([T(t) for t in leaves]).t
-    out.backward()
-    return float(out.detach()), np.array([float(t.grad) if t.grad is not None else 0.0 for t in leaves])
+def _torch_tape(tape, names):
+    """x (tensor of the inputs, in `names` order) -> every variable's value, stacked (inputs first)."""
+    def run(x):
+        env = {k: x[i] for i, k in enumerate(names)}
+        for out, op, *args in tape:
+            env[out] = _TORCH_OPS[op](*[env[a] if isinstance(a, str) else a for a in args])
+        return torch.stack([env[k] for k in list(names) + [ins[0] for ins in tape]])
+    return run
 
 
-def test_reference_value_matches_torch_and_centred_differences():
-    ex = expected("hw03")
-    spec = load_homework("hw03").exercise("Value")
-    public, hidden, outs = ex.get(spec)
-    for c, o in zip(public + hidden, outs):
-        name, inputs = c.args[0], np.asarray(c.args[1], dtype=float)
-        mode = c.kwargs.get("mode", "once")
-        val, grads = o["value"]
-        if mode == "once":
-            tv, tg = _torch_value_and_grad(name, inputs)
-            assert abs(val - tv) <= 1e-12 * max(1, abs(tv))
-            np.testing.assert_allclose(grads, tg, rtol=1e-10, atol=1e-12)
-            num = autodiff.central_difference(
-                lambda v, name=name: hw03.EXPRESSIONS[name]([autodiff.Scalar(a) for a in v]).data, inputs, 1e-6)
-            assert autodiff.rel_error(num, grads) < 1e-6, (name, num, grads)
-        else:  # twice: same as once; switch: the second output's gradients
-            ref = value_expression_plain(name, inputs, mode)
-            np.testing.assert_allclose(grads, ref[1], rtol=1e-12)
+def _cases(name):
+    public, hidden, outs = expected("hw03").get(load_homework("hw03").exercise(name))
+    assert len(outs) == len(public) + len(hidden)
+    return list(zip(public + hidden, outs))
 
 
-def value_expression_plain(name, inputs, mode="once"):
-    """Reference for these tests: the driver's computation with the course's Scalar engine."""
-    return hw03.value_expression({"Value": autodiff.Scalar}, name, inputs, mode)
+def test_reference_tape_gradient_matches_torch_autograd():
+    for c, o in _cases("tape_gradient"):
+        tape, inputs, output = c.args
+        names = list(inputs)
+        x = torch.tensor([inputs[k] for k in names], dtype=torch.float64, requires_grad=True)
+        allnames = names + [ins[0] for ins in tape]
+        y = _torch_tape(tape, names)(x)[allnames.index(output)]
+        (g,) = torch.autograd.grad(y, x, allow_unused=True)
+        g = np.zeros(len(names)) if g is None else g.numpy()
+        got = np.array([o["value"][k] for k in names])
+        np.testing.assert_allclose(got, g, rtol=1e-10, atol=1e-12, err_msg=str(c.covers))
 
 
-def test_slides_example_gradient():
-    x1, x2 = 1.0, 0.5
-    val, grads = value_expression_plain("slides", [x1, x2])
-    assert val == pytest.approx(5 * x1 + math.sin(x2 + math.pi))
-    np.testing.assert_allclose(grads, [5.0, math.cos(x2 + math.pi)], rtol=1e-14)
+def test_reference_tape_jvp_matches_torch_forward_mode():
+    for c, o in _cases("tape_jvp"):
+        tape, inputs, tangents = c.args
+        names = list(inputs)
+        x = torch.tensor([inputs[k] for k in names], dtype=torch.float64)
+        s = torch.tensor([tangents[k] for k in names], dtype=torch.float64)
+        _, dots = torch.func.jvp(_torch_tape(tape, names), (x,), (s,))
+        allnames = names + [ins[0] for ins in tape]
+        got = np.array([o["value"][k] for k in allnames])
+        np.testing.assert_allclose(got, dots.numpy(), rtol=1e-10, atol=1e-12, err_msg=str(c.covers))
 
 
-def test_reference_dual_is_directional_derivative():
-    ex = expected("hw03")
-    public, hidden, outs = ex.get(load_homework("hw03").exercise("Dual"))
-    for c, o in zip(public + hidden, outs):
-        name, inputs, seed = c.args
-        _, grads = value_expression_plain(name, inputs)
-        assert o["value"][1] == pytest.approx(float(np.dot(grads, seed)), rel=1e-10, abs=1e-12)
+def test_reference_central_jacobian_close_to_torch_jacobian():
+    for c, o in _cases("central_jacobian"):
+        name, x, h = c.args
+        fn = hw03.VECTOR_FUNCTIONS[name]
+        t = torch.tensor(x, dtype=torch.float64)
+        J = torch.autograd.functional.jacobian(lambda v, fn=fn: fn(v, torch), t).numpy()
+        assert o["value"].shape == J.shape
+        assert np.max(np.abs(o["value"] - J)) < 50 * h * h + 1e-9, (name, o["value"], J)
 
 
-def test_reference_finite_differences_close_to_exact():
-    ex = expected("hw03")
-    for name in ("forward_difference", "central_difference"):
-        public, hidden, outs = ex.get(load_homework("hw03").exercise(name))
-        for c, o in zip(public + hidden, outs):
-            fn_name, x, h = c.args
-            f = lambda v, fn_name=fn_name: hw03.FUNCTIONS[fn_name](np.asarray(v, dtype=float))
-            exact = autodiff.central_difference(f, x, 1e-6)
-            tol = 2000 * h if name == "forward_difference" else 2e3 * h * h + 1e-6
-            assert np.max(np.abs(o["value"] - exact)) < tol, (name, fn_name, o["value"], exact)
+def test_reference_complex_step_equals_torch_gradient():
+    for c, o in _cases("complex_step_gradient"):
+        name, x, h = c.args
+        t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        (g,) = torch.autograd.grad(hw03.SCALAR_FUNCTIONS[name](t, torch), t)
+        np.testing.assert_allclose(o["value"], g.numpy(), rtol=1e-12, atol=1e-14, err_msg=name)
 
 
-def test_fd_error_orders():
-    """Forward differences are O(h), centred O(h²) (slope on a log–log plot) before round-off sets in."""
-    r = autodiff.fd_errors(math.sin, math.cos, 1.0, [1e-2, 1e-3])
-    assert 8 < r["forward"][0] / r["forward"][1] < 12
-    assert 80 < r["central"][0] / r["central"][1] < 120
+def test_slides_example_by_hand():
+    """y = 5·x1 + sin(x2 + π): ∇y = [5, cos(x2 + π)], the tangent along e2 is cos(x2 + π)."""
+    c, out = _cases("tape_gradient")[0]
+    assert c.args == (hw03.tape("slides"), {"x1": 1.0, "x2": 0.5}, "y")
+    c, o = _cases("tape_jvp")[0]
+    assert c.args[2] == {"x1": 0.0, "x2": 1.0}
+    assert o["value"]["y"] == pytest.approx(math.cos(0.5 + math.pi), rel=1e-15)
+
+
+def test_hidden_tapes_are_valid_and_varied():
+    """Random tapes stay inside every op's domain and use constants on both sides and x·x-style reuse."""
+    rng = np.random.default_rng(5)
+    left = right = twice = 0
+    for c in HIDDEN["tape_gradient"](rng):
+        tape, inputs, output = c.args
+        names = list(inputs)
+        vals = _torch_tape(tape, names)(torch.tensor([inputs[k] for k in names], dtype=torch.float64))
+        assert torch.isfinite(vals).all()
+        for ins in tape:
+            args = ins[2:]
+            left += len(args) == 2 and not isinstance(args[0], str)
+            right += len(args) == 2 and not isinstance(args[1], str) and ins[1] != "pow"
+            twice += len(args) == 2 and args[0] == args[1]
+    assert left and right and twice

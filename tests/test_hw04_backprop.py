@@ -1,212 +1,427 @@
 """hw04: the reference scores full marks, classic mistakes lose exactly their exercise, the reference agrees
-with torch.autograd in float64 and with centred differences, and a student's own cache format works."""
+with torch.autograd in float64 (and with centred differences), a student's own cache format works, and the
+homework ships no answer (its graded bodies differ from the lecture's toolkit)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from gradeutil import assert_mutant_loses_only, expected, grade_solution
+from gradeutil import assert_mutant_loses_only, expected, grade_solution, reference_namespace
 
-from course_lib import layers
-from course_lib.autodiff import rel_error
+from autograder.leaks import leaks
+from course_lib.autodiff import numerical_gradient_array, rel_error
 from course_lib.grading.homework import load_homework
+
+HW = "hw04"
 
 
 def test_solution_full_marks():
-    r = grade_solution("hw04")
+    r = grade_solution(HW)
     assert r.total == r.max_total, [c.message for e in r.exercises for c in e.cases if not c.ok]
 
 
-def test_exercises_match_design_table():
-    names = [e.name for e in load_homework("hw04").exercises]
-    assert names == ["linear_forward", "linear_backward", "relu_forward", "relu_backward", "sigmoid_forward",
-                     "sigmoid_backward", "tanh_forward", "tanh_backward", "softmax_cross_entropy",
-                     "mlp_loss_and_grads"]
+def test_exercises_and_points():
+    hw = load_homework(HW)
+    assert [e.name for e in hw.exercises] == [
+        "leaky_relu_forward", "leaky_relu_backward", "gelu_forward", "gelu_backward", "embedding_forward",
+        "embedding_backward", "bce_with_logits", "skip_mlp_loss_and_grads"]
+    assert hw.max_points == 12.5
+
+
+def test_derivation_first_and_edge_cases_are_labelled():
+    """At least half the points are derivation-first, and every edge case labels a hidden case."""
+    from autograder.hidden import hidden_cases
+
+    hw = load_homework(HW)
+    assert sum(e.points for e in hw.exercises if e.derivation_first) >= 0.5 * hw.max_points
+    for ex in hw.exercises:
+        assert ex.edge_cases, ex.name
+        covered = {label for c in hidden_cases(hw, ex, "seed-a") for label in c.covers}
+        assert set(ex.edge_cases) <= covered, (ex.name, set(ex.edge_cases) - covered)
+        assert covered <= set(ex.edge_cases), (ex.name, covered - set(ex.edge_cases))
+
+
+def test_no_graded_answer_is_shipped():
+    root = Path(__file__).resolve().parents[1]
+    assert leaks(root, [load_homework(HW)]) == []
 
 
 def test_own_cache_format_scores_full():
-    """A dict cache for linear, the input (not the output) cached for sigmoid/tanh: still full marks."""
-    r = grade_solution("hw04", '''
+    """Caching the output and alpha in a dict, only the input for GELU, the whole table for the embedding."""
+    r = grade_solution(HW, '''
 import numpy as np
-def linear_forward(x, W, b):
-    return x.dot(W) + b, {"input": x, "weight": W}
-def linear_backward(dout, cache):
-    return dout.dot(cache["weight"].T), cache["input"].T.dot(dout), np.sum(dout, axis=0)
-def sigmoid_forward(x):
-    return 0.5 * (1 + np.tanh(x / 2)), x
-def sigmoid_backward(dout, x):
-    s = 0.5 * (1 + np.tanh(x / 2))
-    return dout * s * (1 - s)
-def tanh_forward(x):
-    return np.tanh(x), [x]
-def tanh_backward(dout, cache):
-    return dout / np.cosh(cache[0]) ** 2
+def leaky_relu_forward(x, alpha=0.01):
+    out = np.maximum(x, alpha * x)
+    return out, {"out": out, "slope": alpha}
+def leaky_relu_backward(dout, cache):
+    return dout * np.where(cache["out"] > 0, 1.0, cache["slope"])
+def gelu_forward(x):
+    c = np.sqrt(2 / np.pi)
+    return 0.5 * x * (1 + np.tanh(c * (x + 0.044715 * x**3))), [x]
+def gelu_backward(dout, cache):
+    x = cache[0]
+    c = np.sqrt(2 / np.pi)
+    u = c * (x + 0.044715 * x**3)
+    sech2 = 1 - np.tanh(u) ** 2
+    return dout * (0.5 * (1 + np.tanh(u)) + 0.5 * x * sech2 * c * (1 + 0.134145 * x**2))
+def embedding_forward(idx, W):
+    return np.take(W, idx, axis=0), (idx, W)
+def embedding_backward(dout, cache):
+    idx, W = cache
+    flat = idx.reshape(-1)
+    onehot = np.zeros((flat.size, W.shape[0])); onehot[np.arange(flat.size), flat] = 1.0
+    return onehot.T @ dout.reshape(flat.size, -1)
 ''')
     assert r.total == r.max_total, [c.message for e in r.exercises for c in e.cases if not c.ok]
 
 
 # ------------------------------------------------------------------------------------------------ mutants
 
-
-def test_mutant_bias_gradient_not_summed_over_batch():
-    assert_mutant_loses_only("hw04", '''
-def linear_backward(dout, cache):
-    x, W = cache
-    return dout @ W.T, x.T @ dout, dout.mean(axis=0)
-''', {"linear_backward"})
-
-
-def test_mutant_linear_forward_forgets_bias():
-    assert_mutant_loses_only("hw04", '''
-def linear_forward(x, W, b):
-    return x @ W, (x, W)
-''', {"linear_forward"})
+_LEAKY_FWD = '''
+def leaky_relu_forward(x, alpha=0.01):
+    return np.where(x > 0, x, alpha * x), (x, alpha)
+'''
+_GELU_FWD = '''
+def gelu_forward(x):
+    return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))), x
+'''
+_EMB_FWD = '''
+def embedding_forward(idx, W):
+    return W[idx], (idx, W.shape)
+'''
 
 
-def test_mutant_sigmoid_derivative_of_input():
-    """σ'(x) = x(1 − x) instead of σ(x)(1 − σ(x))."""
-    assert_mutant_loses_only("hw04", '''
-import numpy as np
-def sigmoid_forward(x):
-    return np.exp(-np.logaddexp(0.0, -x)), x
-def sigmoid_backward(dout, cache):
-    return dout * cache * (1 - cache)
-''', {"sigmoid_backward"})
+def _mutant(body: str, broken: str, *pieces: str) -> None:
+    assert_mutant_loses_only(HW, "import numpy as np\n" + "".join(pieces) + body, {broken})
 
 
-def test_mutant_tanh_derivative_uses_input():
-    assert_mutant_loses_only("hw04", '''
-import numpy as np
-def tanh_forward(x):
-    return np.tanh(x), x
-def tanh_backward(dout, cache):
-    return dout * (1 - cache ** 2)
-''', {"tanh_backward"})
+@pytest.mark.parametrize("body", [
+    # plain ReLU: the leak forgotten
+    "def leaky_relu_forward(x, alpha=0.01):\n    return np.maximum(x, 0.0), (x, alpha)\n",
+    # alpha instead of alpha·x on the negative side
+    "def leaky_relu_forward(x, alpha=0.01):\n    return np.where(x > 0, x, alpha), (x, alpha)\n",
+    # the sides swapped
+    "def leaky_relu_forward(x, alpha=0.01):\n    return np.where(x > 0, alpha * x, x), (x, alpha)\n",
+    # PyTorch's default slope misremembered
+    "def leaky_relu_forward(x, alpha=0.1):\n    return np.where(x > 0, x, alpha * x), (x, alpha)\n",
+], ids=["relu", "constant", "swapped", "default"])
+def test_mutant_leaky_relu_forward(body):
+    _mutant(body, "leaky_relu_forward")
 
 
-def test_mutant_relu_gradient_one_at_zero():
-    assert_mutant_loses_only("hw04", '''
-def relu_backward(dout, cache):
-    return dout * (cache >= 0)
-''', {"relu_backward"})
+@pytest.mark.parametrize("body", [
+    # slope 1 at x = 0 (x >= 0): the kink convention
+    "def leaky_relu_backward(dout, cache):\n    x, a = cache\n    return np.where(x >= 0, dout, a * dout)\n",
+    # the local derivative only, dout forgotten
+    "def leaky_relu_backward(dout, cache):\n    x, a = cache\n    return np.where(x > 0, 1.0, a)\n",
+    # ReLU's derivative: no gradient on the negative side
+    "def leaky_relu_backward(dout, cache):\n    x, a = cache\n    return dout * (x > 0)\n",
+], ids=["kink", "no-dout", "relu"])
+def test_mutant_leaky_relu_backward(body):
+    _mutant(body, "leaky_relu_backward", _LEAKY_FWD)
 
 
-def test_mutant_relu_forward_leaky():
-    assert_mutant_loses_only("hw04", '''
-import numpy as np
-def relu_forward(x):
-    return np.where(x > 0, x, 0.01 * x), x
-''', {"relu_forward"})
+@pytest.mark.parametrize("body", [
+    # the exact GELU x·Φ(x) instead of the tanh approximation
+    "from math import erf\ndef gelu_forward(x):\n"
+    "    return x * 0.5 * (1 + np.vectorize(erf)(x / np.sqrt(2))), _ref_cache(x)\n",
+    # √(2π) for √(2/π)
+    "def gelu_forward(x):\n"
+    "    return 0.5 * x * (1 + np.tanh(np.sqrt(2 * np.pi) * (x + 0.044715 * x**3))), _ref_cache(x)\n",
+    # the ½ forgotten
+    "def gelu_forward(x):\n    return x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))), _ref_cache(x)\n",
+    # sigmoid approximation x·σ(1.702x)
+    "def gelu_forward(x):\n    return x * np.exp(-np.logaddexp(0, -1.702 * x)), _ref_cache(x)\n",
+], ids=["erf", "sqrt-2pi", "half", "sigmoid"])
+def test_mutant_gelu_forward(body):
+    _mutant(body, "gelu_forward", _REF_GELU_CACHE)
 
 
-def test_mutant_softmax_gradient_missing_one_over_n():
-    assert_mutant_loses_only("hw04", '''
-import numpy as np
-def softmax_cross_entropy(logits, y):
-    n = logits.shape[0]
-    z = logits - logits.max(axis=1, keepdims=True)
-    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-    loss = -np.mean(np.log(np.maximum(p[np.arange(n), y], 1e-300)))
-    d = p.copy(); d[np.arange(n), y] -= 1
-    return loss, d
-''', {"softmax_cross_entropy"})
+_REF_GELU_CACHE = '''
+def _ref_cache(x):
+    return x, np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))
+'''
 
 
-def test_mutant_softmax_unstable_overflows():
-    """No max shift: exp(1000) overflows to inf and the loss becomes nan."""
-    assert_mutant_loses_only("hw04", '''
-import numpy as np
-def softmax_cross_entropy(logits, y):
-    n = logits.shape[0]
+_GELU_PARTS = '''
+def _u(x):
+    return np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)
+def _du(x):
+    return np.sqrt(2 / np.pi) * (1 + 3 * 0.044715 * x**2)
+'''
+
+
+@pytest.mark.parametrize("body", [
+    # product rule forgotten: only the first term
+    "def gelu_backward(dout, x):\n    return dout * 0.5 * (1 + np.tanh(_u(x)))\n",
+    # chain rule stops at tanh: du/dx forgotten
+    "def gelu_backward(dout, x):\n    t = np.tanh(_u(x))\n    return dout * (0.5 * (1 + t) + 0.5 * x * (1 - t**2))\n",
+    # tanh' = 1 - tanh (not squared)
+    "def gelu_backward(dout, x):\n    t = np.tanh(_u(x))\n"
+    "    return dout * (0.5 * (1 + t) + 0.5 * x * (1 - t) * _du(x))\n",
+    # du/dx without the factor 3 from x³
+    "def gelu_backward(dout, x):\n    t = np.tanh(_u(x))\n"
+    "    return dout * (0.5 * (1 + t) + 0.5 * x * (1 - t**2) * np.sqrt(2 / np.pi) * (1 + 0.044715 * x**2))\n",
+], ids=["product-rule", "inner-derivative", "tanh-prime", "power-rule"])
+def test_mutant_gelu_backward(body):
+    _mutant(body, "gelu_backward", _GELU_FWD, _GELU_PARTS)
+
+
+def test_mutant_gelu_backward_overflows_on_large_x():
+    """sech² as 4/(e^u + e^−u)² is fine, but e^{2u} − 1 over e^{2u} + 1 gives inf/inf = nan for large u:
+    only the saturated hidden case fails."""
+    res = assert_mutant_loses_only(HW, "import numpy as np\n" + _GELU_FWD + _GELU_PARTS + '''
+def gelu_backward(dout, x):
     with np.errstate(all="ignore"):
-        p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-        loss = -np.mean(np.log(p[np.arange(n), y]))
-    d = p.copy(); d[np.arange(n), y] -= 1
-    return loss, d / n
-''', {"softmax_cross_entropy"})
+        e = np.exp(2 * _u(x))
+        t = (e - 1) / (e + 1)
+    return dout * (0.5 * (1 + t) + 0.5 * x * (1 - t**2) * _du(x))
+''', {"gelu_backward"})
+    ex = next(e for e in res.exercises if e.name == "gelu_backward")
+    assert [c.ok for c in ex.cases if not c.hidden] == [True, True]
 
 
-def test_mutant_mlp_forgets_relu_mask_in_backward():
-    assert_mutant_loses_only("hw04", '''
+@pytest.mark.parametrize("body", [
+    # indices flattened: (N, T) lookups come back as (N·T, D)
+    "def embedding_forward(idx, W):\n    return W[idx.ravel()], (idx, W.shape[0])\n",
+    # the table read as (D, V)
+    "def embedding_forward(idx, W):\n    return W[:, idx % W.shape[1]].T, (idx, W.shape[0])\n",
+    # repeated indices looked up once
+    "def embedding_forward(idx, W):\n    return W[np.unique(idx)], (idx, W.shape[0])\n",
+], ids=["ravel", "transposed", "unique"])
+def test_mutant_embedding_forward(body):
+    _mutant(body, "embedding_forward")
+
+
+@pytest.mark.parametrize("body", [
+    # the classic: fancy-index assignment overwrites repeated rows
+    "def embedding_backward(dout, cache):\n    idx, shape = cache\n    dW = np.zeros(shape)\n"
+    "    dW[idx] = dout\n    return dW\n",
+    # += is buffered too: still one contribution per repeated row
+    "def embedding_backward(dout, cache):\n    idx, shape = cache\n    dW = np.zeros(shape)\n"
+    "    dW[idx] += dout\n    return dW\n",
+    # a loop over the first axis only: fine for (N,), buffered again inside a row of an (N, T) array
+    "def embedding_backward(dout, cache):\n    idx, shape = cache\n    dW = np.zeros(shape)\n"
+    "    for n in range(len(idx)):\n        dW[idx[n]] += dout[n]\n    return dW\n",
+    # gradient only for the rows that were looked up, shape (#unique, D)
+    "def embedding_backward(dout, cache):\n    idx, shape = cache\n    u, inv = np.unique(idx, return_inverse=True)\n"
+    "    g = np.zeros((len(u), shape[1]))\n    np.add.at(g, inv.reshape(-1), dout.reshape(-1, shape[1]))\n"
+    "    return g\n",
+], ids=["assign", "plus-equals", "loop-first-axis", "unique-rows"])
+def test_mutant_embedding_backward(body):
+    _mutant(body, "embedding_backward", _EMB_FWD)
+
+
+@pytest.mark.parametrize("body", [
+    # the textbook form: log σ(z) → log 0 = −inf for large |z|
+    '''def bce_with_logits(logits, y):
+    with np.errstate(all="ignore"):
+        p = 1 / (1 + np.exp(-logits))
+        loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    return float(loss), (p - y) / logits.size
+''',
+    # stable on one side only: log(1 + e^z) overflows for large positive z
+    '''def bce_with_logits(logits, y):
+    with np.errstate(all="ignore"):
+        loss = np.mean(np.log1p(np.exp(logits)) - y * logits)
+    p = np.exp(-np.logaddexp(0, -logits))
+    return float(loss), (p - y) / logits.size
+''',
+    # gradient without the 1/M of the mean
+    '''def bce_with_logits(logits, y):
+    p = np.exp(-np.logaddexp(0, -logits))
+    return float(np.mean(np.logaddexp(0, logits) - y * logits)), p - y
+''',
+    # gradient with the sign flipped
+    '''def bce_with_logits(logits, y):
+    p = np.exp(-np.logaddexp(0, -logits))
+    return float(np.mean(np.logaddexp(0, logits) - y * logits)), (y - p) / logits.size
+''',
+    # 1/N (rows) instead of 1/M (entries): wrong for (N, K) logits only
+    '''def bce_with_logits(logits, y):
+    p = np.exp(-np.logaddexp(0, -logits))
+    return float(np.mean(np.logaddexp(0, logits) - y * logits)), (p - y) / len(logits)
+''',
+], ids=["naive-log", "one-sided", "no-mean", "sign", "rows-not-entries"])
+def test_mutant_bce_with_logits(body):
+    _mutant(body, "bce_with_logits")
+
+
+_SKIP_HEAD = '''
+def skip_mlp_loss_and_grads(params, X, y):
+    W1, b1, W2, b2, Ws = (params[k] for k in ("W1", "b1", "W2", "b2", "Ws"))
+    n = X.shape[0]
+    a = X @ W1 + b1
+    h = np.maximum(a, 0.0)
+    z = h @ W2 + b2 + X @ Ws
+    z = z - z.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    loss = -float(logp[np.arange(n), y].mean())
+    dz = np.exp(logp)
+    dz[np.arange(n), y] -= 1.0
+    dz /= n
+'''
+
+
+@pytest.mark.parametrize("tail", [
+    # X's gradient from the hidden path only: the two uses of X do not add up
+    '''    da = (dz @ W2.T) * (a > 0)
+    return loss, {"W1": X.T @ da, "b1": da.sum(0), "W2": h.T @ dz, "b2": dz.sum(0), "Ws": X.T @ dz, "X": da @ W1.T}
+''',
+    # dz split in half between the two summands
+    '''    da = (dz / 2 @ W2.T) * (a > 0)
+    return loss, {"W1": X.T @ da, "b1": da.sum(0), "W2": h.T @ dz / 2, "b2": dz.sum(0), "Ws": X.T @ dz / 2,
+                  "X": da @ W1.T + dz / 2 @ Ws.T}
+''',
+    # ReLU mask forgotten in the backward pass
+    '''    da = dz @ W2.T
+    return loss, {"W1": X.T @ da, "b1": da.sum(0), "W2": h.T @ dz, "b2": dz.sum(0), "Ws": X.T @ dz,
+                  "X": da @ W1.T + dz @ Ws.T}
+''',
+    # ReLU slope 1 at 0: wrong only where a pre-activation is exactly 0
+    '''    da = (dz @ W2.T) * (a >= 0)
+    return loss, {"W1": X.T @ da, "b1": da.sum(0), "W2": h.T @ dz, "b2": dz.sum(0), "Ws": X.T @ dz,
+                  "X": da @ W1.T + dz @ Ws.T}
+''',
+], ids=["x-one-path", "half-split", "no-mask", "kink"])
+def test_mutant_skip_mlp(tail):
+    _mutant(_SKIP_HEAD + tail, "skip_mlp_loss_and_grads")
+
+
+_SKIP_TAIL = '''
+    da = (dz @ W2.T) * (a > 0)
+    return loss, {"W1": X.T @ da, "b1": da.sum(0), "W2": h.T @ dz, "b2": dz.sum(0), "Ws": X.T @ dz,
+                  "X": da @ W1.T + dz @ Ws.T}
+'''
+
+
+def test_mutant_skip_mlp_gradient_of_the_sum_not_the_mean():
+    """(p − onehot) without the 1/N of the mean loss: every gradient N times too large (N = 1 passes)."""
+    _mutant(_SKIP_HEAD.replace("    dz /= n\n", "") + _SKIP_TAIL, "skip_mlp_loss_and_grads")
+
+
+def test_mutant_skip_mlp_no_max_shift():
+    """exp of logits in the hundreds overflows: only the large-logits hidden case is lost."""
+    body = _SKIP_HEAD.replace("    z = z - z.max(axis=1, keepdims=True)\n", "").replace(
+        "    logp = z - np.log", "    with np.errstate(all='ignore'):\n        logp = z - np.log") + _SKIP_TAIL
+    res = assert_mutant_loses_only(HW, "import numpy as np\n" + body, {"skip_mlp_loss_and_grads"})
+    ex = next(e for e in res.exercises if e.name == "skip_mlp_loss_and_grads")
+    assert sum(not c.ok for c in ex.cases) == 1
+
+
+def test_skip_mlp_does_not_depend_on_the_other_exercises():
+    """A broken layer elsewhere (even one named like a lecture layer) costs only its own exercise."""
+    assert_mutant_loses_only(HW, '''
 import numpy as np
-def mlp_loss_and_grads(params, X, y):
-    a = X @ params["W1"] + params["b1"]
-    h = np.maximum(a, 0)
-    z = h @ params["W2"] + params["b2"]
-    loss, dz = softmax_cross_entropy(z, y)
-    dh = dz @ params["W2"].T
-    return loss, {"W1": X.T @ dh, "b1": dh.sum(0), "W2": h.T @ dz, "b2": dz.sum(0)}
-''', {"mlp_loss_and_grads"})
-
-
-def test_mlp_graded_with_course_layers_so_layer_bugs_do_not_cascade():
-    """A buggy linear_backward used inside mlp_loss_and_grads costs only linear_backward."""
-    assert_mutant_loses_only("hw04", '''
-def linear_backward(dout, cache):
-    x, W = cache
-    return dout @ W.T, x.T @ dout, dout.sum(axis=1)
-''', {"linear_backward"})
+def leaky_relu_backward(dout, cache):
+    x, a = cache
+    return dout * (x > 0)
+def bce_with_logits(logits, y):
+    return 0.0, np.zeros_like(logits)
+''', {"leaky_relu_backward", "bce_with_logits"})
 
 
 # ------------------------------------------------------------------------------------------------ references
 
 torch = pytest.importorskip("torch")
+F = torch.nn.functional
 
 
 def _t(a, grad=True):
     return torch.tensor(np.asarray(a, dtype=float), dtype=torch.float64, requires_grad=grad)
 
 
-def test_reference_layers_match_torch():
-    ex = expected("hw04")
-    hw = load_homework("hw04")
-    fns = {"linear": lambda x, W, b: x @ W + b, "relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}
-    for layer in ("linear", "relu", "sigmoid", "tanh"):
-        public, hidden, outs = ex.get(hw.exercise(f"{layer}_backward"))
-        for c, o in zip(public + hidden, outs):
-            inputs, dout = c.args[1], c.args[2]
-            ts = [_t(a) for a in inputs]
-            out = fns[layer](*ts)
-            out.backward(torch.as_tensor(dout, dtype=torch.float64))
-            got = o["value"] if isinstance(o["value"], tuple) else (o["value"],)
-            for g, t in zip(got, ts):
-                np.testing.assert_allclose(g, t.grad.numpy(), rtol=1e-12, atol=1e-14)
-        public, hidden, outs = ex.get(hw.exercise(f"{layer}_forward"))
-        for c, o in zip(public + hidden, outs):
-            ref = fns[layer](*[_t(a, False) for a in c.args[1:]]).numpy()
-            np.testing.assert_allclose(o["value"], ref, rtol=1e-12, atol=1e-14)
+def _outputs(name):
+    ex = expected(HW)
+    public, hidden, outs = ex.get(load_homework(HW).exercise(name))
+    cases = public + hidden
+    assert len(cases) == len(outs) and len(hidden) >= 3
+    return zip(cases, (o["value"] for o in outs))
 
 
-def test_reference_softmax_ce_matches_torch():
-    ex = expected("hw04")
-    public, hidden, outs = ex.get(load_homework("hw04").exercise("softmax_cross_entropy"))
-    for c, o in zip(public + hidden, outs):
+_TORCH = {"leaky_relu": lambda x, alpha=0.01: F.leaky_relu(x, alpha),
+          "gelu": lambda x: F.gelu(x, approximate="tanh")}
+
+
+@pytest.mark.parametrize("layer", ["leaky_relu", "gelu"])
+def test_activations_match_torch(layer):
+    for c, got in _outputs(f"{layer}_forward"):
+        x, *rest = c.args[1:]
+        np.testing.assert_allclose(got, _TORCH[layer](_t(x, False), *rest).numpy(), rtol=1e-13, atol=1e-14)
+    for c, got in _outputs(f"{layer}_backward"):
+        (x, *rest), dout = c.args[1], c.args[2]
+        tx = _t(x)
+        _TORCH[layer](tx, *rest).backward(torch.as_tensor(dout, dtype=torch.float64))
+        np.testing.assert_allclose(got, tx.grad.numpy(), rtol=1e-12, atol=1e-14)
+        assert np.all(np.isfinite(got))
+
+
+def test_leaky_relu_slope_at_zero_is_alpha():
+    for c, got in _outputs("leaky_relu_backward"):
+        (x, alpha), dout = c.args[1], c.args[2]
+        zero = x == 0
+        assert zero.any()
+        np.testing.assert_array_equal(got[zero], alpha * dout[zero])
+
+
+def test_gelu_derivative_limits():
+    ns = reference_namespace(HW)
+    x = np.array([0.0, 1000.0, -1000.0, 30.0, -30.0])
+    _, cache = ns["gelu_forward"](x)
+    np.testing.assert_allclose(ns["gelu_backward"](np.ones(5), cache), [0.5, 1, 0, 1, 0], atol=1e-15)
+
+
+def test_embedding_matches_torch():
+    for c, got in _outputs("embedding_forward"):
+        idx, W = c.args[1:]
+        np.testing.assert_array_equal(got, F.embedding(torch.as_tensor(idx), _t(W, False)).numpy())
+    for c, got in _outputs("embedding_backward"):
+        (idx, W), dout = c.args[1], c.args[2]
+        tW = _t(W)
+        F.embedding(torch.as_tensor(idx), tW).backward(torch.as_tensor(dout, dtype=torch.float64))
+        np.testing.assert_allclose(got, tW.grad.numpy(), rtol=1e-13, atol=1e-14)
+
+
+def test_bce_matches_torch():
+    for c, (loss, grad) in _outputs("bce_with_logits"):
         z = _t(c.args[0])
-        loss = torch.nn.functional.cross_entropy(z, torch.as_tensor(c.args[1], dtype=torch.long))
-        loss.backward()
-        assert o["value"][0] == pytest.approx(float(loss.detach()), rel=1e-12, abs=1e-12)
-        np.testing.assert_allclose(o["value"][1], z.grad.numpy(), rtol=1e-10, atol=1e-14)
+        ref = F.binary_cross_entropy_with_logits(z, torch.as_tensor(c.args[1], dtype=torch.float64))
+        ref.backward()
+        assert loss == pytest.approx(float(ref.detach()), rel=1e-12, abs=1e-13)
+        np.testing.assert_allclose(grad, z.grad.numpy(), rtol=1e-12, atol=1e-15)
+        assert np.isfinite(loss) and np.all(np.isfinite(grad))
 
 
-def test_reference_mlp_matches_torch_and_centred_differences():
-    ex = expected("hw04")
-    public, hidden, outs = ex.get(load_homework("hw04").exercise("mlp_loss_and_grads"))
-    for c, o in zip(public + hidden, outs):
+def test_skip_mlp_matches_torch_and_centred_differences():
+    for c, (loss, grads) in _outputs("skip_mlp_loss_and_grads"):
         params, X, y = c.args
         tp = {k: _t(v) for k, v in params.items()}
-        z = torch.relu(_t(X, False) @ tp["W1"] + tp["b1"]) @ tp["W2"] + tp["b2"]
-        loss = torch.nn.functional.cross_entropy(z, torch.as_tensor(y, dtype=torch.long))
-        loss.backward()
-        val, grads = o["value"]
-        assert val == pytest.approx(float(loss.detach()), rel=1e-12)
-        for k in tp:
-            np.testing.assert_allclose(grads[k], tp[k].grad.numpy(), rtol=1e-10, atol=1e-13)
-        p = {k: np.array(v, dtype=float) for k, v in params.items()}
-        errs = layers.grad_check_params(lambda q, X=X, y=y: layers.mlp_loss_and_grads(q, X, y)[0], p, grads)
-        assert max(errs.values()) < 1e-6, errs
+        tX = _t(X)
+        z = torch.relu(tX @ tp["W1"] + tp["b1"]) @ tp["W2"] + tp["b2"] + tX @ tp["Ws"]
+        ref = F.cross_entropy(z, torch.as_tensor(y, dtype=torch.long))
+        ref.backward()
+        assert loss == pytest.approx(float(ref.detach()), rel=1e-12, abs=1e-13)
+        for k, t in [*tp.items(), ("X", tX)]:
+            np.testing.assert_allclose(grads[k], t.grad.numpy(), rtol=1e-10, atol=1e-13, err_msg=k)
+    # centred differences on one small case (the kink-free public one)
+    ns = reference_namespace(HW)
+    c = load_homework(HW).exercise("skip_mlp_loss_and_grads").public[0]
+    params, X, y = ({k: np.array(v) for k, v in c.args[0].items()}, np.array(c.args[1]), c.args[2])
+    _, grads = ns["skip_mlp_loss_and_grads"](params, X, y)
+    for k, arr in [*params.items(), ("X", X)]:
+        num = numerical_gradient_array(lambda: ns["skip_mlp_loss_and_grads"](params, X, y)[0], arr)
+        assert rel_error(num, grads[k]) < 1e-7, k
+
+
+# ------------------------------------------------------------------------------------------------ lecture 04's toolkit
+# (course_lib.layers is the lecture's own code, not a homework answer; these checks moved here with the old hw04)
 
 
 def test_course_layers_gradient_checks():
+    from course_lib import layers
+
     rng = np.random.default_rng(0)
     x, W, b = rng.normal(size=(4, 5)), rng.normal(size=(5, 3)), rng.normal(size=3)
     assert max(layers.grad_check_layer(layers.linear_forward, layers.linear_backward, [x, W, b],
@@ -223,7 +438,30 @@ def test_course_layers_gradient_checks():
         assert max(errs.values()) < 1e-6, (act, errs)
 
 
+def test_course_softmax_cross_entropy_and_mlp_match_torch():
+    from course_lib import layers
+
+    rng = np.random.default_rng(3)
+    z, y = rng.normal(size=(7, 4)) * 300, rng.integers(0, 4, size=7)
+    tz = _t(z)
+    ref = F.cross_entropy(tz, torch.as_tensor(y))
+    ref.backward()
+    loss, d = layers.softmax_cross_entropy(z, y)
+    assert loss == pytest.approx(float(ref.detach()), rel=1e-12)
+    np.testing.assert_allclose(d, tz.grad.numpy(), rtol=1e-10, atol=1e-14)
+    params = layers.init_mlp([3, 6, 4], seed=2)
+    X, y = rng.normal(size=(5, 3)), rng.integers(0, 4, size=5)
+    tp = {k: _t(v) for k, v in params.items()}
+    ref = F.cross_entropy(torch.relu(_t(X, False) @ tp["W1"] + tp["b1"]) @ tp["W2"] + tp["b2"], torch.as_tensor(y))
+    ref.backward()
+    loss, grads = layers.mlp_loss_and_grads(params, X, y)
+    assert loss == pytest.approx(float(ref.detach()), rel=1e-12)
+    for k in tp:
+        np.testing.assert_allclose(grads[k], tp[k].grad.numpy(), rtol=1e-10, atol=1e-13)
+
+
 def test_train_mlp_learns_spirals():
+    from course_lib import layers
     from course_lib.data import spirals
 
     X, y = spirals(n=60, classes=3, seed=0)

@@ -193,3 +193,72 @@ def maxpool2d_backward(dout, cache):
                     dx[n, c, i * stride + u, j * stride + v] = dout[n, c, i, j]
     return dx
 ''', {"maxpool2d_backward"})
+
+
+@pytest.mark.parametrize("size,stride", [(3, 2), (2, 1), (2, 2)])
+def test_maxpool_backward_ties_go_to_the_first_maximum_as_in_torch(ref, size, stride):
+    """Integer inputs make ties; the stated convention (first maximum in row-major order) is torch's."""
+    rng = np.random.default_rng(size * 5 + stride)
+    x = rng.integers(0, 3, size=(2, 2, 7, 7)).astype(float)
+    out, cache = ref["maxpool2d_forward"](x, size, stride)
+    xt = torch.tensor(x, requires_grad=True)
+    want = torch.nn.functional.max_pool2d(xt, size, stride)
+    np.testing.assert_array_equal(out, want.detach().numpy())
+    G = rng.normal(size=out.shape)
+    (want * torch.tensor(G)).sum().backward()
+    np.testing.assert_allclose(ref["maxpool2d_backward"](G, cache), xt.grad.numpy(), rtol=0, atol=1e-12)
+
+
+def test_edge_cases_label_hidden_cases_and_derivation_first_points():
+    from autograder.hidden.hw07_cnn import HIDDEN
+    from course_lib.grading.homework import load_homework
+
+    hw = load_homework(HW)
+    for ex in hw.exercises:
+        covered = {n for c in HIDDEN[ex.name](np.random.default_rng(0)) for n in c.covers}
+        assert ex.edge_cases and set(ex.edge_cases) == covered, (ex.name, set(ex.edge_cases) ^ covered)
+    first = sum(e.points for e in hw.exercises if e.derivation_first)
+    assert first >= hw.max_points / 2, (first, hw.max_points)
+
+
+def test_mutant_pool_backward_splits_the_gradient_between_ties():
+    """mask = (window == max) sends the gradient to every tied input: wrong under the stated convention."""
+    assert_mutant_loses_only(HW, '''
+def maxpool2d_backward(dout, cache):
+    x, size, stride = cache
+    N, C, Ho, Wo = dout.shape
+    dx = np.zeros_like(x)
+    for i in range(Ho):
+        for j in range(Wo):
+            win = x[:, :, i * stride:i * stride + size, j * stride:j * stride + size]
+            mask = win == win.max(axis=(2, 3), keepdims=True)
+            rows, cols = slice(i * stride, i * stride + size), slice(j * stride, j * stride + size)
+            dx[:, :, rows, cols] += mask * dout[:, :, i, j][:, :, None, None]
+    return dx
+''', {"maxpool2d_backward"})
+
+
+def test_mutant_pool_forward_starts_the_maximum_at_zero():
+    """A running maximum started at 0 instead of -inf: wrong only when a whole window is negative."""
+    assert_mutant_loses_only(HW, '''
+def maxpool2d_forward(x, size=2, stride=2):
+    N, C, H, W = x.shape
+    Ho, Wo = (H - size) // stride + 1, (W - size) // stride + 1
+    out = np.zeros((N, C, Ho, Wo))
+    for u in range(size):
+        for v in range(size):
+            out = np.maximum(out, x[:, :, u:u + stride * (Ho - 1) + 1:stride, v:v + stride * (Wo - 1) + 1:stride])
+    return out, (x, size, stride)
+''', {"maxpool2d_forward"})
+
+
+def test_mutant_backward_unpads_with_negative_slices():
+    """dx = dx_pad[:, :, pad:-pad, pad:-pad]: an empty array when pad == 0."""
+    assert_mutant_loses_only(HW, '''
+_ref_conv2d_backward = conv2d_backward
+def conv2d_backward(dout, cache):
+    x, w, b, stride, pad = cache
+    dx, dw, db = _ref_conv2d_backward(dout, cache)
+    dxp = np.pad(dx, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    return dxp[:, :, pad:-pad, pad:-pad], dw, db
+''', {"conv2d_backward"})

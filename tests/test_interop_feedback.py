@@ -30,11 +30,13 @@ def test_drivers_show_the_students_signature():
     hw05, hw04 = load_homework("hw05"), load_homework("hw04")
     x = hw05.exercise("xavier_uniform")
     assert describe_call(x, x.public[0]) == "xavier_uniform(200, 300, rng) with rng = np.random.default_rng(11)"
-    s = hw04.exercise("sigmoid_forward")
-    assert describe_call(s, s.public[0]) == "sigmoid_forward(array of shape (2, 5))"
-    b = hw04.exercise("relu_backward")
-    assert describe_call(b, b.public[0]).startswith("relu_backward(dout=array of shape (2, 5), cache)")
-    assert "'relu'" not in describe_call(b, b.public[0])
+    s = hw04.exercise("gelu_forward")
+    assert describe_call(s, s.public[0]) == "gelu_forward(array of shape (2, 5))"
+    f = hw04.exercise("leaky_relu_forward")
+    assert describe_call(f, f.public[0]) == "leaky_relu_forward(array of shape (2, 5), 0.1)"
+    b = hw04.exercise("leaky_relu_backward")
+    assert describe_call(b, b.public[0]).startswith("leaky_relu_backward(dout=array of shape (2, 5), cache)")
+    assert "'leaky_relu'" not in describe_call(b, b.public[0])
     m = load_homework("hw02").exercise("adam_step")  # no driver: the exercise's own name and inputs
     assert describe_call(m, m.public[0]).startswith("adam_step(")
 

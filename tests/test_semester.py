@@ -124,7 +124,7 @@ def test_a_semester(tmp_path, capsys, monkeypatch):
     run(capsys, "grade", "hw09", str(subs9), "--out", str(out / "hw09"), "--db", db, "--workers", "2",
         "--due", "2026-12-08T23:59", "--late-penalty", RULE, "--extensions", str(ext))
     g9 = by_student(out / "hw09" / "grades.csv")
-    auto = 11  # hw09's exercises: 1+2+2+1+1+1+2+1 points; the reference solution gets them all
+    auto = 11  # hw09's exercises: 2+2+1+1+2+2+1 points; the reference solution gets them all
     assert float(g9["12345"]["total"]) == pytest.approx(auto * 0.9) and g9["12345"]["late_days"] == "1"
     assert float(g9["23456"]["total"]) == auto and g9["23456"]["late_days"] == "0"
     assert g9["12345"]["max_total"] == "13" and g9["12345"]["own_estimate"] == ""  # 2 manual points to come
@@ -148,7 +148,7 @@ def test_a_semester(tmp_path, capsys, monkeypatch):
     summary = (out / "hw09" / "summary.md").read_text(encoding="utf-8")
     assert "own_estimate (manual)" in summary
     stats = json.loads((out / "hw09" / "summary.json").read_text())
-    assert sum(b["count"] for b in stats["histogram"]) == 2 and stats["pass_rates"]["linear_flops"] == 1.0
+    assert sum(b["count"] for b in stats["histogram"]) == 2 and stats["pass_rates"]["gru_flops"] == 1.0
     assert (out / "hw09" / "summary.html").exists() and (out / "hw09" / "stats" / "histogram.png").exists()
 
     # a regrade of one student: only Charles's hw01 row, nothing else; his late penalty stays

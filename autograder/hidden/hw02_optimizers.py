@@ -11,14 +11,16 @@ from course_lib.grading.model import case
 def _hidden_momentum(rng):
     out = []
     for shape, lr, mu in [((4,), 0.01, 0.99), ((3, 2), 0.5, 0.0), ((6,), 1.0, 0.9)]:
-        out.append(case(vec(rng, shape), vec(rng, shape), vec(rng, shape, 0.1), lr, mu))
+        c = case(vec(rng, shape), vec(rng, shape), vec(rng, shape, 0.1), lr, mu)
+        out.append(c.edge("mu = 0 (plain gradient descent)", "matrix-shaped parameters") if mu == 0.0 else c)
     return out
 
 
 def _hidden_adagrad(rng):
     out = []
     for shape, lr, eps, gs in [((5,), 0.01, 1e-10, 1.0), ((2, 3), 1.0, 0.1, 1e-3), ((4,), 0.3, 1e-8, 10.0)]:
-        out.append(case(vec(rng, shape), vec(rng, shape, gs), vec(rng, shape, gs) ** 2, lr, eps))
+        c = case(vec(rng, shape), vec(rng, shape, gs), vec(rng, shape, gs) ** 2, lr, eps)
+        out.append(c.edge("large eps, tiny gradients", "matrix-shaped parameters") if len(shape) == 2 else c)
     return out
 
 
@@ -29,7 +31,8 @@ def _hidden_rmsprop(rng):
         ((2, 3), 0.1, 0.5, 0.1, 1e-3),
         ((4,), 1e-3, 0.9, 1e-6, 5.0),
     ]:
-        out.append(case(vec(rng, shape), vec(rng, shape, gs), vec(rng, shape, gs) ** 2, lr, rho, eps))
+        c = case(vec(rng, shape), vec(rng, shape, gs), vec(rng, shape, gs) ** 2, lr, rho, eps)
+        out.append(c.edge("large eps, tiny gradients", "matrix-shaped parameters") if len(shape) == 2 else c)
     return out
 
 
@@ -43,24 +46,29 @@ def _hidden_adam(rng):
     ]:
         m = vec(rng, shape, gs * 0.3) if t > 1 else np.zeros(shape)
         v = (vec(rng, shape, gs * 0.3) ** 2) if t > 1 else np.zeros(shape)
-        out.append(case(vec(rng, shape), vec(rng, shape, gs), m, v, t, lr, b1, b2, eps))
+        labels = {1: ("first step (t = 1, zero moments)",), 2: ("large eps, tiny gradients",),
+                  500: ("late step (bias correction near 1)",)}.get(t, ())
+        out.append(case(vec(rng, shape), vec(rng, shape, gs), m, v, t, lr, b1, b2, eps).edge(*labels))
     return out
 
 
 def _hidden_opt_gd(rng):
     pairs = [(rng.uniform(0.1, 2), 10.0), (rng.uniform(1e-3, 1e-2), 1e3), (rng.uniform(1, 5), 1.0)]
-    return [case(float(a), float(a * k)) for a, k in pairs]
+    labels = {1e3: ("ill-conditioned (kappa = 1000)",), 1.0: ("kappa = 1 (rate 0)",)}
+    return [case(float(a), float(a * k)).edge(*labels.get(k, ())) for a, k in pairs]
 
 
 def _hidden_opt_mom(rng):
     pairs = [(rng.uniform(0.1, 2), 10.0), (rng.uniform(1e-3, 1e-2), 1e4), (rng.uniform(1, 5), 1.0)]
-    return [case(float(a), float(a * k)) for a, k in pairs]
+    labels = {1e4: ("ill-conditioned (kappa = 10^4)",), 1.0: ("kappa = 1 (rate 0)",)}
+    return [case(float(a), float(a * k)).edge(*labels.get(k, ())) for a, k in pairs]
 
 
 def _hidden_ns(rng):
-    out = [case(vec(rng, (6, 4), 2.0)), case(vec(rng, (3, 7)), steps=1), case(vec(rng, (5, 5)), steps=8)]
+    out = [case(vec(rng, (6, 4), 2.0)).edge("tall matrix (transpose and back)"),
+           case(vec(rng, (3, 7)), steps=1).edge("a single step"), case(vec(rng, (5, 5)), steps=8)]
     low = vec(rng, (8, 2)) @ vec(rng, (2, 5))  # rank 2: the zero singular values stay zero
-    out.append(case(low))
+    out.append(case(low).edge("rank-deficient input", "tall matrix (transpose and back)"))
     return out
 
 
@@ -73,7 +81,12 @@ def _hidden_line_search(rng):
         _, grad = objective(name)
         P = vec(rng, (d, d))
         P = P @ P.T / d + 0.2 * np.eye(d)  # preconditioned descent direction: d = −P∇f, not −∇f
-        out.append(case(name, x, -P @ grad(x), alpha0, rho, c))
+        labels = ["preconditioned direction (d ≠ −∇f)"]
+        if name == "rosenbrock":
+            labels.append("non-convex objective (Rosenbrock)")
+        if alpha0 < 0.1:  # small enough that α0 itself gives sufficient decrease
+            labels.append("small first trial step accepted at once")
+        out.append(case(name, x, -P @ grad(x), alpha0, rho, c).edge(*labels))
     return out
 
 

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.runners import RunOutcome
+from autograder.runners import RunOutcome, Timed, clock, more_runs
 from autograder.sandbox import frames
 from autograder.sandbox.isolation import (
     NAMESPACES,
@@ -116,12 +116,15 @@ class SandboxRunner:
 
     # -- jobs ------------------------------------------------------------------------------------
     def run(self, chunks, hw: Homework, ex: Exercise, cases: list[tuple[list, dict]],
-            time_limit: float = 10.0, memory_mb: int = 1024, hidden: bool = False) -> RunOutcome:
-        """Run one job: define the chunks, run `cases` in order, read back plain results.
+            time_limit: float = 10.0, memory_mb: int = 1024, hidden: bool = False,
+            timed: Timed | None = None) -> RunOutcome:
+        """Run one job: define the chunks, run `cases` in order, read back plain results; then, with `timed`,
+        time each timed call on this side's clock (see autograder.runners): its inputs are sent only when its
+        clock starts, and the clock stops when its result frame has arrived.
 
         Frames must come in the protocol's order: one define_errors frame, then result i = 0, 1, ... once
-        each; anything else ends the job as crashed ("output rejected"). A hidden job's results keep values and
-        builtin-looking exception type names only.
+        each, then timed result t = 0, 1, ... each after its call was sent; anything else ends the job as crashed
+        ("output rejected"). A hidden job's results keep values and builtin-looking exception type names only.
         """
         from course_lib.grading.wire import dumps, loads
 
@@ -129,6 +132,7 @@ class SandboxRunner:
             self.start()
         t0 = time.perf_counter()
         results: list[dict | None] = [None] * len(cases)
+        done: list[dict] = []
         define_errors: list[str] = []
         job_ours, job_theirs = socket.socketpair()
         self._job = getattr(self, "_job", 0) + 1
@@ -143,32 +147,42 @@ class SandboxRunner:
             return RunOutcome(results, "crashed", "the sandbox had stopped; it was restarted", 0.0)
         job_theirs.close()
         payload = dumps({"chunks": [list(c) for c in chunks], "homework": hw.name, "exercise": ex.name,
-                         "cases": [[list(a), dict(k)] for a, k in cases]})
+                         "cases": [[list(a), dict(k)] for a, k in cases], "timed": timed is not None})
         deadline = time.monotonic() + time_limit + 5
-        note, received, expect = "", 0, -1  # -1: the define_errors frame comes first
+        note, received = "", 0
+
+        def read():
+            nonlocal received
+            job_ours.settimeout(max(0.05, deadline - time.monotonic()))
+            raw = frames.recv_raw(job_ours, limit=MAX_RESULT_BYTES - received)
+            if raw is None:
+                return None
+            received += len(raw)
+            msg = loads(raw)
+            if not isinstance(msg, dict):
+                raise ValueError("a frame that is not an object")
+            return msg
+
         try:
             job_ours.settimeout(max(0.1, deadline - time.monotonic()))
             frames.send_text(job_ours, payload)
-            while True:
-                job_ours.settimeout(max(0.05, deadline - time.monotonic()))
-                raw = frames.recv_raw(job_ours, limit=MAX_RESULT_BYTES - received)
-                if raw is None:
-                    break
-                received += len(raw)
-                msg = loads(raw)
-                if not isinstance(msg, dict):
-                    raise ValueError("a frame that is not an object")
-                if expect == -1:
-                    if set(msg) != {"define_errors"} or not isinstance(msg["define_errors"], list):
-                        raise ValueError("the first frame must be the definitions report")
-                    if not hidden:
-                        define_errors = [one_line(e, 300) for e in msg["define_errors"][:20]]
-                    expect = 0
-                    continue
-                if msg.get("i") != expect or expect >= len(results) or type(msg.get("i")) is not int:
-                    raise ValueError(f"frame out of order (expected result {expect})")
-                results[expect] = _entry(msg, hidden)
-                expect += 1
+            msg = read()
+            if msg is not None:
+                if set(msg) != {"define_errors"} or not isinstance(msg["define_errors"], list):
+                    raise ValueError("the first frame must be the definitions report")
+                if not hidden:
+                    define_errors = [one_line(e, 300) for e in msg["define_errors"][:20]]
+                for expect in range(len(cases)):
+                    msg = read()
+                    if msg is None:
+                        break
+                    if msg.get("i") != expect or type(msg.get("i")) is not int or "t" in msg:
+                        raise ValueError(f"frame out of order (expected result {expect})")
+                    results[expect] = _entry(msg, hidden)
+                else:
+                    msg = self._timed(job_ours, timed, done, read, hidden, deadline) if timed is not None else read()
+                    if msg is not None:
+                        raise ValueError("a frame after the last result")
         except (socket.timeout, TimeoutError):
             pass
         except frames.FrameError as exc:
@@ -179,13 +193,53 @@ class SandboxRunner:
             pass
         finally:
             job_ours.close()
+        done = [r if "value" in r or "error" in r else None for r in done]  # a digest whose value never came: no result
         status, znote = self._status(time_limit)
         note = note or znote
         if hidden and note.startswith("output rejected"):
             note = "output rejected"
         if note.startswith("output rejected") and status == "ok":
             status = "crashed"
-        return RunOutcome(results, status, note, time.perf_counter() - t0, define_errors)
+        return RunOutcome(results, status, note, time.perf_counter() - t0, define_errors, done)
+
+    @staticmethod
+    def _timed(sock: socket.socket, timed: Timed, done: list[dict], read, hidden: bool, deadline: float):
+        """The timed calls, one at a time, on this process's clock: send a draw's seed (the clock starts), receive
+        the digest of its value (the clock stops); then shut our side of the job socket and receive the values,
+        each of which must match its digest. Returns whatever frame follows (None at a clean end)."""
+        from course_lib.grading.wire import dumps
+
+        while more_runs(done, timed):
+            j = len(done)
+            blob = frames.pack_text(dumps({"t": j, "seed": int(timed.seeds[j])}))
+            sock.settimeout(max(0.05, deadline - time.monotonic()))
+            start = clock()
+            sock.sendall(blob)
+            msg = read()
+            seconds = clock() - start
+            if msg is None:
+                return None
+            if msg.get("t") != j or type(msg.get("t")) is not int or "i" in msg or "v" in msg:
+                raise ValueError(f"frame out of order (expected timed result {j})")
+            if "digest" in msg and "error" not in msg:
+                if not isinstance(msg["digest"], str) or len(msg["digest"]) != 64:
+                    raise ValueError("a malformed digest")
+                done.append({"digest": msg["digest"], "seconds": seconds})
+            else:
+                done.append({**_entry(msg, hidden), "seconds": seconds})
+        sock.shutdown(socket.SHUT_WR)
+        for j, run in enumerate(done):
+            if "digest" not in run:
+                continue
+            msg = read()
+            if msg is None:
+                return None
+            if msg.get("v") != j or type(msg.get("v")) is not int or "value" not in msg or "error" in msg:
+                raise ValueError(f"frame out of order (expected the value of timed result {j})")
+            if frames.digest(msg["value"]) != run.pop("digest"):
+                raise ValueError(f"timed result {j} does not match the digest sent while it was timed")
+            run["value"] = msg["value"]
+        return read()
 
     def _status(self, time_limit: float) -> tuple[str, str]:
         assert self.ctl is not None

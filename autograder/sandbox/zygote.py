@@ -9,7 +9,9 @@ memory of all the job's processes together is watched while it runs.
 
 Protocol on the control socket (fd in argv[1]): the grader sends a frame {"time_limit", "memory_mb"}
 with one fd attached; the zygote answers {"status": ok|timeout|crashed, "note": ..., "clean": bool} when
-the child is done.
+the child is done. On the job socket: the job, then the child's definitions report and one result per case; a
+job marked "timed" then answers each timed call {"t", "seed"} the grader sends with {"t", "digest"} (or an error),
+and once the grader has closed its side sends the timed values {"v", "value"} in order.
 """
 
 from __future__ import annotations
@@ -155,19 +157,50 @@ def _child(job_sock: socket.socket, time_limit: float, memory_mb: int, workdir: 
     ns, errors = define([tuple(c) for c in job["chunks"]])
     frames.send(job_sock, {"define_errors": [] if hidden else errors})
 
-    def emit(i, result):
+    def emit(i, result, key="i"):
         if hidden and "error" in result:
             result = {"error": "", "etype": result.get("etype", "")}
         try:
-            text = dumps({"i": i, **result})
+            text = dumps({key: i, **result})
         except (TypeError, ValueError) as exc:
-            text = dumps({"i": i, "error": f"result could not be encoded: {exc}", "etype": "TypeError"})
+            text = dumps({key: i, "error": f"result could not be encoded: {exc}", "etype": "TypeError"})
         except MemoryError:
-            text = dumps({"i": i, "error": "result too large for the memory limit", "etype": "MemoryError"})
+            text = dumps({key: i, "error": "result too large for the memory limit", "etype": "MemoryError"})
         frames.send_text(job_sock, text)
 
-    run_cases(ns, load_homework(job["homework"]).exercise(job["exercise"]), job["cases"], emit)
+    ex = load_homework(job["homework"]).exercise(job["exercise"])
+    run_cases(ns, ex, job["cases"], emit)
+    if job.get("timed"):
+        _timed_calls(job_sock, ns, ex, emit)
     job_sock.close()
+
+
+def _timed_calls(job_sock: socket.socket, ns, ex, emit) -> None:
+    """The budget's timed calls: for each seed the grader sends (its clock starting as it sends), build that draw of
+    the larger case, run it and answer the value's digest (or the error), which stops the clock; when the grader
+    closes its side, send the values, which it checks against the digests."""
+    import numpy as np
+
+    from autograder.sandbox import frames
+    from course_lib.grading.run import run_cases
+    from course_lib.grading.wire import loads
+
+    kept = []
+    while True:
+        raw = frames.recv_raw(job_sock)
+        if raw is None:
+            break
+        call = loads(raw)
+        j, got = call["t"], {}
+        c = ex.budget.case(np.random.default_rng(call["seed"]))
+        run_cases(ns, ex, [(list(c.args), dict(c.kwargs))], lambda _i, r, g=got: g.update(r))
+        if "value" in got:
+            kept.append((j, got["value"]))
+            frames.send(job_sock, {"t": j, "digest": frames.digest(got["value"])})
+        else:
+            emit(j, got, "t")
+    for j, value in kept:
+        emit(j, {"value": value}, "v")
 
 
 def _kill_strays() -> None:

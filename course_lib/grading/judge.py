@@ -50,6 +50,31 @@ def judge(
     return v
 
 
+def judge_budget(ex: Exercise, cases: list, expected: list[dict], got: list[dict | None], t_ref: float | None,
+                 status: str = "ok", note: str = "") -> Verdict:
+    """The larger timed case of `ex.budget`: every run the student's code made (one per draw in `cases`, `got[j]`
+    holding its {"value"} or {"error"} and its "seconds") is judged like any case against `expected[j]`, and the
+    first failure decides; all correct, the fastest run must take at most ex.budget.seconds(t_ref), t_ref being the
+    reference's fastest time on the same draws in the same worker. Over it: kind "slow" (half the case's points)."""
+    ran = [j for j, g in enumerate(got) if g is not None]
+    if not ran:
+        return judge(ex, [], {}, {"value": None}, None, status if status != "ok" else "crashed",
+                     note or "the larger case was not run")
+    worst = 0.0
+    for j in ran:
+        c = cases[j]
+        v = judge(ex, list(c.args), dict(c.kwargs), expected[j], got[j], status, note)
+        if not v.ok:
+            return v
+        worst = max(worst, v.max_error or 0.0)
+    best = min(float(got[j]["seconds"]) for j in ran)
+    if t_ref is None or ex.budget is None or best <= ex.budget.seconds(t_ref):
+        return Verdict(True, "", worst)
+    ratio = best / max(t_ref, 1e-9)
+    return Verdict(False, f"correct, but {ratio:.0f}× slower than the reference on a larger case "
+                          f"(budget {ex.budget.factor:g}×)", worst, kind="slow")
+
+
 _BUILTIN_EXCEPTIONS = {
     n
     for n in dir(builtins)
@@ -68,6 +93,8 @@ def hidden_message(v: Verdict, got: dict | None) -> str:
         return "got NaN or infinity where a finite number was expected"
     if v.kind == "shape":
         return "the returned value has the wrong shape, length or type"
+    if v.kind == "slow":  # built by judge_budget from trusted numbers only
+        return v.message
     if v.kind in ("timeout", "crash"):
         return v.message.split(" (")[0]
     if v.kind == "values" and v.max_error is not None and v.max_error == v.max_error:
@@ -88,3 +115,53 @@ def run_one(ns: dict, ex: Exercise, args: list, kwargs: dict) -> dict:
 def run_and_judge(ns: dict, ex: Exercise, args: list, kwargs: dict, expected: Any) -> Verdict:
     """Run one case on the definitions in `ns` and judge it against `expected` ({"value"} or {"error"})."""
     return judge(ex, args, kwargs, expected, run_one(ns, ex, args, kwargs))
+
+
+_SPENT: dict[tuple[str, str], float] = {}  # in-kernel test cells: seconds each exercise has used in this process
+
+
+class _OutOfTime(BaseException):
+    """Raised into the student's code when its exercise's time is spent (a BaseException: `except Exception`
+    in the student's code does not swallow it)."""
+
+
+def run_and_judge_limited(ns: dict, ex: Exercise, homework: str, args: list, kwargs: dict, expected: Any) -> Verdict:
+    """run_and_judge within what is left of ex.time_limit in this process: as in `course grade`, all of an
+    exercise's cases share its limit and once it is spent the remaining cases fail (kind "timeout"), so an
+    endless loop in one graded function costs that exercise only. nbgrader and Otter test cells call this
+    (one kernel per submission); off the main thread (no SIGALRM) it runs without a limit."""
+    import signal
+    import threading
+    import time
+
+    key = (homework, ex.name)
+    left = ex.time_limit - _SPENT.get(key, 0.0)
+    if left <= 0:
+        return judge(ex, args, kwargs, expected, None, status="timeout")
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return run_and_judge(ns, ex, args, kwargs, expected)
+
+    armed = [True]
+
+    def _alarm(signum, frame):
+        if armed[0]:  # repeats every 0.2 s: a bare `except:` in the loop does not keep it running
+            raise _OutOfTime()
+
+    old = signal.signal(signal.SIGALRM, _alarm)
+    t0 = time.perf_counter()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, left, 0.2)
+        got = run_one(ns, ex, args, kwargs)
+        armed[0] = False
+    except _OutOfTime:
+        armed[0] = False
+        got = None
+    finally:
+        armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        _SPENT[key] = _SPENT.get(key, 0.0) + (time.perf_counter() - t0)
+    if got is None:
+        _SPENT[key] = float("inf")
+        return judge(ex, args, kwargs, expected, None, status="timeout")
+    return judge(ex, args, kwargs, expected, got)

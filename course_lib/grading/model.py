@@ -20,11 +20,34 @@ class Case:
 
     args: tuple
     kwargs: dict = field(default_factory=dict)
+    covers: tuple[str, ...] = ()  # the exercise's edge cases (Exercise.edge_cases keys) this case exercises
+
+    def edge(self, *names: str) -> "Case":
+        """The same case, labelled with the edge cases it covers: case(x).edge("zeros at the kink")."""
+        return Case(self.args, self.kwargs, tuple(self.covers) + tuple(names))
 
 
 def case(*args, **kwargs) -> Case:
     """Build a Case from call arguments: case(X, y) or case(G, steps=5)."""
     return Case(tuple(args), dict(kwargs))
+
+
+@dataclass
+class Budget:
+    """A time budget on a larger hidden case: the student's call may take at most max(factor × t_ref, floor_s),
+    t_ref being the reference's time on the same inputs in the same grading worker (each the fastest of up to
+    `repeats` runs, every run on a fresh draw of `case`). The larger case carries `share` of the exercise's points.
+    Correct within budget: all of it; correct but over it: half (verdict kind "slow"); wrong: nothing."""
+
+    case: Callable[[Any], Case]  # rng -> one larger case (plain data, like any case); drawn afresh for each run
+    factor: float = 10.0
+    floor_s: float = 0.05  # the budget is never below this, so timer noise on a tiny t_ref cannot fail anyone
+    repeats: int = 3
+    share: float = 0.5  # of the exercise's points carried by the larger case (the other cases split the rest)
+
+    def seconds(self, t_ref: float) -> float:
+        """The budget in seconds for a reference time t_ref: max(factor · t_ref, floor_s)."""
+        return max(self.factor * t_ref, self.floor_s)
 
 
 @dataclass
@@ -49,7 +72,27 @@ class Exercise:
     # the student's signature (e.g. "xavier_uniform(200, 300, rng) with rng = np.random.default_rng(11)");
     # None: "<name>(<args>)". Values are best shown with show_value.
     shown_call: Callable[[tuple, dict], str] | None = None
+    # The prompt states the task, the contract and a hint, and the student derives the formula (True), or it
+    # hands over the final expression to implement (False). docs/homework-design.md tabulates points by kind.
+    derivation_first: bool = False
+    # The edge cases the hidden cases cover, by name (e.g. "exact zeros at the ReLU kink", "batch of one"); every
+    # name is the `covers` label of at least one hidden case (tests/test_homework_design.py checks it).
+    edge_cases: tuple[str, ...] = ()
+    # A time budget on a larger hidden case (vectorised or efficient implementations), or None; see Budget.
+    budget: Budget | None = None
+    # For gradient exercises: gradient_check(ns, args, kwargs) -> [(label, analytic, numeric), ...], the student's
+    # own gradient beside centred differences of the student's own forward pass on a public case's inputs
+    # (course_lib.grading.gradcheck); the self-check prints the largest relative error. None: no such check.
+    gradient_check: Callable[[dict, tuple, dict], list] | None = None
 
+
+    def case_points(self, n_cases: int, budgeted: bool = False) -> list[float]:
+        """Points of each of n_cases cases in grading order: equal shares, except that the last case, when it is
+        the budget's larger case (`budgeted`), carries budget.share of the points."""
+        if not budgeted or self.budget is None or n_cases < 2:
+            return [self.points / max(n_cases, 1)] * n_cases
+        rest = self.points * (1.0 - self.budget.share) / (n_cases - 1)
+        return [rest] * (n_cases - 1) + [self.points * self.budget.share]
 
 def show_value(v: Any, limit: int = 120) -> str:
     """One line for a value in feedback: small arrays in full, larger ones as `array of shape (2, 5)`,

@@ -83,13 +83,46 @@ def check(name: str, fn: Callable | None = None, namespace: dict | None = None, 
                 f"✓ {name}: all {len(results)} public cases pass ({dt * 1000:.0f} ms). "
                 f"The grader also runs hidden cases."
             )
+            gradient_line(name, ns)
         return True
     print(f"✗ {name}: {len(results) - len(failed)}/{len(results)} public cases pass.")
     for i, v, shown in failed[:3]:
         print(f"  case {i + 1}: {name}({shown})\n    {v.message}")
     if len(failed) > 3:
         print(f"  … and {len(failed) - 3} more.")
+    gradient_line(name, ns)
     return False
+
+
+def gradient_line(name: str, namespace: dict) -> str | None:
+    """For a gradient exercise: compare the student's gradient with centred differences of the student's own
+    forward pass on the first public case, and print one line. Never raises; returns the line (None: no check)."""
+    from course_lib.grading.gradcheck import AGREE, check_pairs
+
+    try:
+        _hw, ex = find_exercise(name)
+        if ex.gradient_check is None or not ex.public:
+            return None
+        c = ex.public[0]
+        pairs = list(ex.gradient_check(dict(namespace), tuple(c.args), dict(c.kwargs)))
+        if not pairs:
+            return None
+        worst, label = check_pairs(pairs)
+    except NotImplementedError:
+        return None  # not written yet: the public-case verdict above already says so
+    except Exception as exc:  # noqa: BLE001 - the self-check must never crash
+        line = f"  centred-difference check: could not run ({type(exc).__name__}: {' '.join(str(exc).split())[:120]})"
+        print(line)
+        return line
+    if label is None:
+        line = f"  centred-difference check: largest relative error {worst:.0e} ✓ (your gradient matches your function)"
+    elif worst == float("inf"):
+        line = f"  centred-difference check: {label} contains NaN or infinity ✗"
+    else:
+        line = (f"  centred-difference check: {label} disagrees with centred differences of your own forward pass "
+                f"(largest relative error {worst:.1g}, agreement is below {AGREE:.0e}) ✗")
+    print(line)
+    return line
 
 
 def check_all(hw: str | None = None, namespace: dict | None = None) -> dict[str, bool]:

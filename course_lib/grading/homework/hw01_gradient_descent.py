@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_lib.grading.gradcheck import numerical_gradient
 from course_lib.grading.model import Exercise, Homework, case
 
 
@@ -57,13 +58,34 @@ def gd_on_quadratic(ns, A, b, x0, lr, num_steps):
     )
 
 
+def loss_grad_check(name):
+    """A gradient check for `name(w, X, y) -> (loss, grad)`: the student's grad beside centred differences of the
+    student's own loss, at the case's point."""
+
+    def check_grad(ns, args, kwargs):
+        fn = ns[name]
+        w, X, y = (np.asarray(a, dtype=float) for a in args[:3])
+        analytic = np.asarray(fn(w, X, y)[1], dtype=float)
+        return [("grad", analytic, numerical_gradient(lambda v: float(fn(v, X, y)[0]), w))]
+
+    check_grad.__name__ = f"{name}_gradient_check"
+    return check_grad
+
+
 HOMEWORK = Homework(
     name="hw01_gradient_descent",
     exercises=[
-        Exercise("ols_closed_form", 2, _pub_ols(), rtol=1e-06, atol=1e-08),
-        Exercise("mse_loss_grad", 2, _pub_mse(), rtol=1e-06, atol=1e-09),
-        Exercise("logistic_loss_grad", 3, _pub_logistic(), rtol=1e-06, atol=1e-09),
-        Exercise("gradient_descent", 2, _pub_gd(), driver=gd_on_quadratic, rtol=1e-07, atol=1e-10),
-        Exercise("smoothness_constant", 1, _pub_smooth(), rtol=1e-07, atol=1e-10),
+        Exercise("ols_closed_form", 2, _pub_ols(), rtol=1e-06, atol=1e-08, derivation_first=True,
+                 edge_cases=("square system (n = d)", "columns of very different scales")),
+        Exercise("mse_loss_grad", 2, _pub_mse(), rtol=1e-06, atol=1e-09, derivation_first=True,
+                 edge_cases=("many examples (n = 500)", "large residuals (|Xw − y| ~ 1e4)"),
+                 gradient_check=loss_grad_check("mse_loss_grad")),
+        Exercise("logistic_loss_grad", 3, _pub_logistic(), rtol=1e-06, atol=1e-09, derivation_first=True,
+                 edge_cases=("large logits (|z| in the hundreds)", "batch of one", "tiny logits (z near 0)"),
+                 gradient_check=loss_grad_check("logistic_loss_grad")),
+        Exercise("gradient_descent", 2, _pub_gd(), driver=gd_on_quadratic, rtol=1e-07, atol=1e-10,
+                 edge_cases=("zero steps", "one-dimensional problem (d = 1)")),
+        Exercise("smoothness_constant", 1, _pub_smooth(), rtol=1e-07, atol=1e-10, derivation_first=True,
+                 edge_cases=("wide matrix (n < d, rank-deficient XᵀX)", "columns of very different scales")),
     ],
 )

@@ -1,13 +1,12 @@
-"""hw04, public part: layers with the forward -> (out, cache) / backward(dout, cache) contract, softmax cross-entropy,
-and the loss and gradients of a Linear-ReLU-Linear-softmax network.
+"""hw04, public part: backpropagation through layers the lecture did not build (leaky ReLU, GELU, an embedding
+table), a stable binary cross-entropy on logits, and a network with a skip path from the input to the logits.
 
-Backward exercises run the student's forward first and hand its cache to the student's backward
-(this module), so any cache format works.
+Layers keep the lecture's contract, forward -> (out, cache) and backward(dout, cache) -> gradients. A layer's
+cache is the student's own business (any format): a backward pass is graded by running the student's forward and
+then their backward on the cache it returned; forward exercises return the output only.
 
-Drivers and property checks:
-hw04 drivers: a layer's cache is the student's own business (any format), so a backward pass is graded
-by running the student's forward and then their backward on the cache it returned. Forward exercises
-return the output only.
+skip_mlp_loss_and_grads uses none of the graded layers (its ReLU, linear maps and softmax cross-entropy are the
+lecture's), so it is graded on its own and a bug elsewhere cannot cost it points.
 """
 
 from __future__ import annotations
@@ -16,88 +15,102 @@ import numpy as np
 
 from course_lib.grading.model import Exercise, Homework, case, show_value
 
-
-def lin_inputs(rng, n, d, m):
-    return [rng.normal(size=(n, d)), rng.normal(size=(d, m)) / np.sqrt(d), rng.normal(size=m)]
+LAYERS = ("leaky_relu", "gelu", "embedding")
 
 
-def _pub_linear():
-    x = np.array([[1.0, 2.0, -1.0], [0.5, -0.5, 2.0]])
-    W = np.array([[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6]])
-    b = np.array([0.01, -0.02])
-    return [(x, W, b), tuple(lin_inputs(np.random.default_rng(4), 4, 5, 3))]
-
-
-def _pub_linear_fwd():
-    return [case("linear", *inp) for inp in _pub_linear()]
-
-
-def _pub_linear_bwd():
-    out = []
-    for i, inp in enumerate(_pub_linear()):
-        n, m = inp[0].shape[0], inp[1].shape[1]
-        dout = (
-            np.arange(n * m, dtype=float).reshape(n, m) / 10.0 - 0.3
-            if i == 0
-            else np.random.default_rng(5).normal(size=(n, m))
-        )
-        out.append(case("linear", list(inp), dout))
-    return out
-
-
-def act_x(rng, shape, scale=2.0):
+def kinked(rng, shape, scale=2.0, zeros=2):
+    """Normal entries times `scale`, the first `zeros` of them exactly 0 (the kink of ReLU-like functions)."""
     x = rng.normal(size=shape) * scale
-    x.flat[0] = 0.0  # an exact zero: ReLU's derivative there is taken as 0, as in PyTorch
+    x.flat[:zeros] = 0.0
     return x
 
 
-def _pub_act_fwd(layer):
-    x = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0], [30.0, -30.0, 1.0, -1.0, 0.1]])
-    return [case(layer, x), case(layer, act_x(np.random.default_rng(6), (3, 4)))]
+def lookup(rng, vocab, dim, idx_shape, repeat=True):
+    """Integer indices of shape idx_shape into a (vocab, dim) table, with a repeated index when repeat."""
+    idx = rng.integers(0, vocab, size=idx_shape)
+    if repeat and idx.size > 1:
+        idx.flat[-1] = idx.flat[0]
+    return idx, rng.normal(size=(vocab, dim))
 
 
-def _pub_act_bwd(layer):
-    x = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0], [30.0, -30.0, 1.0, -1.0, 0.1]])
-    dout = np.array([[1.0, -1.0, 2.0, 0.5, -0.3], [0.2, 0.4, -0.6, 0.8, 1.0]])
-    rng = np.random.default_rng(7)
-    return [case(layer, [x], dout), case(layer, [act_x(rng, (3, 4))], rng.normal(size=(3, 4)))]
-
-
-def _pub_softmax():
-    logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [0.0, 0.0, 0.0], [-1.0, 3.0, 0.5]])
-    y = np.array([0, 1, 2, 2])
-    big = np.array([[1000.0, 0.0, -1000.0], [-800.0, 800.0, 0.0]])  # overflows without the max shift
-    return [case(logits, y), case(big, np.array([1, 1]))]
-
-
-def random_params(rng, d, h, c):
+def skip_params(rng, d, h, c):
+    """W1 (d, h), b1 (h,), W2 (h, c), b2 (c,) and the skip weights Ws (d, c)."""
     return {
         "W1": rng.normal(size=(d, h)) * np.sqrt(2.0 / d),
         "b1": rng.normal(size=h) * 0.1,
         "W2": rng.normal(size=(h, c)) * np.sqrt(1.0 / h),
         "b2": rng.normal(size=c) * 0.1,
+        "Ws": rng.normal(size=(d, c)) * np.sqrt(1.0 / d),
     }
 
 
-def _pub_mlp():
-    rng = np.random.default_rng(8)
-    X = rng.normal(size=(6, 2))
+_X25 = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0], [3.0, -3.0, 1.0, -1.0, 0.0]])
+_D25 = np.array([[1.0, -1.0, 2.0, 0.5, -0.3], [0.2, 0.4, -0.6, 0.8, 1.0]])
+
+
+def _pub_leaky_fwd():
+    return [case("leaky_relu", _X25, 0.1), case("leaky_relu", kinked(np.random.default_rng(6), (3, 4)), 0.2)]
+
+
+def _pub_leaky_bwd():
+    rng = np.random.default_rng(7)
+    return [case("leaky_relu", [_X25, 0.1], _D25),
+            case("leaky_relu", [kinked(rng, (3, 4)), 0.2], rng.normal(size=(3, 4)))]
+
+
+def _pub_gelu_fwd():
+    return [case("gelu", _X25), case("gelu", kinked(np.random.default_rng(8), (3, 4)))]
+
+
+def _pub_gelu_bwd():
+    rng = np.random.default_rng(9)
+    return [case("gelu", [_X25], _D25), case("gelu", [kinked(rng, (3, 4))], rng.normal(size=(3, 4)))]
+
+
+def _pub_emb_fwd():
+    W = np.arange(12, dtype=float).reshape(4, 3) / 10.0
+    idx, W2 = lookup(np.random.default_rng(10), 6, 2, (2, 3))
+    return [case("embedding", np.array([2, 0, 2, 3]), W), case("embedding", idx, W2)]
+
+
+def _pub_emb_bwd():
+    W = np.arange(12, dtype=float).reshape(4, 3) / 10.0
+    rng = np.random.default_rng(11)
+    idx, W2 = lookup(rng, 6, 2, (2, 3))
+    return [case("embedding", [np.array([2, 0, 2, 3]), W], np.arange(12, dtype=float).reshape(4, 3) - 5.0),
+            case("embedding", [idx, W2], rng.normal(size=(2, 3, 2)))]
+
+
+def _pub_bce():
+    z = np.array([2.0, -1.0, 0.0, 0.5, -3.0])
+    y = np.array([1.0, 0.0, 1.0, 0.0, 0.0])
+    big = np.array([800.0, -800.0, 800.0, -800.0])  # exp(800) overflows float64
+    return [case(z, y), case(big, np.array([1.0, 0.0, 0.0, 1.0]))]
+
+
+def _pub_skip():
+    rng = np.random.default_rng(12)
     return [
-        case(random_params(rng, 2, 4, 3), X, np.array([0, 1, 2, 0, 1, 2])),
-        case(random_params(rng, 3, 5, 2), rng.normal(size=(4, 3)), np.array([1, 0, 1, 1])),
+        case(skip_params(rng, 2, 4, 3), rng.normal(size=(6, 2)), np.array([0, 1, 2, 0, 1, 2])),
+        case(skip_params(rng, 3, 5, 2), rng.normal(size=(4, 3)), np.array([1, 0, 1, 1])),
     ]
 
 
 _TOL = dict(rtol=1e-7, atol=1e-9)
 
 
-LAYERS = ("linear", "relu", "sigmoid", "tanh")
-
-
 def _layer(ns, layer):
     if layer not in LAYERS:
         raise KeyError(f"unknown layer {layer!r}")
     return ns[f"{layer}_forward"], ns[f"{layer}_backward"]
+
+
+def _inputs(layer, inputs):
+    """Float arrays (indices stay integers; a scalar such as leaky ReLU's alpha stays a float)."""
+    if layer == "embedding":
+        idx, W = inputs
+        return [np.asarray(idx).astype(np.int64), np.array(W, dtype=float)]
+    return [np.array(a, dtype=float) if isinstance(a, (np.ndarray, list, tuple)) else float(a) for a in inputs]
 
 
 def _split(result, what):
@@ -112,24 +125,19 @@ def _split(result, what):
 def layer_forward(ns, layer, *inputs):
     """out of <layer>_forward(*inputs) (the cache is not graded)."""
     fwd, _ = _layer(ns, layer)
-    out, _cache = _split(fwd(*[np.array(a, dtype=float) for a in inputs]), f"{layer}_forward")
+    out, _cache = _split(fwd(*_inputs(layer, inputs)), f"{layer}_forward")
     return np.asarray(out, dtype=float)
 
 
 def layer_backward(ns, layer, inputs, dout):
-    """The gradients of <layer>_backward(dout, cache), where cache comes from the student's <layer>_forward."""
+    """The gradient of <layer>_backward(dout, cache), where cache comes from the student's <layer>_forward."""
     fwd, bwd = _layer(ns, layer)
-    _out, cache = _split(fwd(*[np.array(a, dtype=float) for a in inputs]), f"{layer}_forward")
-    grads = bwd(np.array(dout, dtype=float), cache)
-    if layer == "linear":
-        if not isinstance(grads, (tuple, list)) or len(grads) != 3:
-            raise TypeError("linear_backward must return a triple (dx, dW, db)")
-        return tuple(np.asarray(g, dtype=float) for g in grads)
-    return np.asarray(grads, dtype=float)
+    _out, cache = _split(fwd(*_inputs(layer, inputs)), f"{layer}_forward")
+    return np.asarray(bwd(np.array(dout, dtype=float), cache), dtype=float)
 
 
 def show_forward(args, kwargs):
-    """Feedback shows the student's call: relu_forward(x), not the driver's layer_forward('relu', x)."""
+    """Feedback shows the student's call: gelu_forward(x), not the driver's layer_forward('gelu', x)."""
     return f"{args[0]}_forward({', '.join(show_value(a) for a in args[1:])})"
 
 
@@ -139,45 +147,56 @@ def show_backward(args, kwargs):
             f"{layer}_forward({', '.join(show_value(a) for a in inputs)})")
 
 
-def softmax_ce(ns, logits, y):
-    """softmax_cross_entropy(logits, y) with integer labels."""
-    loss, d = ns["softmax_cross_entropy"](np.array(logits, dtype=float), np.asarray(y).astype(np.int64))
+def bce(ns, logits, y):
+    """bce_with_logits(logits, y) -> (loss, dlogits)."""
+    res = ns["bce_with_logits"](np.array(logits, dtype=float), np.array(y, dtype=float))
+    loss, d = _split(res, "bce_with_logits")
     return float(loss), np.asarray(d, dtype=float)
 
 
-_COMPOSED = ("linear_forward", "linear_backward", "relu_forward", "relu_backward", "softmax_cross_entropy")
+SKIP_KEYS = ("W1", "b1", "W2", "b2", "Ws", "X")
 
 
-def mlp(ns, params, X, y):
-    """mlp_loss_and_grads(params, X, y) -> (loss, grads dict with keys W1, b1, W2, b2)."""
+def skip_mlp(ns, params, X, y):
+    """skip_mlp_loss_and_grads(params, X, y) -> (loss, grads with keys W1, b1, W2, b2, Ws and X)."""
     params = {k: np.array(v, dtype=float) for k, v in params.items()}
-    fn = ns["mlp_loss_and_grads"]
-    from course_lib.grading.reference import LAYERS, swapped_globals
-
-    with swapped_globals(fn, {k: LAYERS[k] for k in _COMPOSED}):
-        loss, grads = fn(params, np.array(X, dtype=float), np.asarray(y).astype(np.int64))
+    res = ns["skip_mlp_loss_and_grads"](params, np.array(X, dtype=float), np.asarray(y).astype(np.int64))
+    loss, grads = _split(res, "skip_mlp_loss_and_grads")
     if not isinstance(grads, dict):
-        raise TypeError(f"grads must be a dict with keys W1, b1, W2, b2, got {type(grads).__name__}")
-    return float(loss), {k: np.asarray(grads[k], dtype=float) for k in ("W1", "b1", "W2", "b2") if k in grads}
+        raise TypeError(f"grads must be a dict with keys {', '.join(SKIP_KEYS)}, got {type(grads).__name__}")
+    missing = [k for k in SKIP_KEYS if k not in grads]
+    if missing:
+        raise KeyError(f"grads has no {', '.join(map(repr, missing))} (keys needed: {', '.join(SKIP_KEYS)})")
+    return float(loss), {k: np.asarray(grads[k], dtype=float) for k in SKIP_KEYS}
+
+
+def _layer_exercise(name, points, public, backward, derivation_first, edge_cases):
+    return Exercise(name, points, public, driver=layer_backward if backward else layer_forward,
+                    shown_call=show_backward if backward else show_forward, derivation_first=derivation_first,
+                    edge_cases=edge_cases, **_TOL)
 
 
 HOMEWORK = Homework(
     name="hw04_backprop",
     exercises=[
-        Exercise("linear_forward", 1, _pub_linear_fwd(), driver=layer_forward, shown_call=show_forward, **_TOL),
-        Exercise("linear_backward", 2, _pub_linear_bwd(), driver=layer_backward, shown_call=show_backward,
+        _layer_exercise("leaky_relu_forward", 0.5, _pub_leaky_fwd(), False, False,
+                        ("exact zeros at the kink", "batch of one", "3-D input", "default alpha = 0.01")),
+        _layer_exercise("leaky_relu_backward", 1, _pub_leaky_bwd(), True, True,
+                        ("exact zeros at the kink", "batch of one", "3-D input")),
+        _layer_exercise("gelu_forward", 0.5, _pub_gelu_fwd(), False, False,
+                        ("x = 0 exactly", "large |x| (tanh saturated)", "3-D input")),
+        _layer_exercise("gelu_backward", 2, _pub_gelu_bwd(), True, True,
+                        ("x = 0 exactly", "large |x| (tanh saturated)", "3-D input")),
+        _layer_exercise("embedding_forward", 0.5, _pub_emb_fwd(), False, False,
+                        ("repeated indices", "index array of shape (N, T)", "batch of one")),
+        _layer_exercise("embedding_backward", 1.5, _pub_emb_bwd(), True, True,
+                        ("repeated indices accumulate", "index array of shape (N, T)", "batch of one",
+                         "rows never looked up")),
+        Exercise("bce_with_logits", 2.5, _pub_bce(), driver=bce, derivation_first=True,
+                 edge_cases=("large logits (|z| up to 1000)", "soft targets in [0, 1]", "multi-label (N, K) logits",
+                             "batch of one"), **_TOL),
+        Exercise("skip_mlp_loss_and_grads", 4, _pub_skip(), driver=skip_mlp, derivation_first=True,
+                 edge_cases=("batch of one", "exact zeros at the ReLU kink", "large logits", "two classes"),
                  **_TOL),
-        *[
-            ex
-            for layer in ("relu", "sigmoid", "tanh")
-            for ex in (
-                Exercise(f"{layer}_forward", 0.5, _pub_act_fwd(layer), driver=layer_forward,
-                         shown_call=show_forward, **_TOL),
-                Exercise(f"{layer}_backward", 1, _pub_act_bwd(layer), driver=layer_backward,
-                         shown_call=show_backward, **_TOL),
-            )
-        ],
-        Exercise("softmax_cross_entropy", 2, _pub_softmax(), driver=softmax_ce, **_TOL),
-        Exercise("mlp_loss_and_grads", 3, _pub_mlp(), driver=mlp, **_TOL),
     ],
 )

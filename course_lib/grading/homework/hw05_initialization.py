@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from course_lib.grading.compare import Verdict
+from course_lib.grading.gradcheck import numerical_gradient
 from course_lib.grading.model import Exercise, Homework, case, show_value
 
 
@@ -297,18 +298,70 @@ def _pub_res_bwd():
     return [residual_case(r, 4, 3, 5, dout=True), residual_case(r, 3, 4, 2, kinks=True, dout=True)]
 
 
+def bn_gradient_check(ns, x, gamma, beta, eps, dout):
+    """The student's (dx, dgamma, dbeta) beside centred differences of Σ dout·y through the student's forward."""
+    fwd = ns["batchnorm_forward"]
+    x, gamma, beta, dout = (np.array(v, dtype=float) for v in (x, gamma, beta, dout))
+    dx, dgamma, dbeta = ns["batchnorm_backward"](dout, fwd(x, gamma, beta, eps)[1])
+
+    def loss(x_, g_, b_):
+        return float(np.sum(np.asarray(fwd(x_, g_, b_, eps)[0], dtype=float) * dout))
+
+    return [("dx", dx, numerical_gradient(lambda v: loss(v, gamma, beta), x)),
+            ("dgamma", dgamma, numerical_gradient(lambda v: loss(x, v, beta), gamma)),
+            ("dbeta", dbeta, numerical_gradient(lambda v: loss(x, gamma, v), beta))]
+
+
+def res_gradient_check(ns, x, W1, b1, W2, b2, dout):
+    """The student's five gradients beside centred differences of Σ dout·out through the student's forward."""
+    params = [np.array(v, dtype=float) for v in (x, W1, b1, W2, b2)]
+    dout = np.array(dout, dtype=float)
+    grads = res_backward(ns, *params, dout)
+
+    def loss_at(k):
+        def f(v):
+            ps = list(params)
+            ps[k] = v
+            return float(np.sum(np.asarray(_res_pair(ns, *ps)[0], dtype=float) * dout))
+
+        return f
+
+    names = ("dx", "dW1", "db1", "dW2", "db2")
+    return [(names[k], grads[k], numerical_gradient(loss_at(k), params[k])) for k in range(5)]
+
+
+def _grad_check(fn):
+    """Adapt a check written with named arguments to gradient_check's (ns, args, kwargs)."""
+    def gradient_check(ns, args, kwargs):
+        return fn(ns, *args, **kwargs)
+
+    gradient_check.__name__ = fn.__name__
+    return gradient_check
+
+
+INIT_EDGES = ("very unequal fans", "tiny layer drawn many times")
+RES_EDGES = ("batch of one", "exact zeros at the ReLU kink", "hidden layer wider than the input")
+
 HOMEWORK = Homework(
     name="hw05_initialization",
     exercises=[
         Exercise("xavier_uniform", 2, _pub_init(), driver=draw_xavier, check=xavier_props,
-                 shown_call=_show_init("xavier_uniform")),
-        Exercise("he_normal", 2, _pub_init(), driver=draw_he, check=he_props, shown_call=_show_init("he_normal")),
-        Exercise("forward_activation_stats", 2, _pub_stats(), driver=activation_stats, rtol=1e-07, atol=1e-10),
-        Exercise("batchnorm_forward", 2, _pub_bn(), driver=bn_forward, rtol=1e-06, atol=1e-08),
+                 shown_call=_show_init("xavier_uniform"), derivation_first=True, edge_cases=INIT_EDGES),
+        Exercise("he_normal", 2, _pub_init(), driver=draw_he, check=he_props, shown_call=_show_init("he_normal"),
+                 derivation_first=True, edge_cases=INIT_EDGES),
+        Exercise("forward_activation_stats", 2, _pub_stats(), driver=activation_stats, rtol=1e-07, atol=1e-10,
+                 edge_cases=("a single layer", "batch of one", "saturating sigmoid (large pre-activations)")),
+        Exercise("batchnorm_forward", 2, _pub_bn(), driver=bn_forward, rtol=1e-06, atol=1e-08,
+                 edge_cases=("constant feature (zero variance)", "large offset (|mean| ≫ std)")),
         Exercise("batchnorm_backward", 3, _pub_bn_back(), driver=bn_backward, rtol=1e-05, atol=1e-08,
-                 shown_call=show_bn_backward),
-        Exercise("layernorm_forward", 1, _pub_ln(), rtol=1e-06, atol=1e-08),
-        Exercise("residual_block_forward", 1, _pub_res_fwd(), driver=res_forward, rtol=1e-09, atol=1e-12),
-        Exercise("residual_block_backward", 3, _pub_res_bwd(), driver=res_backward, rtol=1e-07, atol=1e-10),
+                 shown_call=show_bn_backward, derivation_first=True,
+                 edge_cases=("constant feature (zero variance)", "batch of two"),
+                 gradient_check=_grad_check(bn_gradient_check)),
+        Exercise("layernorm_forward", 1, _pub_ln(), rtol=1e-06, atol=1e-08,
+                 edge_cases=("batch of one", "large offset (|mean| ≫ std)")),
+        Exercise("residual_block_forward", 1, _pub_res_fwd(), driver=res_forward, rtol=1e-09, atol=1e-12,
+                 edge_cases=RES_EDGES),
+        Exercise("residual_block_backward", 3, _pub_res_bwd(), driver=res_backward, rtol=1e-07, atol=1e-10,
+                 derivation_first=True, edge_cases=RES_EDGES, gradient_check=_grad_check(res_gradient_check)),
     ],
 )

@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from course_lib.grading.compare import Verdict
+from course_lib.grading.gradcheck import numerical_gradient
 from course_lib.grading.model import Exercise, Homework, case
 
 
@@ -241,15 +242,40 @@ def _pub_kfold():
     return [case(10, 5, 1), case(11, 3, 2), case(7, 7, 3), case(23, 4, 4)]
 
 
+def dropout_gradient_check(ns, args, kwargs):
+    """The student's dropout_backward beside centred differences of Σ dout·out through the student's
+    dropout_forward, with a generator of a fixed seed so that every evaluation draws the same mask."""
+    dout, _mask, p = np.array(args[0], dtype=float), args[1], float(args[2])
+    fwd = ns["dropout_forward"]
+    x = np.random.default_rng(0).normal(size=dout.shape) + 0.5
+
+    def forward(v):
+        out, mask = fwd(np.array(v, dtype=float), p, True, np.random.default_rng(1234))
+        return np.asarray(out, dtype=float), mask
+
+    _out, mask = forward(x)
+    dx = np.asarray(ns["dropout_backward"](dout, mask, p), dtype=float)
+    return [("dx", dx, numerical_gradient(lambda v: float(np.sum(forward(v)[0] * dout)), x))]
+
+
 HOMEWORK = Homework(
     name="hw06_regularization",
     exercises=[
-        Exercise("dropout_forward", 2, _pub_dropout(), driver=dropout_draw, check=dropout_props),
-        Exercise("dropout_backward", 1, _pub_dropout_back(), rtol=1e-10, atol=1e-12),
-        Exercise("ridge_closed_form", 2, _pub_ridge(), rtol=1e-06, atol=1e-08),
-        Exercise("soft_threshold", 1, _pub_soft(), rtol=1e-10, atol=1e-12),
-        Exercise("lasso_coordinate_descent", 3, _pub_lasso(), rtol=1e-06, atol=1e-08),
-        Exercise("early_stopping_epoch", 1, _pub_early(), rtol=0, atol=0),
-        Exercise("k_fold_indices", 2, _pub_kfold(), driver=kfold_draw, check=kfold_props),
+        Exercise("dropout_forward", 2, _pub_dropout(), driver=dropout_draw, check=dropout_props,
+                 edge_cases=("evaluation mode (train = False)", "p = 0 (keep everything)")),
+        Exercise("dropout_backward", 1, _pub_dropout_back(), rtol=1e-10, atol=1e-12, derivation_first=True,
+                 edge_cases=("p = 0 (identity)", "high drop rate (p = 0.95)"),
+                 gradient_check=dropout_gradient_check),
+        Exercise("ridge_closed_form", 2, _pub_ridge(), rtol=1e-06, atol=1e-08, derivation_first=True,
+                 edge_cases=("more features than examples (d > n)", "lam = 0 (ordinary least squares)")),
+        Exercise("soft_threshold", 1, _pub_soft(), rtol=1e-10, atol=1e-12, derivation_first=True,
+                 edge_cases=("a scalar input", "lam = 0 (identity)", "entries exactly at 0 and ±lam")),
+        Exercise("lasso_coordinate_descent", 3, _pub_lasso(), rtol=1e-06, atol=1e-08, derivation_first=True,
+                 edge_cases=("lam so large that every weight is 0", "an all-zero column",
+                             "unnormalised columns of different scales")),
+        Exercise("early_stopping_epoch", 1, _pub_early(), rtol=0, atol=0,
+                 edge_cases=("patience = 1", "ties are not improvements", "the list ends before patience runs out")),
+        Exercise("k_fold_indices", 2, _pub_kfold(), driver=kfold_draw, check=kfold_props, derivation_first=True,
+                 edge_cases=("leave-one-out (k = n)", "uneven split (k does not divide n)")),
     ],
 )

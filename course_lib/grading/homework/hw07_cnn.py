@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.grading.model import Exercise, Homework, case
+from course_lib.grading.model import Budget, Exercise, Homework, case
 
 
 def _out_hw(H, W, k, s, p):
@@ -29,11 +29,18 @@ def _slide():
     return x[None, None], np.array([[1.0, 0, -1]] * 3)[None, None], np.zeros(1)
 
 
-def conv_case(rng, N, C, H, W, F, k, s, p):
+def conv_case(rng, N, C, H, W, F, k, s, p, kw=None):
+    """(x, w, b, stride, pad) with standard-normal entries; the kernel is k × k, or k × kw."""
     x = rng.normal(size=(N, C, H, W))
-    w = rng.normal(size=(F, C, k, k))
+    w = rng.normal(size=(F, C, k, k if kw is None else kw))
     b = rng.normal(size=F)
     return x, w, b, s, p
+
+
+def large_conv(rng):
+    """conv2d_forward_fast's budget case: one 257 × 257 image, one channel, one 2 × 2 filter, stride 1, no padding:
+    65,536 output positions and little work at each: a Python loop over them costs 30-500× the reference."""
+    return case(*conv_case(rng, 1, 1, 257, 257, 1, 2, 1, 0))
 
 
 def _pub_fwd():
@@ -120,16 +127,30 @@ def pool_forward_backward(ns, x, size, stride, dout):
     return np.asarray(ns["maxpool2d_backward"](_f(dout), cache), dtype=float)
 
 
+CONV_EDGES = ("stride > 1 and non-square kernel", "batch of one", "padding larger than the kernel's half",
+              "stride that leaves the last rows unused")
+
 HOMEWORK = Homework(
     name="hw07_cnn",
     exercises=[
-        Exercise("conv2d_output_shape", 1, _pub_shape(), driver=output_shape, rtol=0.0, atol=0.0),
-        Exercise("conv2d_forward_naive", 2, _pub_fwd(), driver=conv_naive_out, rtol=1e-07, atol=1e-09, time_limit=20.0),
-        Exercise("conv2d_forward_fast", 2, _pub_fwd(), rtol=1e-07, atol=1e-09),
+        Exercise("conv2d_output_shape", 1, _pub_shape(), driver=output_shape, rtol=0.0, atol=0.0,
+                 derivation_first=True,
+                 edge_cases=("non-square kernel", "stride that does not divide the padded length",
+                             "kernel as large as the padded input")),
+        Exercise("conv2d_forward_naive", 2, _pub_fwd(), driver=conv_naive_out, rtol=1e-07, atol=1e-09, time_limit=20.0,
+                 edge_cases=CONV_EDGES),
+        Exercise("conv2d_forward_fast", 2, _pub_fwd(), rtol=1e-07, atol=1e-09, time_limit=20.0,
+                 edge_cases=CONV_EDGES, budget=Budget(large_conv, factor=10.0, floor_s=0.05, repeats=5)),
         Exercise(
-            "conv2d_backward", 3, _pub_bwd(), driver=conv_forward_backward, rtol=1e-07, atol=1e-09, time_limit=20.0
+            "conv2d_backward", 3, _pub_bwd(), driver=conv_forward_backward, rtol=1e-07, atol=1e-09, time_limit=20.0,
+            derivation_first=True, edge_cases=CONV_EDGES + ("overlapping windows (stride < kernel)",),
         ),
-        Exercise("maxpool2d_forward", 1, _pub_pool(), driver=pool_out, rtol=0.0, atol=0.0),
-        Exercise("maxpool2d_backward", 2, _pub_pool_bwd(), driver=pool_forward_backward, rtol=1e-12, atol=1e-12),
+        Exercise("maxpool2d_forward", 1, _pub_pool(), driver=pool_out, rtol=0.0, atol=0.0,
+                 edge_cases=("overlapping windows (stride < size)", "all inputs negative", "batch of one",
+                             "ties in a window")),
+        Exercise("maxpool2d_backward", 2, _pub_pool_bwd(), driver=pool_forward_backward, rtol=1e-12, atol=1e-12,
+                 derivation_first=True,
+                 edge_cases=("ties in a window", "overlapping windows (stride < size)", "all inputs negative",
+                             "batch of one")),
     ],
 )

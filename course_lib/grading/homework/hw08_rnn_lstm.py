@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_lib.grading.gradcheck import numerical_gradient
 from course_lib.grading.model import Exercise, Homework, case
 
 
@@ -240,13 +241,68 @@ def _pub_clip():
     return [case(grads, 1.0), case(grads, 100.0), case([np.array([3.0, 4.0])], 5.0)]
 
 
+def _numeric_all(loss, params, names):
+    """Centred differences of loss(*params) with respect to each of params in turn."""
+    def wrt(k):
+        def f(v):
+            ps = list(params)
+            ps[k] = v
+            return loss(*ps)
+
+        return f
+
+    return [numerical_gradient(wrt(k), params[k]) for k in range(len(names))]
+
+
+def rnn_step_gradient_check(ns, args, kwargs):
+    """The student's rnn_step_backward beside centred differences of Σ dh·h through the student's forward."""
+    dh, *params = (np.array(v, dtype=float) for v in args[:6])
+    fwd = ns["rnn_step_forward"]
+    grads = _floats(ns["rnn_step_backward"](dh, *params), 5, "rnn_step_backward")
+    names = ("dx", "dh_prev", "dWx", "dWh", "db")
+    numeric = _numeric_all(lambda *ps: float(np.sum(np.asarray(fwd(*ps), dtype=float) * dh)), params, names)
+    return list(zip(names, grads, numeric))
+
+
+def rnn_backward_gradient_check(ns, args, kwargs):
+    """The student's rnn_backward (full BPTT only) beside centred differences of Σ dhs·hs through the student's
+    rnn_forward; no check for a truncated case (truncation is deliberately not the gradient)."""
+    if kwargs.get("truncate") is not None:
+        return []
+    dhs, *params = (np.array(v, dtype=float) for v in args[:6])
+    fwd = ns["rnn_forward"]
+    grads = _floats(ns["rnn_backward"](dhs, *params), 5, "rnn_backward")
+    names = ("dxs", "dh0", "dWx", "dWh", "db")
+    numeric = _numeric_all(lambda *ps: float(np.sum(np.asarray(fwd(*ps), dtype=float) * dhs)), params, names)
+    return list(zip(names, grads, numeric))
+
+
+def lstm_step_gradient_check(ns, args, kwargs):
+    """The student's lstm_step_backward beside centred differences of Σ(dh·h + dc·c) through the student's
+    lstm_step_forward."""
+    dh, dc, *params = (np.array(v, dtype=float) for v in args[:8])
+    fwd = ns["lstm_step_forward"]
+    grads = _floats(ns["lstm_step_backward"](dh, dc, *params), 6, "lstm_step_backward")
+
+    def loss(*ps):
+        h, c = fwd(*ps)
+        return float(np.sum(np.asarray(h, dtype=float) * dh) + np.sum(np.asarray(c, dtype=float) * dc))
+
+    names = ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db")
+    return list(zip(names, grads, _numeric_all(loss, params, names)))
+
+
 HOMEWORK = Homework(
     name="hw08_rnn_lstm",
     exercises=[
-        Exercise("rnn_step_forward", 1, _pub_rnn_step(), rtol=1e-09, atol=1e-12),
-        Exercise("rnn_forward", 1, _pub_rnn(), rtol=1e-09, atol=1e-12),
-        Exercise("lstm_step_forward", 3, _pub_lstm_step(), rtol=1e-09, atol=1e-12),
-        Exercise("lstm_forward", 2, _pub_lstm(), rtol=1e-09, atol=1e-12),
+        Exercise("rnn_step_forward", 1, _pub_rnn_step(), rtol=1e-09, atol=1e-12,
+                 edge_cases=("batch of one", "saturated tanh (large pre-activations)")),
+        Exercise("rnn_forward", 1, _pub_rnn(), rtol=1e-09, atol=1e-12,
+                 edge_cases=("T = 1 sequence", "batch of one", "long sequence (T = 15)")),
+        Exercise("lstm_step_forward", 3, _pub_lstm_step(), rtol=1e-09, atol=1e-12,
+                 edge_cases=("large pre-activations (stable sigmoid)", "hidden size of one (H = 1)")),
+        Exercise("lstm_forward", 2, _pub_lstm(), rtol=1e-09, atol=1e-12,
+                 edge_cases=("T = 1 sequence", "long sequence (T = 20)")),
         Exercise(
             "gradient_norms_through_time",
             3,
@@ -256,12 +312,24 @@ HOMEWORK = Homework(
             atol=1e-12,
             uses_torch=True,
             time_limit=20.0,
+            derivation_first=True,
+            edge_cases=("zero inputs, zero start and no bias (Jacobian = W_hh)", "exploding regime (rho > 1)",
+                        "vanishing regime (rho < 1)"),
         ),
-        Exercise("rnn_step_backward", 2, _pub_rnn_step_back(), rtol=1e-07, atol=1e-10),
+        Exercise("rnn_step_backward", 2, _pub_rnn_step_back(), rtol=1e-07, atol=1e-10, derivation_first=True,
+                 edge_cases=("batch of one", "saturated tanh (large pre-activations)", "zero upstream gradient"),
+                 gradient_check=rnn_step_gradient_check),
         Exercise("rnn_backward", 3, _pub_rnn_back(), driver=rnn_backward_on, rtol=1e-07, atol=1e-10,
-                 uses_torch=True, time_limit=20.0),
+                 uses_torch=True, time_limit=20.0, derivation_first=True,
+                 edge_cases=("full BPTT (no truncation)", "truncation at every step (truncate = 1)",
+                             "T = 1 sequence", "batch of one"),
+                 gradient_check=rnn_backward_gradient_check),
         Exercise("lstm_step_backward", 3, _pub_lstm_step_back(), driver=lstm_step_backward_on, rtol=1e-07,
-                 atol=1e-10, uses_torch=True, time_limit=20.0),
-        Exercise("clip_grad_norm", 1, _pub_clip(), driver=clip_on, rtol=1e-09, atol=1e-12),
+                 atol=1e-10, uses_torch=True, time_limit=20.0, derivation_first=True,
+                 edge_cases=("batch of one", "saturated gates", "hidden size of one (H = 1)"),
+                 gradient_check=lstm_step_gradient_check),
+        Exercise("clip_grad_norm", 1, _pub_clip(), driver=clip_on, rtol=1e-09, atol=1e-12,
+                 edge_cases=("all-zero gradients", "norm already below max_norm (unchanged)",
+                             "arrays of different shapes")),
     ],
 )

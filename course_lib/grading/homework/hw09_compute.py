@@ -1,18 +1,21 @@
-"""hw09, public part: FLOPs of layers (2 per MAC, no bias), 6ND, days, MFU, parameter counts, the Chinchilla split.
+"""hw09, public part: FLOPs of a GRU, an attention layer and a depthwise-separable convolution, KV-cache and
+training memory, per-layer FLOPs counted with forward hooks, and the largest compute-optimal model for a deadline.
 
-Drivers and property checks:
-hw09 drivers: count_parameters takes a torch module, which cannot cross the sandbox as data.
+Conventions (stated in every prompt): a multiply-accumulate is 2 FLOPs; FLOP counts are forward passes of the
+matrix products (and convolutions) only: no bias, no activation, softmax, scaling or other elementwise work.
 
-A module is described by plain data, a list of layer specs, and built here inside the sandbox:
+Drivers:
+hw09 drivers: layer_flops takes a torch module and a tensor, which cannot cross the sandbox as data.
 
-    [["linear", 784, 128, True], ["conv2d", 3, 16, [3, 5], False], ["lstm", 32, 64, 2], ...]
+A model is described by plain data, a list of layer specs, and built here inside the sandbox as an
+nn.Sequential (layer k is named "k"):
+
+    [["conv2d", 3, 8, [3, 3], 1, 1, 1, True], ["relu"], ["flatten"], ["linear", 512, 10, True]]
 
 Kinds (arguments after the kind):
-  linear d_in d_out bias | conv2d c_in c_out kernel bias | lstm d_in d_hidden num_layers
-  embedding vocab dim | layernorm dim
-  batchnorm2d channels (its running statistics are buffers, not parameters)
-  frozen_linear d_in d_out (weights with requires_grad=False: still parameters of the model)
-  tied_lm vocab dim (an embedding and an output layer sharing one weight matrix: count it once)
+  linear d_in d_out bias | conv2d c_in c_out kernel stride padding groups bias | relu | flatten | maxpool k
+  twice d bias  (a block holding one Linear(d, d), named "<k>.inner", applied two times: a shared layer)
+  spare d  (a block holding a Linear(d, d) named "<k>.unused" that its forward never calls)
 """
 
 from __future__ import annotations
@@ -23,49 +26,70 @@ from course_lib.grading.model import Exercise, Homework, case
 RTOL = 1e-9
 
 
-def _pub_linear():
-    return [case(1, 3, 2), case(32, 784, 128), case(512, 4096, 4096)]
-
-
-def _pub_conv():
+def _pub_gru():
     return [
-        case(1, 1, 1, 3, 1, 1),
-        case(8, 3, 16, 3, 30, 30),
-        case(2, 64, 128, (3, 5), 14, 12),
-        case(4, 16, 32, 1, 7, 7),
+        case(1, 1, 1, 1),
+        case(32, 50, 128, 256),
+        case(4, 10, 16, 32, num_layers=2),
+        case(2, 7, 3, 5, num_layers=2, bidirectional=True),
     ]
 
 
-def _pub_lstm():
-    return [case(1, 1, 1), case(32, 128, 256), case(16, 300, 100)]
-
-
-def _pub_train():
-    return [case(175e9, 300e9), case(1e6, 1e9), case(37e9, 14.8e12)]
-
-
-def _pub_days():
-    return [case(3.14e23, 1024, 80e12, 1.0), case(8.64e19, 1, 1e15, 1.0), case(3.8e25, 16384, 989e12, 0.4)]
-
-
-def _pub_mfu():
-    return [case(1000.0, 6e9, 312e12), case(2.5e4, 6 * 8e9, 989e12), case(1.0, 1.0, 2.0)]
-
-
-def _pub_params():
+def _pub_attention():
     return [
-        [["linear", 3, 2, True]],
-        [["linear", 784, 128, True], ["linear", 128, 10, False]],
-        [["conv2d", 3, 16, 3, True], ["batchnorm2d", 16], ["conv2d", 16, 8, [1, 3], False]],
-        [["lstm", 10, 20, 1]],
-        [["frozen_linear", 4, 3], ["linear", 3, 1, True]],
+        case(1, 1, 1, 8, 1, 1),
+        case(2, 128, 128, 512, 8, 8),
+        case(4, 16, 64, 256, 4, 4),
+        case(1, 1, 2048, 4096, 32, 8),
     ]
 
 
-def _pub_chinchilla():
-    return [case(3.14e23), case(5.76e23), case(1e21, 20.0), case(1e24, tokens_per_param=40.0)]
+def _pub_depthwise():
+    return [
+        case(1, 1, 1, 1, 1, 1),
+        case(8, 32, 64, 3, 56, 56),
+        case(2, 16, 24, (3, 5), 10, 7),
+        case(4, 8, 16, 3, 14, 14, multiplier=2),
+    ]
 
 
+def _pub_kv():
+    return [
+        case(1, 1, 1, 8, 1, 1),
+        case(32, 1, 4096, 4096, 32, 32),
+        case(80, 8, 8192, 8192, 64, 8),
+        case(12, 4, 1024, 768, 12, 12, bytes_per_element=4),
+    ]
+
+
+def _pub_memory():
+    return [
+        case(1000, "sgd"),
+        case(7e9, "adam"),
+        case(1e6, "momentum", param_bytes=4),
+        case(70e9, "adam", param_bytes=2),
+    ]
+
+
+def _pub_layers():
+    return [
+        case([["linear", 3, 2, True]], [1, 3]),
+        case([["linear", 16, 32, False], ["relu"], ["linear", 32, 4, True]], [5, 16]),
+        case([["conv2d", 3, 8, [3, 3], 1, 0, 1, True], ["relu"], ["flatten"], ["linear", 8 * 6 * 6, 10, True]],
+             [2, 3, 8, 8]),
+        case([["linear", 12, 12, True], ["twice", 12, False]], [3, 12]),
+    ]
+
+
+def _pub_deadline():
+    return [
+        case(1.0, 1, 1e15, 1.0),
+        case(30.0, 1024, 989e12, 0.4),
+        case(7.0, 8, 312e12, 0.35, tokens_per_param=40.0),
+    ]
+
+
+# --------------------------------------------------------------------------------------- layer_flops driver
 def _layer(spec):
     import torch.nn as nn
 
@@ -75,46 +99,52 @@ def _layer(spec):
     if kind == "conv2d":
         k = a[2]
         k = tuple(int(v) for v in k) if isinstance(k, (list, tuple)) else int(k)
-        return nn.Conv2d(int(a[0]), int(a[1]), k, bias=bool(a[3]))
-    if kind == "lstm":
-        return nn.LSTM(int(a[0]), int(a[1]), num_layers=int(a[2]))
-    if kind == "embedding":
-        return nn.Embedding(int(a[0]), int(a[1]))
-    if kind == "layernorm":
-        return nn.LayerNorm(int(a[0]))
-    if kind == "batchnorm2d":
-        return nn.BatchNorm2d(int(a[0]))
-    if kind == "frozen_linear":
-        layer = nn.Linear(int(a[0]), int(a[1]))
-        for p in layer.parameters():
-            p.requires_grad_(False)
-        return layer
-    if kind == "tied_lm":
-        return _TiedLM(int(a[0]), int(a[1]))
+        return nn.Conv2d(int(a[0]), int(a[1]), k, stride=int(a[3]), padding=int(a[4]), groups=int(a[5]),
+                         bias=bool(a[6]))
+    if kind == "relu":
+        return nn.ReLU()
+    if kind == "flatten":
+        return nn.Flatten()
+    if kind == "maxpool":
+        return nn.MaxPool2d(int(a[0]))
+    if kind == "twice":
+        return _blocks()[0](int(a[0]), bool(a[1]))
+    if kind == "spare":
+        return _blocks()[1](int(a[0]))
     raise ValueError(f"unknown layer kind {kind!r}")
 
 
-def _tied_class():
+def _blocks():
     import torch.nn as nn
 
-    class TiedLM(nn.Module):
-        """Embedding and output projection share one weight (as in GPT-2); the output layer has a bias."""
+    class Twice(nn.Module):
+        """One Linear(d, d) applied two times in a row (a shared layer)."""
 
-        def __init__(self, vocab: int, dim: int):
+        def __init__(self, d: int, bias: bool):
             super().__init__()
-            self.embed = nn.Embedding(vocab, dim)
-            self.head = nn.Linear(dim, vocab)
-            self.head.weight = self.embed.weight
+            self.inner = nn.Linear(d, d, bias=bias)
 
-    return TiedLM
+        def forward(self, x):
+            return self.inner(self.inner(x))
+
+        def extra_repr(self):
+            return "applies inner twice"
+
+    class Spare(nn.Module):
+        """Holds a Linear(d, d) that forward never calls (e.g. a head used only at another stage)."""
+
+        def __init__(self, d: int):
+            super().__init__()
+            self.unused = nn.Linear(d, d)
+
+        def forward(self, x):
+            return x
+
+    return Twice, Spare
 
 
-def _TiedLM(vocab: int, dim: int):
-    return _tied_class()(vocab, dim)
-
-
-def build_module(layers):
-    """A torch.nn.Sequential of the described layers (only built, never run)."""
+def build_model(layers):
+    """A torch.nn.Sequential of the described layers, float32, seeded weights."""
     import torch
     import torch.nn as nn
 
@@ -122,30 +152,51 @@ def build_module(layers):
     return nn.Sequential(*[_layer(s) for s in layers])
 
 
-def count_params_of(ns, layers):
-    """Build the described module and return the student's count_parameters(module) as an int-like number."""
-    return ns["count_parameters"](build_module(layers))
+def layer_flops_of(ns, layers, input_shape):
+    """Build the model and an input of `input_shape`; return the student's layer_flops(model, x) as plain data.
+
+    torch's FlopCounterMode is switched off while the student's function runs: the exercise is to count."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model = build_model(layers)
+    x = torch.randn(*[int(s) for s in input_shape], generator=torch.Generator().manual_seed(1))
+
+    def refused(self, *a, **k):
+        raise RuntimeError("FlopCounterMode is switched off in this exercise: count with forward hooks")
+
+    saved = FlopCounterMode.__enter__
+    FlopCounterMode.__enter__ = refused
+    try:
+        got = ns["layer_flops"](model, x)
+    finally:
+        FlopCounterMode.__enter__ = saved
+    if not isinstance(got, dict):
+        return got
+    return {str(k): int(v) for k, v in got.items()}
 
 
 HOMEWORK = Homework(
     name="hw09_compute",
     exercises=[
-        Exercise("linear_flops", 1, _pub_linear(), rtol=RTOL, atol=0.0),
-        Exercise("conv2d_flops", 2, _pub_conv(), rtol=RTOL, atol=0.0),
-        Exercise("lstm_step_flops", 2, _pub_lstm(), rtol=RTOL, atol=0.0),
-        Exercise("training_flops", 1, _pub_train(), rtol=RTOL, atol=0.0),
-        Exercise("training_days", 1, _pub_days(), rtol=RTOL, atol=0.0),
-        Exercise("model_flops_utilization", 1, _pub_mfu(), rtol=RTOL, atol=0.0),
-        Exercise(
-            "count_parameters",
-            2,
-            [case(layers) for layers in _pub_params()],
-            driver=count_params_of,
-            uses_torch=True,
-            rtol=0.0,
-            atol=0.0,
-            time_limit=20.0,
-        ),
-        Exercise("chinchilla_optimal", 1, _pub_chinchilla(), rtol=1e-07, atol=0.0),
+        Exercise("gru_flops", 2, _pub_gru(), rtol=RTOL, atol=0.0, derivation_first=True,
+                 edge_cases=("sequence of length 1", "bidirectional stack (layer 2 reads both directions)",
+                             "deep unidirectional stack")),
+        Exercise("attention_flops", 2, _pub_attention(), rtol=RTOL, atol=0.0, derivation_first=True,
+                 edge_cases=("cross-attention: q_len != kv_len", "one decoding step: q_len = 1",
+                             "multi-query: one KV head", "plain multi-head: n_kv_heads = n_heads")),
+        Exercise("depthwise_separable_conv_flops", 1, _pub_depthwise(), rtol=RTOL, atol=0.0, derivation_first=True,
+                 edge_cases=("non-square kernel", "depth multiplier > 1", "1x1 output")),
+        Exercise("kv_cache_bytes", 1, _pub_kv(), rtol=RTOL, atol=0.0, derivation_first=True,
+                 edge_cases=("multi-query: one KV head", "1-byte (8-bit) cache", "batch of one, one token")),
+        Exercise("training_memory_bytes", 2, _pub_memory(), rtol=RTOL, atol=0.0, derivation_first=True,
+                 edge_cases=("plain SGD: no optimizer state", "8-bit weights with an FP32 master copy",
+                             "mixed precision Adam")),
+        Exercise("layer_flops", 2, _pub_layers(), driver=layer_flops_of, uses_torch=True, rtol=0.0, atol=0.0,
+                 time_limit=20.0, derivation_first=True,
+                 edge_cases=("linear layer on a (B, T, d) sequence", "grouped convolution with stride and padding",
+                             "a shared layer called twice", "a layer that is never called")),
+        Exercise("largest_model_for_days", 1, _pub_deadline(), rtol=1e-7, atol=0.0, derivation_first=True,
+                 edge_cases=("run shorter than a day", "tokens per parameter far from 20")),
     ],
 )

@@ -1,0 +1,140 @@
+"""hw01: the reference scores full marks, classic mistakes lose exactly their exercise, gradients replayed in torch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from gradeutil import assert_mutant_loses_only, grade_solution, reference_namespace
+
+from course_lib.grading.homework import hw01_gradient_descent as H
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return reference_namespace("hw01")
+
+
+def test_solution_full_marks():
+    r = grade_solution("hw01")
+    assert r.total == r.max_total, [c.message for e in r.exercises for c in e.cases if not c.ok]
+
+
+# --- classic mistakes, one exercise each -----------------------------------------------------------------
+
+@pytest.mark.parametrize("body", [
+    "return np.linalg.solve(X.T @ X + np.eye(X.shape[1]), X.T @ y)",        # a silent ridge term
+    "return (X.T @ y) / np.sum(X * X, axis=0)",                             # columns treated as orthogonal
+    "return np.linalg.solve(X.T @ X, X.T @ y / X.shape[0])",                # the MSE's 1/n on one side only
+])
+def test_mutant_ols(body):
+    assert_mutant_loses_only("hw01", f"import numpy as np\ndef ols_closed_form(X, y):\n    {body}\n",
+                             {"ols_closed_form"})
+
+
+@pytest.mark.parametrize("ret", [
+    "float(r @ r) / (2 * n), X.T @ r",            # forgot 1/n in the gradient
+    "float(r @ r) / (2 * n), 2 * X.T @ r / n",    # 2/n in the gradient, ½ in the loss
+    "float(r @ r) / n, X.T @ r / n",              # no ½ in the loss
+])
+def test_mutant_mse(ret):
+    assert_mutant_loses_only("hw01", f'''
+import numpy as np
+def mse_loss_grad(w, X, y):
+    r = X @ w - y
+    n = X.shape[0]
+    return {ret}
+''', {"mse_loss_grad"})
+
+
+@pytest.mark.parametrize("src", [
+    '''
+def logistic_loss_grad(beta, X, y):
+    z = X @ beta
+    p = 1 / (1 + np.exp(-z))                    # naive: log(0) for large |z|
+    return float(np.mean(-y * np.log(p) - (1 - y) * np.log(1 - p))), X.T @ (p - y) / X.shape[0]
+''', '''
+def logistic_loss_grad(beta, X, y):
+    z = X @ beta
+    p = np.exp(-np.logaddexp(0.0, -z))
+    return float(np.mean(np.logaddexp(0.0, z) - y * z)), X.T @ (y - p) / X.shape[0]   # sign flipped
+''', '''
+def logistic_loss_grad(beta, X, y):
+    z = X @ beta
+    p = np.exp(-np.logaddexp(0.0, -z))
+    return float(np.sum(np.logaddexp(0.0, z) - y * z)), X.T @ (p - y)                  # sums, not means
+'''])
+def test_mutant_logistic(src):
+    assert_mutant_loses_only("hw01", "import numpy as np\n" + src, {"logistic_loss_grad"})
+
+
+@pytest.mark.parametrize("src", [
+    '''
+def gradient_descent(grad_fn, x0, lr, num_steps):
+    x = np.array(x0, dtype=float)
+    path = [x]
+    for _ in range(num_steps):
+        x -= lr * grad_fn(x)                    # in place: every row is the same array
+        path.append(x)
+    return np.array(path)
+''', '''
+def gradient_descent(grad_fn, x0, lr, num_steps):
+    x = np.array(x0, dtype=float)
+    path = []
+    for _ in range(num_steps):              # x0 left out
+        x = x - lr * grad_fn(x)
+        path.append(x)
+    return np.array(path)
+''', '''
+def gradient_descent(grad_fn, x0, lr, num_steps):
+    x = np.array(x0, dtype=float)
+    path = [x]
+    for _ in range(max(num_steps, 1)):       # always at least one step
+        x = x - lr * grad_fn(x)
+        path.append(x)
+    return np.array(path)
+'''])
+def test_mutant_gd(src):
+    assert_mutant_loses_only("hw01", "import numpy as np\n" + src, {"gradient_descent"})
+
+
+@pytest.mark.parametrize("body", [
+    "return float(np.linalg.eigvalsh(X.T @ X)[-1])",                 # forgot 1/n
+    "return float(np.linalg.eigvalsh(X.T @ X / X.shape[0])[0])",     # smallest eigenvalue
+    "return float(np.trace(X.T @ X) / X.shape[0])",                  # sum of the eigenvalues
+])
+def test_mutant_smoothness(body):
+    assert_mutant_loses_only("hw01", f"import numpy as np\ndef smoothness_constant(X):\n    {body}\n",
+                             {"smoothness_constant"})
+
+
+# --- the maths, replayed independently ---------------------------------------------------------------------
+
+def test_gradients_match_torch_autograd(ref):
+    rng = np.random.default_rng(3)
+    X, w = H.design(rng, 9, 4, scale=3.0), rng.normal(size=4)
+    y_reg, y_cls = rng.normal(size=9), (rng.random(9) < 0.5).astype(float)
+    Xt, yr, yc = (torch.tensor(a) for a in (X, y_reg, y_cls))
+    wt = torch.tensor(w, requires_grad=True)
+    mse = ((Xt @ wt - yr) ** 2).mean() / 2
+    g_mse, = torch.autograd.grad(mse, wt)
+    wt2 = torch.tensor(w, requires_grad=True)
+    nll = torch.nn.functional.binary_cross_entropy_with_logits(Xt @ wt2, yc)
+    g_nll, = torch.autograd.grad(nll, wt2)
+    loss, grad = ref["mse_loss_grad"](w, X, y_reg)
+    assert abs(loss - mse.item()) < 1e-12 and np.allclose(grad, g_mse.numpy(), rtol=1e-12, atol=1e-14)
+    loss, grad = ref["logistic_loss_grad"](w, X, y_cls)
+    assert abs(loss - nll.item()) < 1e-12 and np.allclose(grad, g_nll.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_smoothness_is_the_lipschitz_constant_of_the_gradient(ref):
+    rng = np.random.default_rng(4)
+    X = H.design(rng, 15, 3, scale=2.0)
+    L = ref["smoothness_constant"](X)
+    ratios = []
+    for _ in range(200):
+        u, v = rng.normal(size=3), rng.normal(size=3)
+        gu, gv = ref["mse_loss_grad"](u, X, np.zeros(15))[1], ref["mse_loss_grad"](v, X, np.zeros(15))[1]
+        ratios.append(np.linalg.norm(gu - gv) / np.linalg.norm(u - v))
+    top = np.linalg.svd(X, compute_uv=False)[0] ** 2 / 15   # independent: the largest singular value squared
+    assert max(ratios) <= L * (1 + 1e-12) and abs(L - top) < 1e-10 * top
