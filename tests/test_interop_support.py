@@ -89,3 +89,116 @@ def test_test_cells_use_course_checks_and_plain_data():
     compile(src, "<test>", "exec")
     assert "values differ" not in src  # hidden failure messages carry no values
     json.loads(eval(src.split("_c = _ld(", 1)[1].split("\n", 1)[0][:-1]))  # the embedded case is plain JSON
+
+
+# -- shared by test_exports_agree.py and test_interop_all_homeworks.py: the tools as an instructor runs them ---------
+
+class Jobs:
+    """Independent tool runs queued up front on a few threads (each waits on a subprocess): a test asks for its
+    own result and the machine's cores stay busy meanwhile. A job that needs another's result takes it from
+    `result(key)`; queue such a dependency before the job that needs it (the queue is first in, first out)."""
+
+    def __init__(self, workers: int = min(2, os.cpu_count() or 1)):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="interop")
+        self.futures: dict = {}
+        self.seconds: dict = {}
+
+    def add(self, key, fn, *args) -> None:
+        import time
+
+        def timed():
+            t0 = time.perf_counter()
+            try:
+                return fn(*args)
+            finally:
+                self.seconds[key] = time.perf_counter() - t0
+
+        self.futures[key] = self.pool.submit(timed)
+
+    def result(self, key):
+        if key not in self.futures:
+            pytest.skip(f"{key} was not queued (its test was not selected)")
+        return self.futures[key].result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.seconds:
+            print("\njob seconds: " + ", ".join(f"{k}={v:.0f}" for k, v in sorted(self.seconds.items(),
+                                                                                  key=lambda kv: -kv[1])))
+
+
+def selected_params(session, module: str, name: str) -> dict[str, set]:
+    """For the collected tests of `module` (a file name): test function -> the values of parameter `name`."""
+    out: dict[str, set] = {}
+    for item in session.items:
+        if Path(str(item.fspath)).name == module and hasattr(item, "callspec") and name in item.callspec.params:
+            out.setdefault(item.originalname, set()).add(item.callspec.params[name])
+    return out
+
+
+def otter_assign(hw, dest: Path) -> tuple[Path, dict]:
+    """`course export otter` then `otter assign`: the autograder zip and the student notebook students fill."""
+    from autograder.interop import otter as ot
+    from autograder.notebook import read_notebook
+
+    (master,) = ot.export(hw, dest / "master")
+    tool("otter", "assign", str(master), str(dest / "dist"), cwd=dest)
+    (zip_path,) = sorted((dest / "dist" / "autograder").glob("*.zip"))
+    return zip_path, read_notebook(dest / "dist" / "student" / f"{hw.name}.ipynb")
+
+
+def otter_run(zip_path: Path, template: dict, hw, submissions: dict[str, Path], dest: Path) -> dict[str, dict]:
+    """`otter run` (otter.run.main, one interpreter for all: otter's import costs seconds) on each course-format
+    submission, converted as a student of the Otter course would have filled it (fill_from_submission).
+    Returns student -> {"total", "exercises" (question -> score), "seconds" (that notebook's run)}."""
+    from autograder.interop.common import fill_from_submission
+    from autograder.notebook import read_notebook
+
+    args = [str(zip_path)]
+    for s, nb in submissions.items():
+        folder = dest / s
+        folder.mkdir(parents=True, exist_ok=True)
+        filled = fill_from_submission(template, read_notebook(nb), hw)
+        (folder / f"{hw.name}.ipynb").write_text(json.dumps(filled))
+        args += [str(folder / f"{hw.name}.ipynb"), str(folder)]
+    script = ("import sys, time\nfrom otter.run import main\n"
+              "for sub, out in zip(sys.argv[2::2], sys.argv[3::2]):\n"
+              "    t0 = time.perf_counter()\n"
+              "    main(sub, autograder=sys.argv[1], output_dir=out, no_logo=True)\n"
+              "    open(out + '/seconds.txt', 'w').write(str(time.perf_counter() - t0))\n")
+    tool("python", "-c", script, *args, cwd=dest, timeout=1500)
+    out = {}
+    for s in submissions:
+        r = json.loads((dest / s / "results.json").read_text())
+        scored = {t["name"]: float(t["score"]) for t in r["tests"] if t.get("max_score") is not None}
+        out[s] = {"total": sum(scored.values()), "exercises": scored,
+                  "seconds": float((dest / s / "seconds.txt").read_text())}
+    return out
+
+
+def nbgrader_grade(hw, submissions: dict[str, Path], course: Path) -> dict[str, float]:
+    """`course export nbgrader`, generate_assignment, each course-format submission converted into nbgrader's form
+    (submission_from), autograde and export: student -> total."""
+    from autograder.interop import nbgrader as nbg
+
+    nbg.export(hw, course)
+    tool("nbgrader", "generate_assignment", hw.short, "--create", "--force", cwd=course)
+    released = course / "release" / hw.short / f"{hw.name}.ipynb"
+    for s, nb in submissions.items():
+        dest = course / "submitted" / s / hw.short / f"{hw.name}.ipynb"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_text(json.dumps(nbg.submission_from(released, nb, hw)))
+    tool("nbgrader", "autograde", hw.short, "--force", cwd=course, timeout=1500)
+    tool("nbgrader", "export", cwd=course)
+    with open(course / "grades.csv") as f:
+        got = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f)}
+    return {s: got[s] for s in submissions}
+
+
+def gradescope_run(zip_path: Path, submission: Path, root: Path) -> dict:
+    """The Gradescope zip's run_autograder on one notebook, laid out as in the container: its results.json."""
+    from autograder.interop import gradescope
+
+    return gradescope.run_local(zip_path, submission, python=sys.executable, root=root)

@@ -1,8 +1,8 @@
 """Shared by the nbgrader and otter exports: graded cases with reference outputs, and test-cell source.
 
 Every export grades exactly what `course grade` grades: per exercise, the public cases then the hidden
-cases drawn from the course seed, each worth points / number of cases, expected outputs computed here
-from the reference (solutions/), and the same judge (course_lib.grading.judge). The
+cases drawn from the course seed, each worth its share of the points (Exercise.case_points), expected outputs
+computed here from the reference (solutions/), and the same judge (course_lib.grading.judge). The
 test cells call course_lib only, so they run wherever the student notebook runs.
 """
 
@@ -43,10 +43,10 @@ def graded_cases(hw: Homework, seed: str | None = None) -> dict[str, list[Graded
     for ex in hw.exercises:
         public, hidden, expected = cache.get(ex)
         cases = public + hidden
-        per_case = ex.points / max(len(cases), 1)
+        points = ex.case_points(len(cases), budgeted=ex.budget is not None and bool(hidden))
         out[ex.name] = [
             GradedCase(hw.name, ex, (i + 1) if i < len(public) else (i - len(public) + 1), i >= len(public),
-                       per_case, c, e)
+                       points[i], c, e)
             for i, (c, e) in enumerate(zip(cases, expected))
         ]
     return out
@@ -70,7 +70,9 @@ def test_code(gc: GradedCase) -> str:
     nbgrader zeroes a test cell that writes to stderr), so they also work as an otter doctest whose expected
     output is empty. As `course grade` does (course_lib.grading.run.define), graded names imported from the
     course library's answer modules are replaced by stand-ins that raise before the case runs. The case is
-    decided by the grader's own judge; failure messages for hidden cases never show inputs or values.
+    decided by the grader's own judge, within the exercise's time limit shared by its cases (an endless loop
+    costs that exercise only, as in `course grade`); failure messages for hidden cases never show inputs or
+    values.
     """
     what = f"hidden case {gc.index}" if gc.hidden else f"public case {gc.index}"
     msg = f"{gc.exercise.name}: {what} failed"
@@ -78,7 +80,7 @@ def test_code(gc: GradedCase) -> str:
     return "\n".join([
         "import contextlib as _cl, io as _io, types as _ty, warnings as _wn",
         "from course_lib.grading.homework import load_homework as _lh",
-        "from course_lib.grading.judge import run_and_judge as _rj",
+        "from course_lib.grading.judge import run_and_judge_limited as _rj",
         "from course_lib.grading.run import forbid_course_answers as _fa",
         "from course_lib.grading.wire import loads as _ld",
         f"_c = _ld({payload(gc)!r})",
@@ -91,7 +93,7 @@ def test_code(gc: GradedCase) -> str:
         "        _fa(_g)",
         "with _cl.redirect_stdout(_io.StringIO()), _cl.redirect_stderr(_io.StringIO()), _wn.catch_warnings():",
         "    _wn.simplefilter('ignore')",
-        "    _v = _rj(globals(), _x, _c['args'], _c['kwargs'], _r)",
+        "    _v = _rj(globals(), _x, _c['homework'], _c['args'], _c['kwargs'], _r)",
         f"assert _v.ok, {detail}",
     ])
 
