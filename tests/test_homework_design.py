@@ -12,7 +12,7 @@ from autograder.design import TARGET, design_table, share
 from autograder.grader import DEFAULT_SEED
 from autograder.hidden import hidden_cases
 from autograder.paths import course_root
-from course_lib.grading.gradcheck import gradcheck, numerical_gradient, relative_error
+from course_lib.grading.gradcheck import gradcheck, numerical_gradient, numerical_gradients, relative_error
 from course_lib.grading.homework import all_homeworks, load_homework, names
 from course_lib.grading.selfcheck import check, gradient_line
 
@@ -77,6 +77,22 @@ def test_numerical_gradient_matches_autograd_for_any_shape_and_leaves_x_alone():
     (gT,) = torch.autograd.grad((Tt ** 3).sum(), Tt)
     assert numerical_gradient(lambda v: float(np.sum(v ** 3)), T).shape == (2, 3, 2)
     assert relative_error(numerical_gradient(lambda v: float(np.sum(v ** 3)), T), gT.numpy()) < 1e-7
+
+
+def test_numerical_gradients_differentiate_each_argument_like_autograd():
+    rng = np.random.default_rng(3)
+    x, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+    keep = [a.copy() for a in (x, W, b)]
+
+    def loss(x_, W_, b_):
+        return float(np.sum(np.tanh(x_ @ W_ + b_) ** 2))
+
+    got = numerical_gradients(loss, (x, W, b))
+    ts = [torch.tensor(a, requires_grad=True) for a in (x, W, b)]
+    (torch.tanh(ts[0] @ ts[1] + ts[2]) ** 2).sum().backward()
+    for g, t, a, k in zip(got, ts, (x, W, b), keep):
+        assert g.shape == a.shape and relative_error(g, t.grad.numpy()) < 1e-7
+        np.testing.assert_array_equal(a, k)  # the arguments are left alone
 
 
 def test_gradcheck_passes_a_right_gradient_and_catches_a_missing_factor_two(capsys):

@@ -8,7 +8,9 @@
     judge.py      the one judge: a case -> Verdict with a kind
     public.py     the shipped expected outputs of the public cases
     selfcheck.py  check() / check_all() for students
-    reference.py  reference pieces drivers may lean on (so a bug in one exercise costs only that exercise)
+    gradcheck.py  centred-difference gradients a student (and the self-check) runs on their own function
+    quiz.py       concept checks: answer("07.2", ...) against salted hashes; literals read by the grader
+    reference.py  swapped_globals: run a driver with reference pieces (a bug in one exercise costs only that one)
 
 Nothing here imports a lecture module; the sandbox mounts this folder, not the lectures'.
 """

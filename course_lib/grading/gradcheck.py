@@ -36,6 +36,16 @@ def numerical_gradient(f: Callable, x, h: float = 1e-6) -> np.ndarray:
     return out.reshape(point.shape)
 
 
+def numerical_gradients(loss: Callable, params) -> list[np.ndarray]:
+    """[∂loss/∂p for p in params] by centred differences, loss(*params) being a number (params are not changed)."""
+    params = list(params)
+
+    def moving(k):
+        return lambda v: loss(*params[:k], v, *params[k + 1:])
+
+    return [numerical_gradient(moving(k), p) for k, p in enumerate(params)]
+
+
 def relative_error(analytic, numeric) -> float:
     """max |a − n| / max(|a| + |n|, 1e-8) over the entries (cs231n's measure); 0.0 for empty arrays."""
     a = np.asarray(analytic, dtype=float)

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from course_lib.grading.compare import Verdict
-from course_lib.grading.gradcheck import numerical_gradient
+from course_lib.grading.gradcheck import numerical_gradients
 from course_lib.grading.model import Exercise, Homework, case, show_value
 
 
@@ -307,9 +307,7 @@ def bn_gradient_check(ns, x, gamma, beta, eps, dout):
     def loss(x_, g_, b_):
         return float(np.sum(np.asarray(fwd(x_, g_, b_, eps)[0], dtype=float) * dout))
 
-    return [("dx", dx, numerical_gradient(lambda v: loss(v, gamma, beta), x)),
-            ("dgamma", dgamma, numerical_gradient(lambda v: loss(x, v, beta), gamma)),
-            ("dbeta", dbeta, numerical_gradient(lambda v: loss(x, gamma, v), beta))]
+    return list(zip(("dx", "dgamma", "dbeta"), (dx, dgamma, dbeta), numerical_gradients(loss, (x, gamma, beta))))
 
 
 def res_gradient_check(ns, x, W1, b1, W2, b2, dout):
@@ -318,16 +316,11 @@ def res_gradient_check(ns, x, W1, b1, W2, b2, dout):
     dout = np.array(dout, dtype=float)
     grads = res_backward(ns, *params, dout)
 
-    def loss_at(k):
-        def f(v):
-            ps = list(params)
-            ps[k] = v
-            return float(np.sum(np.asarray(_res_pair(ns, *ps)[0], dtype=float) * dout))
-
-        return f
+    def loss(*ps):
+        return float(np.sum(np.asarray(_res_pair(ns, *ps)[0], dtype=float) * dout))
 
     names = ("dx", "dW1", "db1", "dW2", "db2")
-    return [(names[k], grads[k], numerical_gradient(loss_at(k), params[k])) for k in range(5)]
+    return list(zip(names, grads, numerical_gradients(loss, params)))
 
 
 def _grad_check(fn):

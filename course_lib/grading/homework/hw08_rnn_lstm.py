@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.grading.gradcheck import numerical_gradient
+from course_lib.grading.gradcheck import numerical_gradients
 from course_lib.grading.model import Exercise, Homework, case
 
 
@@ -241,40 +241,29 @@ def _pub_clip():
     return [case(grads, 1.0), case(grads, 100.0), case([np.array([3.0, 4.0])], 5.0)]
 
 
-def _numeric_all(loss, params, names):
-    """Centred differences of loss(*params) with respect to each of params in turn."""
-    def wrt(k):
-        def f(v):
-            ps = list(params)
-            ps[k] = v
-            return loss(*ps)
+def _dot_check(forward: str, backward: str, names: tuple[str, ...]):
+    """A gradient check for `backward(dout, *params)`: the student's gradients beside centred differences of
+    Σ dout·forward(*params) through the student's own forward pass."""
 
-        return f
+    def check(ns, args, kwargs):
+        dout, *params = (np.array(v, dtype=float) for v in args[:6])
+        fwd = ns[forward]
+        grads = _floats(ns[backward](dout, *params), len(names), backward)
+        numeric = numerical_gradients(lambda *ps: float(np.sum(np.asarray(fwd(*ps), dtype=float) * dout)), params)
+        return list(zip(names, grads, numeric))
 
-    return [numerical_gradient(wrt(k), params[k]) for k in range(len(names))]
+    check.__name__ = f"{backward}_gradient_check"
+    return check
 
 
-def rnn_step_gradient_check(ns, args, kwargs):
-    """The student's rnn_step_backward beside centred differences of Σ dh·h through the student's forward."""
-    dh, *params = (np.array(v, dtype=float) for v in args[:6])
-    fwd = ns["rnn_step_forward"]
-    grads = _floats(ns["rnn_step_backward"](dh, *params), 5, "rnn_step_backward")
-    names = ("dx", "dh_prev", "dWx", "dWh", "db")
-    numeric = _numeric_all(lambda *ps: float(np.sum(np.asarray(fwd(*ps), dtype=float) * dh)), params, names)
-    return list(zip(names, grads, numeric))
+rnn_step_gradient_check = _dot_check("rnn_step_forward", "rnn_step_backward", ("dx", "dh_prev", "dWx", "dWh", "db"))
+_rnn_bptt_check = _dot_check("rnn_forward", "rnn_backward", ("dxs", "dh0", "dWx", "dWh", "db"))
 
 
 def rnn_backward_gradient_check(ns, args, kwargs):
-    """The student's rnn_backward (full BPTT only) beside centred differences of Σ dhs·hs through the student's
-    rnn_forward; no check for a truncated case (truncation is deliberately not the gradient)."""
-    if kwargs.get("truncate") is not None:
-        return []
-    dhs, *params = (np.array(v, dtype=float) for v in args[:6])
-    fwd = ns["rnn_forward"]
-    grads = _floats(ns["rnn_backward"](dhs, *params), 5, "rnn_backward")
-    names = ("dxs", "dh0", "dWx", "dWh", "db")
-    numeric = _numeric_all(lambda *ps: float(np.sum(np.asarray(fwd(*ps), dtype=float) * dhs)), params, names)
-    return list(zip(names, grads, numeric))
+    """rnn_backward (full BPTT only) beside centred differences through the student's rnn_forward; no check for a
+    truncated case (truncation is deliberately not the gradient)."""
+    return [] if kwargs.get("truncate") is not None else _rnn_bptt_check(ns, args, kwargs)
 
 
 def lstm_step_gradient_check(ns, args, kwargs):
@@ -289,7 +278,7 @@ def lstm_step_gradient_check(ns, args, kwargs):
         return float(np.sum(np.asarray(h, dtype=float) * dh) + np.sum(np.asarray(c, dtype=float) * dc))
 
     names = ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db")
-    return list(zip(names, grads, _numeric_all(loss, params, names)))
+    return list(zip(names, grads, numerical_gradients(loss, params)))
 
 
 HOMEWORK = Homework(
