@@ -5,7 +5,9 @@
     claim("the LSTM beats the bigram", [gap_seed0, gap_seed1, gap_seed2], ">=", 0.5, unit="bits/char")
 
 Each call prints one line ("✓ claim: …" or "✗ claim did not hold on this run: … (value, expected)"), never a
-traceback, and records the claim (text, value, spread, threshold, mode, device). A list of values (one per seed)
+traceback, and records the claim (text, value, spread, threshold, mode, device); it returns nothing, so a claim that
+ends a cell prints no stray `True`. A check of arithmetic on given numbers (not evidence from an experiment) is
+made with `arithmetic=True` and labelled "arithmetic check" instead of "claim". A list of values (one per seed)
 is judged on its mean and reported with its spread. In quick mode, a claim made with `quick=False` is not
 meant to hold at that size: it prints its value and says so instead of failing.
 
@@ -41,6 +43,7 @@ class Claim:
     spread: float | None = None
     n: int = 1
     unit: str = ""
+    arithmetic: bool = False  # a check of arithmetic on given numbers, not evidence from an experiment
     lecture: str = field(default_factory=lambda: os.environ.get("COURSE_LECTURE", ""))
 
     def line(self) -> str:
@@ -48,12 +51,13 @@ class Claim:
         val = _fmt(self.value) + (f" ± {_fmt(self.spread)} over {self.n} runs" if self.spread is not None else "")
         unit = f" {self.unit}" if self.unit else ""
         rule = f"{self.op} {_fmt(self.threshold)}{unit}"
+        what = "arithmetic check" if self.arithmetic else "claim"
         if self.held is None:
-            return f"· claim (holds at full scale; quick mode is too small to judge): {self.text} " \
+            return f"· {what} (holds at full scale; quick mode is too small to judge): {self.text} " \
                    f"(this run: {val}{unit}; full mode expects {rule})"
         if self.held:
-            return f"✓ claim: {self.text} ({val}{unit} {rule})"
-        return f"✗ claim did not hold on this run: {self.text} (value {val}{unit}, expected {rule})"
+            return f"✓ {what}: {self.text} ({val}{unit} {rule})"
+        return f"✗ {what} did not hold on this run: {self.text} (value {val}{unit}, expected {rule})"
 
 
 RECORDED: list[Claim] = []
@@ -79,11 +83,13 @@ def device_name() -> str:
     return "cpu"
 
 
-def claim(text: str, value, op: str, threshold: float, *, unit: str = "", quick: bool = True) -> bool:
-    """Check `value op threshold`, print one line, record it; returns whether it held (True when not judged).
+def claim(text: str, value, op: str, threshold: float, *, unit: str = "", quick: bool = True,
+          arithmetic: bool = False) -> None:
+    """Check `value op threshold`, print one line and record it (claims.RECORDED[-1].held says whether it held).
 
     `value` is a number or a list of numbers (one per seed: judged on the mean, reported with the spread).
-    `quick=False`: at quick-mode sizes the claim is reported, not judged.
+    `quick=False`: at quick-mode sizes the claim is reported, not judged. `arithmetic=True`: the line says
+    "arithmetic check" (a computation on given numbers, not evidence from an experiment).
     """
     from course_lib.runtime import is_quick
 
@@ -102,11 +108,10 @@ def claim(text: str, value, op: str, threshold: float, *, unit: str = "", quick:
     else:
         held = bool(math.isfinite(mean) and OPS[op](mean, float(threshold)))
     c = Claim(text, mean, op, float(threshold), held, "quick" if quick_mode else "full", device_name(), spread,
-              len(values), unit)
+              len(values), unit, arithmetic)
     RECORDED.append(c)
     print(c.line())
     path = os.environ.get("COURSE_CLAIMS_FILE")
     if path:
         with open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps(asdict(c)) + "\n")
-    return held is not False

@@ -28,7 +28,7 @@ def one_line(capsys) -> str:
 
 
 def test_held_claim_prints_one_check_line(capsys):
-    assert claim("loss falls", 0.1, "<", 0.5, unit="nats") is True
+    assert claim("loss falls", 0.1, "<", 0.5, unit="nats") is None and claims.RECORDED[-1].held is True
     line = one_line(capsys)
     assert line.startswith("✓ claim: loss falls")
     assert "0.1 nats < 0.5 nats" in line
@@ -37,7 +37,7 @@ def test_held_claim_prints_one_check_line(capsys):
 
 
 def test_failed_claim_prints_one_line_and_no_traceback(capsys):
-    assert claim("accuracy beats chance", 0.4, ">=", 0.9) is False
+    assert claim("accuracy beats chance", 0.4, ">=", 0.9) is None and claims.RECORDED[-1].held is False
     line = one_line(capsys)
     assert line.startswith("✗ claim did not hold on this run: accuracy beats chance")
     assert "value 0.4" in line and "expected >= 0.9" in line
@@ -48,36 +48,36 @@ def test_failed_claim_prints_one_line_and_no_traceback(capsys):
 @pytest.mark.parametrize("op, value, held", [(">", 1.0, False), (">=", 1.0, True), ("<", 1.0, False),
                                              ("<=", 1.0, True), (">", 1.5, True), ("<", 0.5, True)])
 def test_every_rule(op, value, held, capsys):
-    assert claim("rule", value, op, 1.0) is held
+    assert claim("rule", value, op, 1.0) is None and claims.RECORDED[-1].held is held
     capsys.readouterr()
 
 
 def test_seeds_are_judged_on_the_mean_and_reported_with_the_spread(capsys):
-    assert claim("gap is positive", [1.0, 2.0, 3.0], ">", 1.5) is True
+    assert claim("gap is positive", [1.0, 2.0, 3.0], ">", 1.5) is None and claims.RECORDED[-1].held is True
     line = one_line(capsys)
     assert "2 ± 1 over 3 runs > 1.5" in line
     c = claims.RECORDED[-1]
     assert c.value == pytest.approx(2.0) and c.spread == pytest.approx(1.0) and c.n == 3
     # the mean decides, not the best seed
-    assert claim("gap is large", [0.0, 0.0, 3.0], ">", 1.5) is False
+    assert claim("gap is large", [0.0, 0.0, 3.0], ">", 1.5) is None and claims.RECORDED[-1].held is False
     capsys.readouterr()
 
 
 def test_quick_mode_claim_meant_for_full_scale_is_reported_not_judged(monkeypatch, capsys):
     monkeypatch.setenv("COURSE_QUICK", "1")
-    assert claim("the big net trains", 2.0, "<", 0.5, quick=False) is True
+    assert claim("the big net trains", 2.0, "<", 0.5, quick=False) is None and claims.RECORDED[-1].held is None
     line = one_line(capsys)
     assert line.startswith("· claim (holds at full scale; quick mode is too small to judge): the big net trains")
     assert "this run: 2" in line and "full mode expects < 0.5" in line
     assert claims.RECORDED[-1].held is None and claims.RECORDED[-1].mode == "quick"
     # a claim meant to hold at every size is still judged in quick mode
-    assert claim("gradients agree", 1e-3, "<", 1e-8) is False
+    assert claim("gradients agree", 1e-3, "<", 1e-8) is None and claims.RECORDED[-1].held is False
     assert one_line(capsys).startswith("✗ claim did not hold")
 
 
 def test_non_finite_values_never_hold(capsys):
-    assert claim("finite loss", math.nan, "<", 1.0) is False
-    assert claim("finite loss", [1.0, math.inf], "<", 10.0) is False
+    assert claim("finite loss", math.nan, "<", 1.0) is None and claims.RECORDED[-1].held is False
+    assert claim("finite loss", [1.0, math.inf], "<", 10.0) is None and claims.RECORDED[-1].held is False
     capsys.readouterr()
 
 
@@ -93,6 +93,19 @@ def test_claims_are_appended_to_the_jsonl_file(tmp_path, monkeypatch, capsys):
     assert rows[1]["value"] == pytest.approx(2.0) and rows[1]["spread"] == pytest.approx(math.sqrt(2.0))
     assert rows[1]["n"] == 2 and rows[1]["unit"] == "s" and rows[1]["lecture"] == "99_test"
     assert {"op", "threshold", "mode", "device"} <= set(rows[0])
+
+
+def test_a_claim_returns_nothing_so_a_cell_ending_with_it_prints_no_stray_value(capsys):
+    assert claim("loss falls", 0.1, "<", 0.5) is None
+    capsys.readouterr()
+
+
+def test_arithmetic_checks_are_labelled_as_such(capsys):
+    claim("44.4 days on 1,024 GPUs", 44.4, "<", 45.0, arithmetic=True)
+    assert one_line(capsys).startswith("✓ arithmetic check: 44.4 days")
+    claim("a slip", 2.0, "<", 1.0, arithmetic=True)
+    assert one_line(capsys).startswith("✗ arithmetic check did not hold on this run: a slip")
+    assert claims.RECORDED[-1].arithmetic is True
 
 
 def test_bad_rule_or_no_values_raise(capsys):

@@ -41,3 +41,12 @@ def test_dependencies_are_ranges_not_pins():
     assert not [d for d in deps if "==" in d], deps
     torch = next(d for d in deps if d.startswith("torch"))
     assert ">=" in torch and "<3" in torch
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=lambda p: p.name)
+def test_lectures_link_homework_to_the_student_copy(path):
+    """A lecture's Homework link opens assignments/ (the student copy), never solutions/ (the answers)."""
+    text = path.read_text(encoding="utf-8")
+    assert "../solutions/" not in text, f"{path.name} links to a reference solution; link ../assignments/ instead"
+    for link in __import__("re").findall(r"\]\(\.\./assignments/([^)#]+)\)", text):
+        assert (ROOT / "assignments" / link).exists(), f"{path.name}: dead link ../assignments/{link}"
