@@ -23,8 +23,11 @@ $(BROWSER_STAMP): tools/setup_env.sh | $(STAMP)
 	@bash tools/setup_env.sh "$(VENV)" --browser-only
 	@touch $(BROWSER_STAMP)
 
+# `make lab QUICK=1`: quick mode (small data, few epochs) for every lecture opened from it.
+# Students' JupyterLab: nbgrader's instructor menus are hidden (`LAB_FLAGS=--instructor` keeps them).
+QUICK ?=
 lab: $(STAMP)
-	$(VENV)/bin/course lab $(LAB_FLAGS)
+	$(VENV)/bin/course lab $(if $(filter 1 yes true,$(QUICK)),--quick) $(LAB_FLAGS)
 
 # The pytest suite (quick mode), then every lecture in full mode with its claims checked (`make full`).
 test: $(STAMP) $(BROWSER_STAMP)
@@ -43,8 +46,9 @@ full: $(STAMP)
 colab-env: $(STAMP)
 	@bash tools/colab_env.sh "$(COLAB_VENV)"
 
-# Static course site: lectures as executed by `make full` (quick mode for any without a current full run),
-# rendered with nbconvert, plus homework and instructions.
+# Static course site: lectures as executed by `make full` (lectures without a current full-mode run are run in full
+# mode first; a failed claim stops it), rendered with nbconvert, plus the homework `course release` generates
+# (refused while assignments/ is stale or leaks an answer) and the instructions.
 site: $(STAMP)
 	$(PY) tools/site.py --out $(SITE_OUT)
 

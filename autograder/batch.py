@@ -23,11 +23,11 @@ from typing import Iterable, Iterator
 from autograder.collect import Submission, collect_with_report
 from autograder.gradebook import Gradebook, db_path
 from autograder.grader import DEFAULT_SEED, ExpectedCache, SubmissionResult, grade_extracted
-from autograder.notebook import NotebookError, extract_file
 from autograder.sandbox.isolation import NAMESPACES, describe, detect
 from autograder.sandbox.runner import SandboxRunner
 from autograder.scoring import ExerciseResult
 from course_lib.grading.model import Homework
+from course_lib.grading.notebook import NotebookError, extract_file
 
 
 class GradingError(RuntimeError):

@@ -12,11 +12,11 @@ from functools import lru_cache
 import numpy as np
 
 from autograder.hidden import hidden_cases
-from autograder.notebook import Extracted, extract_file
 from autograder.paths import solution_notebook
 from autograder.runners import InProcessRunner, Timed
 from autograder.scoring import ExerciseResult, TimedRun, score
 from course_lib.grading.model import Case, Exercise, Homework
+from course_lib.grading.notebook import Extracted, extract_file
 
 DEFAULT_SEED = "deep-learning-basics"
 
@@ -60,11 +60,11 @@ def reference_for(hw: Homework, ex: Exercise) -> tuple:
     exercise's own definition, without the other graded exercises' definitions."""
     others = {e.name for e in hw.exercises} - {ex.name}
     keep = []
-    for label, src in reference_chunks(hw.name):
-        node = ast.parse(src).body[0]
+    for chunk in reference_chunks(hw.name):
+        node = ast.parse(chunk[1]).body[0]
         if getattr(node, "name", None) in others:
             continue
-        keep.append((label, src))
+        keep.append(chunk)
     return tuple(keep)
 
 

@@ -17,9 +17,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.solution import BEGIN, is_marker, parse, strip_magics
+from autograder.solution import BEGIN, is_marker, parse
 from course_lib.grading.homework import all_homeworks
 from course_lib.grading.model import Homework
+from course_lib.grading.notebook import strip_magics
 
 Body = tuple[str, ...]  # one normalised statement per entry
 

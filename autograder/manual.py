@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from autograder.notebook import NotebookError, read_notebook
 from autograder.paths import solution_notebook
 from course_lib.grading.model import Homework
+from course_lib.grading.notebook import NotebookError, read_notebook
 
 MAX_ANSWER_CHARS = 20_000
 

@@ -124,13 +124,12 @@ def winnow(tokens: list[tuple[str, int, int]], k: int = K, w: int = WINDOW) -> d
 def definitions(nb: dict) -> dict[str, str]:
     """Top-level function and class sources of a notebook by name (imports and definitions only, as graded;
     a later definition wins)."""
-    from autograder.notebook import code_cells, extract_source
+    from course_lib.grading.notebook import code_cells, extract_source
 
     out: dict[str, str] = {}
     for index, src in code_cells(nb):
         chunks, _, _ = extract_source(src, f"cell {index + 1}")
-        for _, chunk in chunks:
-            text = chunk.lstrip("\n")
+        for _, text, _ in chunks:
             try:
                 node = ast.parse(text).body[0]
             except (SyntaxError, IndexError, ValueError, RecursionError):
@@ -261,8 +260,8 @@ def _cell(text: str) -> str:
 
 def reference_notebooks(hw: Homework) -> list[dict]:
     """The solution and the released assignment notebooks: their code is never evidence."""
-    from autograder.notebook import read_notebook
     from autograder.paths import assignments_dir, solution_notebook
+    from course_lib.grading.notebook import read_notebook
 
     out = []
     for path in (solution_notebook(hw.name), assignments_dir() / f"{hw.name}.ipynb"):
@@ -273,7 +272,7 @@ def reference_notebooks(hw: Homework) -> list[dict]:
 
 def run(hw: Homework, submissions: str | Path, out: str | Path, top: int = 20) -> tuple[list[Pair], Path]:
     from autograder.collect import collect_with_report
-    from autograder.notebook import NotebookError, read_notebook
+    from course_lib.grading.notebook import NotebookError, read_notebook
 
     col = collect_with_report(submissions)
     notebooks = {}

@@ -1,7 +1,8 @@
 """One parse of a solution notebook, and the three rules every emitter shares.
 
 - Solution blocks: `### BEGIN SOLUTION` ... `### END SOLUTION` lines inside a graded definition.
-- Magic lines (`%`, `!`, `?` at the start of a line) are not Python: blanked before parsing.
+- Magic lines (`%`, `!`, `?` at the start of a line) are not Python: blanked before parsing
+  (course_lib.grading.notebook.strip_magics, shared with the student's `course check`).
 - Top-level definitions: the functions and classes a cell defines at its top level.
 
 `course release` (student copies), the nbgrader and otter exports and the sample class are emitters of
@@ -16,19 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course_lib.grading.model import Homework
+from course_lib.grading.notebook import cell_source, read_notebook, strip_magics
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
-_MAGIC = re.compile(r"^\s*(%|!|\?)")
 _DEF = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class SolutionError(ValueError):
     """A solution notebook breaks the authoring rules (one-line reason)."""
-
-
-def strip_magics(src: str) -> str:
-    """Blank every magic line, keeping line numbers."""
-    return "\n".join("" if _MAGIC.match(line) else line for line in src.split("\n"))
 
 
 def top_level_names(src: str) -> list[str]:
@@ -113,16 +109,8 @@ class ParsedSolution:
     cells: dict[int, SolutionCell]
 
 
-def cell_source(cell: dict) -> str:
-    src = cell.get("source", "")
-    if isinstance(src, list):
-        src = "".join(s for s in src if isinstance(s, str))
-    return src if isinstance(src, str) else ""
-
-
 def parse(hw: Homework, path: Path | None = None) -> ParsedSolution:
     """Read solutions/<hw>.ipynb once: which cells hold solution blocks and which exercises each defines."""
-    from autograder.notebook import read_notebook
     from autograder.paths import solution_notebook
 
     path = path or solution_notebook(hw.name)

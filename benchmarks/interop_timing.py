@@ -111,8 +111,8 @@ def time_nbgrader(work: Path, students: dict[str, str]) -> tuple[float, dict[str
 def time_otter(work: Path, students: dict[str, str]) -> tuple[float, dict[str, float]]:
     from autograder.interop import otter as ot
     from autograder.interop.common import fill_from_submission
-    from autograder.notebook import read_notebook
     from course_lib.grading.homework import load_homework
+    from course_lib.grading.notebook import read_notebook
 
     (master,) = ot.export(HW, work / "master")
     sh(["otter", "assign", str(master), str(work / "dist")], work)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-REPO_URL = "https://github.com/deep-learning-basics/course"  # forks: change this one line and the setup cells
-
 
 def start(seed: int = 0, verbose: bool = True):
     """Seed everything, make inline figures crisp, report quick mode and the device; return the device."""

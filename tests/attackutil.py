@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 
 from autograder.grader import grade_extracted
-from autograder.notebook import extract_file
 from course_lib.grading.homework import load_homework
+from course_lib.grading.notebook import extract_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "hw01_gradient_descent.ipynb"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from autograder.grader import ExpectedCache, SubmissionResult, grade_extracted, hidden_seed
-from autograder.notebook import extract_file, extract_source
 from autograder.paths import solution_notebook
 from autograder.runners import InProcessRunner
 from course_lib.grading.homework import load_homework
+from course_lib.grading.notebook import compile_chunk, extract_file, extract_source
 
 _CACHE: dict[str, ExpectedCache] = {}
 
@@ -51,6 +51,6 @@ def assert_mutant_loses_only(hw_name: str, override: str, broken: set[str]) -> S
 def reference_namespace(hw_name: str) -> dict:
     """The reference solution's definitions, exec'd in this process (trusted code, no sandbox)."""
     ns: dict = {"__name__": "__reference__"}
-    for label, src in extract_file(solution_notebook(load_homework(hw_name).name)).chunks:
-        exec(compile(src, f"<{label}>", "exec"), ns)  # noqa: S102 - our own reference
+    for chunk in extract_file(solution_notebook(load_homework(hw_name).name)).chunks:
+        exec(compile_chunk(chunk), ns)  # noqa: S102 - our own reference
     return ns

@@ -17,9 +17,9 @@ import pytest
 from attackutil import FULL, SOLUTION, attack_homework, grade, notebook, only_zero
 
 from autograder.grader import ExpectedCache, grade_extracted
-from autograder.notebook import extract_file
 from autograder.sandbox.isolation import NAMESPACES, detect
 from autograder.sandbox.runner import SandboxRunner
+from course_lib.grading.notebook import extract_file
 
 pytestmark = pytest.mark.skipif(detect() != NAMESPACES, reason="needs Linux namespaces (unshare)")
 

@@ -19,10 +19,10 @@ import pytest
 from attackutil import FULL, ROOT, attack_homework, grade, notebook, only_zero
 
 from autograder.grader import ExpectedCache, grade_extracted
-from autograder.notebook import extract_file
 from autograder.sandbox.isolation import NAMESPACES, detect
 from autograder.sandbox.runner import SandboxRunner
 from course_lib.grading.homework import load_homework
+from course_lib.grading.notebook import extract_file
 
 SMOOTH = "    return float(np.linalg.eigvalsh(X.T @ X / X.shape[0])[-1])\n"
 
@@ -267,7 +267,7 @@ def test_hidden_jobs_send_back_no_student_text(hw, expected, runner, tmp_path):
     "def _load():\n    import importlib\n    return importlib.import_module('course_lib.compute')\n",
 ])
 def test_course_answers_are_not_importable_in_any_form(hw09_sandbox, form):
-    from autograder.notebook import Extracted, extract_source
+    from course_lib.grading.notebook import Extracted, extract_source
 
     hw09, expected09, runner09 = hw09_sandbox
     lookup = "C" if form.startswith(("import", "from")) else "_load()"

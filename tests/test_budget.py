@@ -15,7 +15,6 @@ from gradeutil import assert_mutant_loses_only, expected
 from autograder.batch import preload_for
 from autograder.exports import gradescope_results
 from autograder.grader import grade_extracted, reference_for
-from autograder.notebook import extract_file, extract_source
 from autograder.paths import solution_notebook
 from autograder.runners import InProcessRunner
 from autograder.sandbox.runner import SandboxRunner
@@ -23,6 +22,7 @@ from autograder.scoring import TimedRun, score
 from course_lib.grading.homework import load_homework
 from course_lib.grading.judge import hidden_message, judge_budget
 from course_lib.grading.model import Budget, Exercise, Homework, case
+from course_lib.grading.notebook import extract_file, extract_source
 
 HW = "hw07"
 NAME = "conv2d_forward_fast"
@@ -193,7 +193,7 @@ def test_score_gives_half_the_share_to_a_slow_case_and_gradescope_agrees():
 
 
 def test_reference_job_ships_only_what_the_exercise_needs():
-    labels = "\n".join(src for _, src in reference_for(_hw(), _hw().exercise(NAME)))
+    labels = "\n".join(src for _, src, _ in reference_for(_hw(), _hw().exercise(NAME)))
     assert "def conv2d_forward_fast" in labels
     for other in ("conv2d_forward_naive", "conv2d_backward", "maxpool2d_backward", "conv2d_output_shape"):
         assert f"def {other}" not in labels

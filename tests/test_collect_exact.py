@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from autograder.collect import Collection, collect, collect_with_report
-from autograder.notebook import NotebookError, extract, read_notebook
+from course_lib.grading.notebook import NotebookError, extract, read_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 CORRECT = ROOT / "autograder" / "samples" / "hw01" / "correct.ipynb"

@@ -7,11 +7,11 @@ import pytest
 from autograder.batch import preload_for
 from autograder.grader import ExpectedCache, grade_extracted
 from autograder.hidden import generators, hidden_cases
-from autograder.notebook import extract_file
 from autograder.paths import assignments_dir, solution_notebook
 from autograder.sandbox.isolation import detect
 from autograder.sandbox.runner import SandboxRunner
 from course_lib.grading.homework import all_homeworks
+from course_lib.grading.notebook import extract_file
 
 HOMEWORKS = [hw for hw in all_homeworks() if solution_notebook(hw.name).exists()]
 

@@ -9,9 +9,9 @@ import pytest
 import torch
 from gradeutil import assert_mutant_loses_only, grade_solution
 
-from autograder.notebook import extract_file
 from autograder.paths import solution_notebook
 from course_lib.grading.homework import load_homework
+from course_lib.grading.notebook import extract_file
 from course_lib.grading.run import define
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from gradeutil import assert_mutant_loses_only, grade_solution, reference_namespace
 
-from autograder.notebook import extract_file
 from autograder.paths import solution_notebook
 from course_lib.grading.homework import hw06_regularization as H
+from course_lib.grading.notebook import compile_chunk, extract_file
 from course_lib.grading.run import Namespace
 
 
@@ -251,8 +251,8 @@ def test_hidden_early_stopping_cases_separate_argmin():
 
     cases = hidden_cases(load_homework("hw06"), ex, hidden_seed())
     ns: dict = {}
-    for _label, src in extract_file(solution_notebook("hw06_regularization")).chunks:
-        exec(compile(src, "<ref>", "exec"), ns)  # noqa: S102
+    for chunk in extract_file(solution_notebook("hw06_regularization")).chunks:
+        exec(compile_chunk(chunk), ns)  # noqa: S102
     assert any(ns["early_stopping_epoch"](*c.args) != int(np.argmin(c.args[0])) for c in cases)
 
 

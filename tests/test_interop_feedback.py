@@ -7,12 +7,12 @@ import json
 import numpy as np
 
 from autograder.grader import ExpectedCache, grade_extracted, hidden_seed
-from autograder.notebook import extract
 from autograder.paths import solution_notebook
 from autograder.runners import InProcessRunner
 from autograder.scoring import describe_call, describe_input
 from course_lib.grading.homework import load_homework
 from course_lib.grading.model import case, show_value
+from course_lib.grading.notebook import extract
 from course_lib.grading.run import MissingDefinition, Namespace
 
 

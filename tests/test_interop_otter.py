@@ -11,8 +11,8 @@ from autograder.grader import hidden_seed
 from autograder.hidden import hidden_cases
 from autograder.interop import otter as ot
 from autograder.interop.common import fill_from_submission
-from autograder.notebook import read_notebook
 from course_lib.grading.homework import load_homework
+from course_lib.grading.notebook import read_notebook
 
 pytest.importorskip("otter")
 

@@ -141,7 +141,7 @@ def selected_params(session, module: str, name: str) -> dict[str, set]:
 def otter_assign(hw, dest: Path) -> tuple[Path, dict]:
     """`course export otter` then `otter assign`: the autograder zip and the student notebook students fill."""
     from autograder.interop import otter as ot
-    from autograder.notebook import read_notebook
+    from course_lib.grading.notebook import read_notebook
 
     (master,) = ot.export(hw, dest / "master")
     tool("otter", "assign", str(master), str(dest / "dist"), cwd=dest)
@@ -154,7 +154,7 @@ def otter_run(zip_path: Path, template: dict, hw, submissions: dict[str, Path], 
     submission, converted as a student of the Otter course would have filled it (fill_from_submission).
     Returns student -> {"total", "exercises" (question -> score), "seconds" (that notebook's run)}."""
     from autograder.interop.common import fill_from_submission
-    from autograder.notebook import read_notebook
+    from course_lib.grading.notebook import read_notebook
 
     args = [str(zip_path)]
     for s, nb in submissions.items():

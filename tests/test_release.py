@@ -41,7 +41,8 @@ def test_assignments_hold_self_checks_and_no_solution_lines():
         nb = json.loads(text)
         checks = [c for c in nb["cells"] if "self-check" in c.get("metadata", {}).get("tags", [])]
         assert {ex.name for ex in hw.exercises} <= {"".join(c["source"]).split('check("')[1].split('"')[0]
-                                                     for c in checks}
+                                                     for c in checks if 'check("' in "".join(c["source"])}
+        assert "check_all()" in "".join(nb["cells"][-1]["source"]), f"{hw.name}: no check_all() cell at the end"
         assert "BEGIN SOLUTION" not in text
         for line in _solution_lines(hw):
             assert line not in text, f"{hw.name}: solution line leaked into the assignment: {line!r}"
@@ -68,7 +69,9 @@ def test_student_bundle_has_no_solutions_or_hidden_cases(tmp_path):
     dest = release.bundle(tmp_path / "bundle")
     files = [p for p in dest.rglob("*") if p.is_file()]
     tops = {p.relative_to(dest).parts[0] for p in files}
-    assert tops <= {"course_lib", "notebooks", "assignments", "pyproject.toml", "README.md"}
+    assert tops <= {"course_lib", "notebooks", "assignments", "pyproject.toml", "README.md", "install.sh",
+                    "install_torch.sh", "wheel"}
+    assert [p.name for p in (dest / "wheel").iterdir()] == ["deep_learning_basics-0.1.0-py3-none-any.whl"]
     assert not any(part in ("solutions", "autograder", "specs") for p in files for part in p.parts)
     for nb in (dest / "assignments").glob("*.ipynb"):
         text = nb.read_text()

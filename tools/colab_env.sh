@@ -9,8 +9,8 @@
 #   matplotlib 3.10.0 Colab's matplotlib since early 2025
 #   torch 2.13.0      the CPU wheel on this machine's disk (and on CI's): `pip install torch==2.13.0`
 #                     (Colab's own torch is a CUDA build of a recent release; override with COLAB_TORCH=...)
-# The course is installed with --no-deps, as the notebooks' setup cell does on Colab; then only the remaining
-# runtime dependencies Colab also has (ipykernel, nbformat, nbclient, scikit-learn, tqdm) plus pytest, all under
+# The course is installed with --no-deps, as the notebooks' setup cell does on Colab; then what the lectures need
+# that Colab also has (ipykernel, nbformat, nbclient, scikit-learn, tqdm) plus pytest, all under
 # a constraints file that holds the pins: nothing may upgrade them. The instructor tools (jupyterlab, nbgrader,
 # otter-grader) are left out: Colab does not have them and no lecture may need them.
 # Python is this machine's python3 (Colab runs 3.12; the pins have wheels for 3.10-3.12).
@@ -48,10 +48,13 @@ pipq -c "$CONSTRAINTS" "$TORCH" "${PINS[@]}"
 # The course itself, exactly as the setup cell installs it on Colab: no dependencies.
 pipq --no-deps -e "$ROOT"
 
-# The remaining runtime dependencies (pyproject minus the pins, torch and the instructor tools), and pytest.
+# What the lectures need besides the pins and torch, as Colab has it: the `lab` extra minus JupyterLab (ipykernel,
+# scikit-learn, tqdm), nbformat and nbclient to run notebooks here, and pytest; never the instructor tools.
 mapfile -t REST < <("$PY" - "$ROOT/pyproject.toml" "${PINS[*]} torch $NOT_ON_COLAB" <<'EOF'
 import re, sys, tomllib
-deps = tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"]
+project = tomllib.load(open(sys.argv[1], "rb"))["project"]
+extras = project["optional-dependencies"]
+deps = project["dependencies"] + extras["lab"] + [d for d in extras["instructor"] if d.startswith(("nbformat", "nbclient"))]
 skip = {re.split(r"[=<>!~\[; ]", s)[0].lower() for s in sys.argv[2].split()}
 for d in deps:
     if re.split(r"[=<>!~\[; ]", d)[0].lower() not in skip:

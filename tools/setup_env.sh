@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Create the virtual environment (if missing) and install the course into it.
-# Torch: a CPU build when there is no NVIDIA GPU (a local wheel if pip's find-links has one,
-# else PyTorch's CPU index), the default build otherwise. Never reinstalls a working torch.
+# Torch: tools/install_torch.sh (a CPU build when there is no NVIDIA GPU). The course is installed with the
+# lab, instructor and dev extras (the student package alone is `pip install .`: numpy, torch, matplotlib, ipywidgets).
+# In a git checkout, notebooks get a clean filter (tools/nb_filter.py): JupyterLab's kernel metadata and outputs
+# never show up in `git status`.
 #
 #   bash tools/setup_env.sh [VENV]                  # the course environment (what `make lab` needs)
 #   bash tools/setup_env.sh [VENV] --browser-only   # Chromium for the real-browser tests (`make test`)
@@ -50,23 +52,13 @@ if [ ! -x "$PY" ]; then
   python3 -m venv "$VENV"
 fi
 "$PY" -m pip install -q --upgrade "pip>=23" >/dev/null 2>&1 || true
-if ! "$PY" -c "import torch" >/dev/null 2>&1; then
-  if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
-    echo "installing torch (GPU build)"
-    "$PY" -m pip install -q "torch>=2.1,<3"
-  elif [ "$(uname -s)" = "Linux" ]; then
-    echo "installing torch (CPU build)"
-    "$PY" -m pip install -q --no-index "torch==2.13.0" 2>/dev/null \
-      || "$PY" -m pip install -q --timeout 20 --retries 1 --index-url https://download.pytorch.org/whl/cpu \
-           "torch>=2.1,<3" 2>/dev/null \
-      || "$PY" -m pip install -q "torch>=2.1,<3"
-  else
-    echo "installing torch"
-    "$PY" -m pip install -q "torch>=2.1,<3"
-  fi
-fi
-echo "installing the course (course_lib, autograder) and test tools"
-"$PY" -m pip install -q -e ".[dev]" 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
+bash "$(dirname "$0")/install_torch.sh" "$PY"
+echo "installing the course (course_lib, autograder), JupyterLab, the instructor tools and test tools"
+"$PY" -m pip install -q -e ".[lab,instructor,dev]" 2>&1 | grep -v "is ignored: it is neither a file nor a directory" || true
 "$PY" -c "import course_lib, autograder, torch, nbgrader, otter" \
   || { echo "set-up failed: the course packages do not import"; exit 1; }
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  git config filter.course-notebook.clean "\"$(cd "$(dirname "$PY")" && pwd)/python\" tools/nb_filter.py"
+  git config filter.course-notebook.required false
+fi
 echo "environment ready: $VENV"

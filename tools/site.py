@@ -5,8 +5,12 @@
                          [--full-mode build/full-mode] [--quick]
 
 The lectures show full mode, as students run them: a lecture executed by `make full` (tools/full_mode.py keeps the
-executed notebooks in build/full-mode/) is rendered from there, when its code is still the current notebook's. A
-lecture without such a run (or with `--quick`) is executed here in quick mode, as before, and its page says so.
+executed notebooks in build/full-mode/) is rendered from there, when its code is still the current notebook's and
+every claim held. Lectures without such a run are run in full mode first (tools/full_mode.py --only ...); if one
+still fails, nothing is built. `--quick` renders quick-mode runs instead: a preview, whose small-size results may
+contradict the text (the index says so), never for publishing.
+The homework published is the student copy `course release` generates: the site refuses to build while
+assignments/ is stale or any graded answer is in what it would publish (the leak check of `course release`).
 Pages read without Jupyter. Interactive demos cannot move on a static page: each demo is replaced by a snapshot
 of its plot (from the run) and a line listing its controls, with links to open the notebook in Colab.
 Links between notebooks point at the rendered pages (links to solutions/ point at the homework page, since the
@@ -28,8 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
-COLAB = "https://colab.research.google.com/github/deep-learning-basics/course/blob/main/"
-GITHUB = "https://github.com/deep-learning-basics/course/blob/main/"
+sys.path.insert(0, str(ROOT))
+from autograder.project import colab_url, repository_url  # noqa: E402 - the one place the address is written
+
+COLAB = colab_url("")
+GITHUB = repository_url() + "/blob/main/"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 CELL_TIMEOUT_S = 60  # quick mode runs a whole lecture in under 60 s; a stalled reply costs at most this
@@ -70,7 +77,7 @@ def full_mode_notebook(path: Path, folder: Path | None):
     current = nbformat.read(str(path), as_version=4)
     ran_all = all(c.get("execution_count") is not None for c in executed.cells
                   if c.cell_type == "code" and c.source.strip())
-    if _code(executed) != _code(current) or not ran_all or error_outputs(executed):
+    if _code(executed) != _code(current) or not ran_all or error_outputs(executed) or failed_claims(executed):
         return None
     ran = [c for c in executed.cells if c.cell_type == "code"]
     for cell, done in zip([c for c in current.cells if c.cell_type == "code"], ran):
@@ -78,6 +85,41 @@ def full_mode_notebook(path: Path, folder: Path | None):
     if "widgets" in executed.metadata:
         current.metadata["widgets"] = executed.metadata["widgets"]
     return current
+
+
+def failed_claims(nb) -> list[str]:
+    """The claim lines of an executed notebook that say a claim did not hold (course_lib.claims prints them)."""
+    out = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = o.get("text", "") if o.get("output_type") == "stream" else ""
+            out += [line for line in str(text).splitlines() if "did not hold on this run" in line]
+    return out
+
+
+def homework_problems() -> list[str]:
+    """Why the homework cannot be published now: a stale or hand-edited assignments/ (what `course release
+    --check` reports) or a graded answer in student material (its leak check); empty when it can."""
+    from autograder import release
+    from autograder.leaks import leaks
+
+    problems = [f"graded answer in student material: {f}" for f in leaks(ROOT)]
+    stale = [p for p in release.stale(release.plan()) if p.parent.name == "assignments"]
+    problems += [f"{p.relative_to(ROOT)} is not what `course release` generates: run it" for p in stale]
+    return problems
+
+
+def run_full_mode(lectures: list[Path], folder: Path) -> int:
+    """Run `lectures` in full mode (tools/full_mode.py), keeping the executed notebooks in `folder`."""
+    import subprocess
+
+    report = folder.parent / f"{folder.name}-for-site.md"  # full_mode.py keeps notebooks in <report dir>/full-mode/
+    if folder.name != "full-mode":
+        raise SystemExit(f"--full-mode must be a folder named full-mode (got {folder})")
+    only = ",".join(p.stem for p in lectures)
+    print(f"site: running {len(lectures)} lecture(s) in full mode first (no current full-mode run): {only}")
+    return subprocess.call([sys.executable, str(ROOT / "tools" / "full_mode.py"), "--only", only, "--out",
+                            str(report)], cwd=ROOT)
 
 
 def _execute(path: str) -> tuple[str, object, float, str]:
@@ -272,6 +314,10 @@ def build(out: Path, lectures: list[Path], jobs: int = 1, homework: bool = True,
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
+    if homework:
+        problems = homework_problems()
+        if problems:
+            raise SystemExit("site: not built, the homework cannot be published:\n  " + "\n  ".join(problems))
     assignments = sorted((ROOT / "assignments").glob("*.ipynb")) if homework else []
     rendered = {p.relative_to(ROOT).as_posix() for p in lectures + assignments} | {"README.md"}
     docs = sorted((ROOT / "docs").glob("*.md"))
@@ -385,6 +431,17 @@ def main(argv=None) -> int:
             print(f"unknown lectures: {', '.join(sorted(missing))}")
             return 2
     full_dir = None if args.quick else Path(args.full_mode).resolve()
+    if full_dir is not None:
+        missing = [p for p in lectures if full_mode_notebook(p, full_dir) is None]
+        if missing and run_full_mode(missing, full_dir) != 0:
+            print("site: not built: full mode failed (a claim did not hold or a lecture raised); see the report above")
+            return 1
+        missing = [p for p in lectures if full_mode_notebook(p, full_dir) is None]
+        if missing:
+            print(f"site: not built: no current full-mode run of {', '.join(p.stem for p in missing)}")
+            return 1
+    else:
+        print("site: --quick: a PREVIEW from quick-mode runs (small sizes may contradict the text); do not publish")
     report = build(Path(args.out).resolve(), lectures, jobs=args.jobs, homework=not args.no_homework,
                    full_mode_dir=full_dir)
     for item in report["lectures"]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_lib.grading.exact import on_grid
 from course_lib.grading.homework.hw02_optimizers import objective, vec
 from course_lib.grading.model import case
 
@@ -67,7 +68,8 @@ def _hidden_opt_mom(rng):
 def _hidden_ns(rng):
     out = [case(vec(rng, (6, 4), 2.0)).edge("tall matrix (transpose and back)"),
            case(vec(rng, (3, 7)), steps=1).edge("a single step"), case(vec(rng, (5, 5)), steps=8)]
-    low = vec(rng, (8, 2)) @ vec(rng, (2, 5))  # rank 2: the zero singular values stay zero
+    # rank 2: the zero singular values stay zero (factors on a coarse grid: the product is exact on every machine)
+    low = on_grid(vec(rng, (8, 2)), 2.0**-8) @ on_grid(vec(rng, (2, 5)), 2.0**-8)
     out.append(case(low).edge("rank-deficient input", "tall matrix (transpose and back)"))
     return out
 
@@ -79,14 +81,14 @@ def _hidden_line_search(rng):
                                     ("softplus", 3, 0.01, 0.5, 1e-4)]:
         x = vec(rng, (d,))
         _, grad = objective(name)
-        P = vec(rng, (d, d))
+        P = on_grid(vec(rng, (d, d)), 2.0**-8)
         P = P @ P.T / d + 0.2 * np.eye(d)  # preconditioned descent direction: d = −P∇f, not −∇f
         labels = ["preconditioned direction (d ≠ −∇f)"]
         if name == "rosenbrock":
             labels.append("non-convex objective (Rosenbrock)")
         if alpha0 < 0.1:  # small enough that α0 itself gives sufficient decrease
             labels.append("small first trial step accepted at once")
-        out.append(case(name, x, -P @ grad(x), alpha0, rho, c).edge(*labels))
+        out.append(case(name, x, on_grid(-P @ grad(x)), alpha0, rho, c).edge(*labels))
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_lib.grading.exact import on_grid
 from course_lib.grading.homework.hw06_regularization import design, random_mask, random_x
 from course_lib.grading.model import case
 
@@ -58,7 +59,8 @@ def _hidden_lasso(rng):
     X[:, 2] = 0.0
     out.append(case(X, y, 0.1, 30).edge("an all-zero column"))
     X, y = design(rng, 15, 3)
-    out.append(case(X, y, 2.0 * float(np.max(np.abs(X.T @ y))) / 15, 3).edge("lam so large that every weight is 0"))
+    lam = on_grid(2.0 * float(np.max(np.abs(X.T @ y))) / 15)
+    out.append(case(X, y, lam, 3).edge("lam so large that every weight is 0"))
     return out
 
 
@@ -66,7 +68,7 @@ def _hidden_early(rng):
     out = []
     for patience in (1, 3, 5):
         t = np.arange(40)
-        curve = 2.0 * np.exp(-t / 6) + 0.02 * np.maximum(t - 15, 0) + 0.08 * rng.normal(size=40)
+        curve = on_grid(2.0 * np.exp(-t / 6) + 0.02 * np.maximum(t - 15, 0) + 0.08 * rng.normal(size=40))
         c = case([float(v) for v in curve], patience)
         out.append(c.edge("patience = 1") if patience == 1 else c)
     # the two ties use up the patience: stop after epoch 3 and restore epoch 1 (not the later tie, epoch 3)

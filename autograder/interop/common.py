@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.grader import ExpectedCache, hidden_seed
-from autograder.solution import ParsedSolution, cell_source, parse, top_level_names
+from autograder.solution import ParsedSolution, parse, top_level_names
 from course_lib.grading.homework import load_homework
 from course_lib.grading.model import Case, Exercise, Homework
+from course_lib.grading.notebook import cell_source
 from course_lib.grading.wire import dumps
 
 
@@ -144,15 +145,16 @@ def new_notebook(cells: list[dict], metadata: dict) -> dict:
 
 
 def student_definitions(student: dict) -> list[str]:
-    """What `course grade` runs of a notebook: per top-level statement kept by autograder.notebook.extract_source
-    (imports, def, class, NAME = literal) from every code cell, in notebook order; a cell with a syntax error
-    contributes nothing. Demos, prints, training loops and statements that raise are left out."""
-    from autograder.notebook import code_cells, extract_source
+    """What `course grade` runs of a notebook: per top-level statement kept by the grader's extraction
+    (course_lib.grading.notebook.extract_source: imports, def, class, NAME = literal) from every code cell, in
+    notebook order; a cell with a syntax error contributes nothing.
+    Demos, prints, training loops and statements that raise are left out."""
+    from course_lib.grading.notebook import code_cells, extract_source
 
     out = []
     for index, src in code_cells(student):
         chunks, _, _ = extract_source(src, f"cell {index + 1}")
-        out.extend(chunk.lstrip("\n") for _, chunk in chunks)
+        out.extend(src for _, src, _ in chunks)
     return out
 
 

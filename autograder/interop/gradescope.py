@@ -27,7 +27,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from autograder.deps import GRADESCOPE, requirements
+from autograder.project import GRADESCOPE, requirements
 from course_lib.grading.homework import load_homework
 from course_lib.grading.model import Homework
 
@@ -82,7 +82,7 @@ pip3 install --upgrade pip || true
 
 def torch_line() -> str:
     """setup.sh's line that installs a CPU torch, with pyproject's range."""
-    from autograder.deps import requirements
+    from autograder.project import requirements
 
     return f"pip3 install --index-url https://download.pytorch.org/whl/cpu '{requirements(('torch',))[0]}'\n"
 

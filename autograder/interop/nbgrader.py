@@ -158,8 +158,8 @@ def submission_from(released: str | Path, student: str | Path, hw: str | Homewor
     emptied, the locked test cells as released.
     """
     from autograder.interop.common import fill_from_submission
-    from autograder.notebook import read_notebook
     from course_lib.grading.homework import load_homework
+    from course_lib.grading.notebook import read_notebook
 
     h = hw if isinstance(hw, Homework) else load_homework(hw)
     return fill_from_submission(read_notebook(released), read_notebook(student), h)

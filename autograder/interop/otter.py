@@ -23,7 +23,6 @@ from pathlib import Path
 
 import yaml
 
-from autograder.deps import OTTER, requirements
 from autograder.interop.common import (
     add_folder_export_parser,
     clean_cell,
@@ -35,13 +34,18 @@ from autograder.interop.common import (
     test_code,
     write_notebook,
 )
+from autograder.project import OTTER, repository_url, requirements
 from autograder.solution import replace_markers
 from course_lib.grading.homework import all_homeworks, load_homework
 from course_lib.grading.model import Homework
 
 # course_lib (the test cells import it), from the course repository as in the setup cell
-COURSE_PACKAGE = "deep-learning-basics @ git+https://github.com/deep-learning-basics/course"
 
+
+
+def course_package() -> str:
+    """The course package as a requirement line: installed from the repository named in pyproject.toml."""
+    return f"deep-learning-basics @ git+{repository_url()}"
 
 def otter_solution(src: str) -> str:
     """Our `### BEGIN/END SOLUTION` lines in Otter's spelling (`# BEGIN/END SOLUTION`)."""
@@ -127,7 +131,7 @@ def export(hw: str | Homework | list | None, dest: str | Path, seed: str | None 
         folder.mkdir(parents=True, exist_ok=True)
         from autograder.batch import preload_for
 
-        reqs = requirements(OTTER + (("torch",) if "torch" in preload_for(h) else ())) + [COURSE_PACKAGE]
+        reqs = requirements(OTTER + (("torch",) if "torch" in preload_for(h) else ())) + [course_package()]
         (folder / "requirements.txt").write_text("\n".join(reqs) + "\n", encoding="utf-8")
         paths.append(write_notebook(master_notebook(h, seed), folder / f"{h.name}.ipynb"))
     return paths

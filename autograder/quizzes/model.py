@@ -314,13 +314,13 @@ class Quiz(Homework):
 
     def grade_file(self, path, student: str = "student"):
         """Grade one notebook file (read as data, bounded; a NotebookError when it cannot be read)."""
-        from autograder.notebook import code_cells, read_notebook
+        from course_lib.grading.notebook import code_cells, read_notebook
 
         return self.grade_sources([src for _, src in code_cells(read_notebook(path))], student)
 
     def guess(self, subs: list) -> str:
         """A warning when no submission calls answer() for any question of this quiz."""
-        from autograder.notebook import NotebookError, code_cells, read_notebook
+        from course_lib.grading.notebook import NotebookError, code_cells, read_notebook
         from course_lib.grading.quiz import read_answers
 
         ids = {q.id for q in self.questions}

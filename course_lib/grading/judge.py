@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+from contextlib import contextmanager
 from typing import Any
 
 from course_lib.grading.compare import Verdict, compare
@@ -117,12 +118,38 @@ def run_and_judge(ns: dict, ex: Exercise, args: list, kwargs: dict, expected: An
     return judge(ex, args, kwargs, expected, run_one(ns, ex, args, kwargs))
 
 
-_SPENT: dict[tuple[str, str], float] = {}  # in-kernel test cells: seconds each exercise has used in this process
-
-
-class _OutOfTime(BaseException):
+class OutOfTime(BaseException):
     """Raised into the student's code when its exercise's time is spent (a BaseException: `except Exception`
     in the student's code does not swallow it)."""
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Raise OutOfTime in this thread once `seconds` have passed (and every 0.2 s after, so a bare `except:` in
+    an endless loop does not keep it running). Off the main thread, or without setitimer, there is no limit."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    armed = [True]
+
+    def _alarm(signum, frame):
+        if armed[0]:
+            raise OutOfTime()
+
+    old = signal.signal(signal.SIGALRM, _alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3), 0.2)
+        yield
+    finally:
+        armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+_SPENT: dict[tuple[str, str], float] = {}  # in-kernel test cells: seconds each exercise has used in this process
 
 
 def run_and_judge_limited(ns: dict, ex: Exercise, homework: str, args: list, kwargs: dict, expected: Any) -> Verdict:
@@ -130,36 +157,20 @@ def run_and_judge_limited(ns: dict, ex: Exercise, homework: str, args: list, kwa
     exercise's cases share its limit and once it is spent the remaining cases fail (kind "timeout"), so an
     endless loop in one graded function costs that exercise only. nbgrader and Otter test cells call this
     (one kernel per submission); off the main thread (no SIGALRM) it runs without a limit."""
-    import signal
-    import threading
     import time
 
     key = (homework, ex.name)
     left = ex.time_limit - _SPENT.get(key, 0.0)
     if left <= 0:
         return judge(ex, args, kwargs, expected, None, status="timeout")
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        return run_and_judge(ns, ex, args, kwargs, expected)
-
-    armed = [True]
-
-    def _alarm(signum, frame):
-        if armed[0]:  # repeats every 0.2 s: a bare `except:` in the loop does not keep it running
-            raise _OutOfTime()
-
-    old = signal.signal(signal.SIGALRM, _alarm)
     t0 = time.perf_counter()
+    got = None
     try:
-        signal.setitimer(signal.ITIMER_REAL, left, 0.2)
-        got = run_one(ns, ex, args, kwargs)
-        armed[0] = False
-    except _OutOfTime:
-        armed[0] = False
+        with time_limit(left):
+            got = run_one(ns, ex, args, kwargs)
+    except OutOfTime:
         got = None
     finally:
-        armed[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
         _SPENT[key] = _SPENT.get(key, 0.0) + (time.perf_counter() - t0)
     if got is None:
         _SPENT[key] = float("inf")

@@ -4,7 +4,9 @@ reference's expected outputs are shipped, in `course_lib/public_cases/hwNN_<topi
 
 File format: {"homework": name, "exercises": {exercise: {"inputs": digest, "expected": [value, ...] | null}}}
 where `inputs` fingerprints the inputs the expected values were computed from, so a changed builder (or a
-NumPy that draws differently) is reported instead of silently judged against stale values.
+NumPy that draws differently) is reported instead of silently judged against stale values. The inputs are exact
+(integer-seeded draws and exact arithmetic; course_lib/grading/exact.py), so the fingerprint is the same on every
+machine; the expected outputs are judged with each exercise's tolerance, never by their bits.
 """
 
 from __future__ import annotations
@@ -57,8 +59,9 @@ def expected_outputs(hw: Homework, ex: Exercise) -> list[dict]:
         raise StaleCases(f"no released public cases for {ex.name}; run `course release`") from exc
     if entry["inputs"] != inputs_digest(ex.public):
         raise StaleCases(
-            f"the released public cases of {ex.name} were made from other inputs "
-            "(run `course release`, or update course_lib)"
+            f"the expected outputs shipped for {ex.name} belong to other inputs than this course_lib builds (a "
+            "changed or partly updated course package): reinstall the course package, or tell the instructor "
+            "(instructors: run `course release`)"
         )
     if entry["expected"] is None:
         return [{"value": None} for _ in ex.public]

@@ -62,13 +62,17 @@ def run_case(ns: Namespace, ex: Exercise, args: list, kwargs: dict) -> Any:
     return ex.driver(ns, *args, **kwargs)
 
 
-def define(chunks: Iterable[tuple[str, str]]) -> tuple[Namespace, list[str]]:
-    """Exec each kept statement in one namespace; a failing statement is reported and skipped."""
+def define(chunks: Iterable[tuple]) -> tuple[Namespace, list[str]]:
+    """Exec each kept statement, (label, source, first_line), in one namespace; a failing one is reported and
+    skipped."""
+    from course_lib.grading.notebook import compile_chunk
+
     ns: dict = {"__name__": "__student__", "__builtins__": __builtins__}  # a plain dict: globals must be one
     errors = []
-    for label, src in chunks:
+    for chunk in chunks:
+        label = chunk[0]
         try:
-            exec(compile(src, f"<{label}>", "exec"), ns)  # noqa: S102 - student code, sandboxed
+            exec(compile_chunk(chunk), ns)  # noqa: S102 - student code, sandboxed
         except BaseException as exc:  # SystemExit/KeyboardInterrupt in a class body too
             errors.append(f"{label}: {type(exc).__name__}: {_short(exc)}")
     forbid_course_answers(ns)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_lib.grading.exact import on_grid
 from course_lib.grading.model import Budget, Exercise, Homework, case
 
 
@@ -47,7 +48,7 @@ def _pub_fwd():
     x, w, b = _slide()
     r = np.random.default_rng(7)
     x2 = np.arange(2 * 2 * 5 * 6, dtype=float).reshape(2, 2, 5, 6) / 10.0
-    w2 = np.sin(np.arange(3 * 2 * 3 * 3, dtype=float)).reshape(3, 2, 3, 3)
+    w2 = on_grid(np.sin(np.arange(3 * 2 * 3 * 3, dtype=float))).reshape(3, 2, 3, 3)
     return [
         case(x, w, b, 1, 0),
         case(x2, w2, np.array([0.5, -1.0, 2.0]), 2, 1),

@@ -2,6 +2,8 @@
 
 Grading is by name, not by cell: cells may be moved, copied or retyped. Demo code, training loops
 and prints are skipped, so grading is fast and a stray `while True` in a demo cell costs nothing.
+The student's `course check` and the grader share this module. Extraction is linear in the notebook's size:
+each kept statement is a slice of its cell plus the line it starts on (no padding), parsed once.
 """
 
 from __future__ import annotations
@@ -10,26 +12,47 @@ import ast
 import errno
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.solution import cell_source, strip_magics
-
 KEEP = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+_MAGIC = re.compile(r"^\s*(%|!|\?)")
+
+
+def strip_magics(src: str) -> str:
+    """Blank every magic line (`%`, `!`, `?` at the start of a line: not Python), keeping line numbers."""
+    return "\n".join("" if _MAGIC.match(line) else line for line in src.split("\n"))
+
+
+def cell_source(cell: dict) -> str:
+    """A cell's source as one string (nbformat stores a string or a list of lines; anything else is empty)."""
+    src = cell.get("source", "")
+    if isinstance(src, list):
+        src = "".join(s for s in src if isinstance(s, str))
+    return src if isinstance(src, str) else ""
 
 
 class NotebookError(ValueError):
     """The file is not a readable notebook (one-line reason)."""
 
 
+Chunk = tuple  # (label, source, first_line): a kept top-level statement and the cell line it starts on
+
+
 @dataclass
 class Extracted:
-    """Per code cell, the kept source (other lines blanked so line numbers stay right), plus warnings."""
+    """The kept statements of every code cell in order, warnings (cells that do not parse), the names defined,
+    and per cell that failed to parse the names it seems to define (for a "not defined: cell 9 has a syntax
+    error" message)."""
 
-    chunks: list[tuple[str, str]] = field(default_factory=list)  # (label, source)
+    chunks: list[Chunk] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    broken: dict[str, str] = field(default_factory=dict)  # name -> "cell 9 has a syntax error (line 3: ...)"
 
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
@@ -142,8 +165,11 @@ def _is_constant_assign(node: ast.AST) -> bool:
     return True
 
 
-def extract_source(src: str, label: str = "cell") -> tuple[list[tuple[str, str]], list[str], list[str]]:
-    """Split one cell into kept top-level statements: ([(label, source)], warnings, names)."""
+_DEF_LINE = re.compile(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+
+
+def extract_source(src: str, label: str = "cell") -> tuple[list[Chunk], list[str], list[str]]:
+    """Split one cell into kept top-level statements: ([(label, source, first_line)], warnings, names)."""
     clean = strip_magics(src)
     try:
         tree = ast.parse(clean)
@@ -158,13 +184,20 @@ def extract_source(src: str, label: str = "cell") -> tuple[list[tuple[str, str]]
             continue
         start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         end = node.end_lineno or node.lineno
-        body = ["" for _ in range(start - 1)] + lines[start - 1:end]
-        chunks.append((label, "\n".join(body)))
+        chunks.append((label, "\n".join(lines[start - 1:end]), start))
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.append(node.name)
         elif isinstance(node, ast.Assign):
             names.extend(t.id for t in node.targets)
     return chunks, [], names
+
+
+def compile_chunk(chunk: Chunk):
+    """The code object of one kept statement, with the line numbers of its cell (tracebacks name the right line)."""
+    label, src, first = (tuple(chunk) + (1,))[:3]
+    tree = ast.parse(src, filename=f"<{label}>")
+    ast.increment_lineno(tree, int(first) - 1)
+    return compile(tree, f"<{label}>", "exec")
 
 
 def extract(nb: dict) -> Extracted:
@@ -175,6 +208,13 @@ def extract(nb: dict) -> Extracted:
         out.chunks.extend(chunks)
         out.warnings.extend(warnings)
         out.names.extend(names)
+        if warnings:  # the cell did not parse: remember which names it meant to define
+            why = warnings[0].split(": ", 1)[1].split(";")[0]
+            for name in _DEF_LINE.findall(strip_magics(src)):
+                out.broken[name] = f"cell {index + 1} has a {why}" if why.startswith("syntax") else \
+                    f"cell {index + 1} {why}"
+    for name in out.names:  # defined after all (another cell): not broken
+        out.broken.pop(name, None)
     return out
 
 
