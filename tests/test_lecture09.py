@@ -63,3 +63,53 @@ def test_fused_attention_is_not_counted_on_this_build_but_explicit_attention_is(
     assert counts[True] - counts[False] == 4 * 2 * 16 * 16 * 64  # exactly the two attention products
     broken = mha_counts(explicit_both=True)  # broken experiment: both calls take the explicit path
     assert broken[True] - broken[False] <= 0
+
+
+# ---------------------------------------------------------------- §6 roofline and §7 MFU (timed: large margins)
+
+def small_cnn():
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(1, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(32 * 16, 64), torch.nn.ReLU(),
+        torch.nn.Linear(64, 10))
+
+
+def step_seconds(batch, model, opt):
+    xb, yb = torch.randn(batch, 1, 8, 8), torch.randint(0, 10, (batch,))
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        torch.nn.functional.cross_entropy(model(xb), yb).backward()
+        opt.step()
+
+    return min(C.time_fn(step, "cpu", warmup=3, repeats=7))
+
+
+def test_mfu_grows_from_batch_8_to_128_unless_the_flops_ignore_the_batch():
+    from course_lib.threads import cpu_threads
+
+    with cpu_threads("cpu", n=1):
+        model = small_cnn()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        x1, y1 = torch.randn(1, 1, 8, 8), torch.randint(0, 10, (1,))
+        per_example, _ = C.count_flops(lambda: torch.nn.functional.cross_entropy(model(x1), y1).backward())
+        t = {b: step_seconds(b, model, opt) for b in (8, 128)}
+    ref = 1e11
+    mfu = {b: C.mfu(b * per_example, t[b], ref) for b in t}
+    assert mfu[128] / mfu[8] > 1.5  # the lecture's claim
+    broken = {b: C.mfu(per_example, t[b], ref) for b in t}  # broken: FLOPs of one example for every batch
+    assert broken[128] / broken[8] <= 1.5
+
+
+def test_big_matmul_is_near_a_matmul_roof_but_not_near_a_roof_raised_by_overcounted_flops():
+    from course_lib.threads import cpu_threads
+
+    n = 512
+    with cpu_threads("cpu", n=1), torch.no_grad():
+        a, lin, xb = torch.randn(n, n), torch.nn.Linear(n, n, bias=False), torch.randn(n, n)
+        roof = max(C.matmul_flops(n, n, n) / s for s in C.time_fn(lambda: a @ a, "cpu", warmup=2, repeats=5))
+        best = max(C.linear_flops(n, n, n) / s for s in C.time_fn(lambda: lin(xb), "cpu", warmup=2, repeats=5))
+    assert best / roof >= 0.5  # the lecture's claim: the roof is the fastest timed matmul
+    # broken roof: raised by a layer whose FLOPs were counted 4× too high (as a direct-formula count of a kernel that
+    # does fewer multiplications would be)
+    assert best / (4 * roof) < 0.5
