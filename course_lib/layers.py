@@ -229,6 +229,20 @@ def grad_check_params(loss_fn: Callable[[dict], float], params: dict, grads: dic
     return out
 
 
+def kink_margin(params: dict, X) -> np.ndarray:
+    """Per example, the smallest |pre-activation| over every hidden unit of the MLP: how far the example's ReLU
+    inputs are from the kink at 0. A centred difference with step h crosses a kink (and a gradient check of a
+    correct network fails) only when a pre-activation moves by more than this margin."""
+    L = n_layers(params)
+    h = np.asarray(X, dtype=float)
+    margin = np.full(len(h), np.inf)
+    for i in range(1, L):
+        z = h @ params[f"W{i}"] + params[f"b{i}"]
+        margin = np.minimum(margin, np.abs(z).min(axis=1))
+        h = np.maximum(z, 0.0)
+    return margin
+
+
 def grad_check_layer(forward: Callable, backward: Callable, inputs: list[np.ndarray], dout: np.ndarray,
                      h: float = 1e-5) -> list[float]:
     """Check backward(dout, cache) against centred differences of ⟨forward(*inputs)[0], dout⟩, per input."""

@@ -49,3 +49,47 @@ def test_at_width_8_the_approximation_error_dominates_unless_the_sample_is_tiny(
     assert np.mean(layers.noisy_knot_fit_errors(F, 8, 200, 0.1, (0, 1, 2), GRID)) / rep < 3  # the lecture's claim
     # broken: 12 samples with noise 0.5 instead of 200 with 0.1: the statistical error takes over
     assert np.mean(layers.noisy_knot_fit_errors(F, 8, 12, 0.5, (0, 1, 2), GRID)) / rep >= 3
+
+
+# ---------------------------------------------------------------- §6 gradient check of the whole MLP
+
+def check_setup(seed=2):
+    from course_lib.data import spirals
+
+    Xs, ys = spirals(n=200, classes=3, noise=0.2, seed=0)
+    params = layers.init_mlp([2, 64, 64, 3], seed=0)
+    rng = np.random.default_rng(seed)
+    for k in ("b1", "b2", "b3"):
+        params[k] = 0.1 * rng.normal(size=params[k].shape)
+    return Xs, ys, params
+
+
+def largest_error(params, Xg, yg):
+    _, grads = layers.mlp_loss_and_grads(params, Xg, yg)
+    return max(layers.grad_check_params(lambda p: layers.mlp_loss_and_grads(p, Xg, yg)[0], params, grads).values())
+
+
+def test_kink_margin_is_the_smallest_relu_input():
+    params = {"W1": np.array([[1.0, -2.0]]), "b1": np.array([0.5, 0.0]), "W2": np.array([[1.0], [1.0]]),
+              "b2": np.array([0.0])}
+    np.testing.assert_allclose(layers.kink_margin(params, np.array([[1.0], [0.25]])), [1.5, 0.5])
+
+
+def test_whole_network_gradient_check_holds_away_from_kinks():
+    Xs, ys, params = check_setup()
+    far = layers.kink_margin(params, Xs) > 1e-3
+    assert largest_error(params, Xs[far][:20], ys[far][:20]) <= 1e-5  # the lecture's rule, with the margin
+    # the lecture's old choice, 20 fixed examples: one of them sits within h of a kink, and the correct network fails
+    assert largest_error(params, Xs[5:25], ys[5:25]) > 1e-5
+
+
+def test_whole_network_gradient_check_catches_a_wrong_gradient():
+    from course_lib.autodiff import numerical_gradient_array, rel_error
+
+    Xs, ys, params = check_setup()
+    far = layers.kink_margin(params, Xs) > 1e-3
+    Xg, yg = Xs[far][:20], ys[far][:20]
+    _, grads = layers.mlp_loss_and_grads(params, Xg, yg)
+    num = numerical_gradient_array(lambda: layers.mlp_loss_and_grads(params, Xg, yg)[0], params["W2"], 1e-5)
+    assert rel_error(num, grads["W2"]) <= 1e-5
+    assert rel_error(num, 1.01 * grads["W2"]) > 1e-5  # broken backward pass: W2's gradient 1% too large
