@@ -29,7 +29,8 @@ from course_lib.compute_peaks import (
 
 SECONDS_PER_DAY = 86_400.0
 __all__ = [
-    "arithmetic_intensity", "attainable_flops", "benchmark_bandwidth", "benchmark_matmul",
+    "arithmetic_intensity", "attainable_flops", "benchmark_bandwidth", "benchmark_matmul", "bert_model",
+    "bert_training_flops_per_token",
     "chinchilla_optimal", "conv2d_flops", "count_flops", "count_parameters", "device_name", "gru_step_flops",
     "linear_flops",
     "lookup_bandwidth", "lookup_peak", "lookup_power", "lstm_step_flops", "matmul_flops", "mfu",
@@ -171,6 +172,99 @@ def count_flops(fn: Callable, *args, **kwargs) -> tuple[int, dict]:
     counts = counter.get_flop_counts().get("Global", {})
     per_op = {str(op).replace("aten.", ""): int(v) for op, v in counts.items()}
     return int(counter.get_total_flops()), per_op
+
+
+# ------------------------------------------------------------------------------------ a BERT-sized count
+BERT_BASE = {"vocab": 30522, "d_model": 768, "n_layers": 12, "n_heads": 12, "d_ff": 3072, "max_len": 512}
+
+
+def bert_model(vocab: int = 30522, d_model: int = 768, n_layers: int = 12, n_heads: int = 12, d_ff: int = 3072,
+               max_len: int = 512, head: str = "pretraining", embeddings_as_matmul: bool = False):
+    """A BERT encoder (Devlin et al. 2019; BERT-base by default) as a torch module, for counting FLOPs.
+
+    Token, position and segment embeddings + LayerNorm; `n_layers` post-LN blocks (Q, K, V and output projections,
+    attention written out as two matmuls so that FlopCounterMode sees them, a GELU feed-forward layer);
+    head "pretraining": the masked-LM head (dense + GELU + LayerNorm, then the output layer tied to the token
+    embeddings, applied only at the masked positions) and the next-sentence head on the pooled first token;
+    head "span": SQuAD's start/end logits at every position. forward(ids, masked) returns a scalar to
+    back-propagate (`masked`: indices into the flattened (batch·seq) positions). `embeddings_as_matmul=True` (for
+    tests) computes the token embedding as one-hot @ table, a matmul, instead of a lookup.
+    """
+    import torch
+    import torch.nn as nn
+
+    dh = d_model // n_heads
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.q, self.k, self.v, self.o = (nn.Linear(d_model, d_model) for _ in range(4))
+            self.ff1, self.ff2 = nn.Linear(d_model, d_ff), nn.Linear(d_ff, d_model)
+            self.ln1, self.ln2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+
+        def forward(self, x):
+            B, T, _ = x.shape
+            heads = lambda t: t.view(B, T, n_heads, dh).transpose(1, 2)  # noqa: E731
+            q, k, v = heads(self.q(x)), heads(self.k(x)), heads(self.v(x))
+            att = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(dh), dim=-1)
+            x = self.ln1(x + self.o((att @ v).transpose(1, 2).reshape(B, T, d_model)))
+            return self.ln2(x + self.ff2(nn.functional.gelu(self.ff1(x))))
+
+    class Bert(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok, self.pos, self.seg = nn.Embedding(vocab, d_model), nn.Embedding(max_len, d_model), \
+                nn.Embedding(2, d_model)
+            self.ln = nn.LayerNorm(d_model)
+            self.blocks = nn.ModuleList(Block() for _ in range(n_layers))
+            if head == "pretraining":
+                self.mlm, self.mlm_ln = nn.Linear(d_model, d_model), nn.LayerNorm(d_model)
+                self.mlm_bias = nn.Parameter(torch.zeros(vocab))
+                self.pool, self.nsp = nn.Linear(d_model, d_model), nn.Linear(d_model, 2)
+            elif head == "span":
+                self.span = nn.Linear(d_model, 2)
+            else:
+                raise ValueError(f"bert_model: head must be 'pretraining' or 'span', got {head!r}")
+
+        def embed_tokens(self, ids):
+            if embeddings_as_matmul:
+                return nn.functional.one_hot(ids, vocab).to(self.tok.weight.dtype) @ self.tok.weight
+            return self.tok(ids)
+
+        def forward(self, ids, masked=None):
+            B, T = ids.shape
+            x = self.embed_tokens(ids) + self.pos(torch.arange(T, device=ids.device)) + self.seg(torch.zeros_like(ids))
+            x = self.ln(x)
+            for block in self.blocks:
+                x = block(x)
+            if head == "span":
+                return self.span(x).sum()
+            h = x.reshape(B * T, d_model)[masked]
+            logits = nn.functional.linear(self.mlm_ln(nn.functional.gelu(self.mlm(h))), self.tok.weight, self.mlm_bias)
+            return logits.logsumexp(-1).sum() + self.nsp(torch.tanh(self.pool(x[:, 0]))).sum()
+
+    return Bert()
+
+
+def bert_training_flops_per_token(seq_len: int, head: str = "pretraining", mask_fraction: float = 0.15,
+                                  batch: int = 20, **config) -> dict:
+    """Training FLOPs per token (forward + backward, FlopCounterMode) of `bert_model(**config)` at `seq_len`, on
+    the meta device (shapes only: nothing is allocated or computed). With the pre-training head, the masked-LM
+    output is computed at round(mask_fraction · batch · seq_len) positions (BERT masks 15% of the tokens).
+
+    Returns per_token (FLOPs), n_params (all parameters), n_embedding (token, position and segment tables) and
+    per_op (FLOPs per operator, whole batch)."""
+    import torch
+
+    cfg = {**BERT_BASE, **config}
+    with torch.device("meta"):
+        model = bert_model(head=head, **cfg)
+    ids = torch.zeros(batch, seq_len, dtype=torch.long, device="meta")
+    masked = torch.arange(int(round(mask_fraction * batch * seq_len)), device="meta")
+    total, per_op = count_flops(lambda: model(ids, masked).backward())
+    emb = sum(t.weight.numel() for t in (model.tok, model.pos, model.seg))
+    return {"per_token": total / (batch * seq_len), "n_params": count_parameters(model), "n_embedding": emb,
+            "per_op": per_op}
 
 
 # ----------------------------------------------------------------------------------------------- timing

@@ -229,6 +229,20 @@ def grad_check_params(loss_fn: Callable[[dict], float], params: dict, grads: dic
     return out
 
 
+def kink_margin(params: dict, X) -> np.ndarray:
+    """Per example, the smallest |pre-activation| over every hidden unit of the MLP: how far the example's ReLU
+    inputs are from the kink at 0. A centred difference with step h crosses a kink (and a gradient check of a
+    correct network fails) only when a pre-activation moves by more than this margin."""
+    L = n_layers(params)
+    h = np.asarray(X, dtype=float)
+    margin = np.full(len(h), np.inf)
+    for i in range(1, L):
+        z = h @ params[f"W{i}"] + params[f"b{i}"]
+        margin = np.minimum(margin, np.abs(z).min(axis=1))
+        h = np.maximum(z, 0.0)
+    return margin
+
+
 def grad_check_layer(forward: Callable, backward: Callable, inputs: list[np.ndarray], dout: np.ndarray,
                      h: float = 1e-5) -> list[float]:
     """Check backward(dout, cache) against centred differences of ⟨forward(*inputs)[0], dout⟩, per input."""
@@ -278,3 +292,36 @@ def loss_slice_2d(params, X, y, d1, d2, alphas, betas, activation="relu") -> np.
             p = {k: params[k] + a * d1[k] + b * d2[k] for k in params}
             Z[i, j] = softmax_cross_entropy(mlp_forward(p, X, activation)[0], y)[0]
     return Z
+
+
+# --------------------------------------------------------------------------------------------------------------
+# One hidden ReLU layer in one dimension: what it can represent, and what it learns from noisy samples
+# --------------------------------------------------------------------------------------------------------------
+
+
+def relu_knot_features(x, width: int, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:
+    """Hidden layer with fixed first-layer weights: relu(x − t_j) at `width` knots t_j spread over [lo, hi), and a
+    constant column for the output bias. x is (n,) or (n, 1); returns (n, width + 1)."""
+    x = np.asarray(x, dtype=float).reshape(-1, 1)
+    knots = np.linspace(lo, hi, width + 1)[:-1]
+    return np.c_[np.maximum(x - knots[None, :], 0.0), np.ones(len(x))]
+
+
+def knot_fit_error(f: Callable, width: int, x_fit, y_fit, grid) -> float:
+    """Fit the output layer of `relu_knot_features` by least squares to (x_fit, y_fit); return the largest error
+    |f̂ − f| on `grid`. With x_fit = grid and y_fit = f(grid) this is what the width can represent (an upper
+    bound on the best one-hidden-layer network of that width, whose knots could move); with a sample of noisy
+    values it is what the same network learns from finite data."""
+    v, *_ = np.linalg.lstsq(relu_knot_features(x_fit, width), np.asarray(y_fit, dtype=float), rcond=None)
+    grid = np.asarray(grid, dtype=float).ravel()
+    return float(np.abs(relu_knot_features(grid, width) @ v - f(grid)).max())
+
+
+def noisy_knot_fit_errors(f: Callable, width: int, n: int, noise: float, seeds, grid) -> list[float]:
+    """knot_fit_error from n samples x ~ U(−1, 1), y = f(x) + noise·N(0, 1), one value per seed."""
+    out = []
+    for s in seeds:
+        rng = np.random.default_rng(s)
+        xs = rng.uniform(-1.0, 1.0, n)
+        out.append(knot_fit_error(f, width, xs, f(xs) + noise * rng.normal(size=n), grid))
+    return out

@@ -135,11 +135,55 @@ def char_batches(ids: np.ndarray, seq_len: int, batch_size: int, steps: int, see
         yield chunk[:, :-1], chunk[:, 1:]
 
 
+def char_streams(ids: np.ndarray, seq_len: int, batch_size: int, steps: int, seed: int = 0, device=None):
+    """Batches for truncated back-propagation through time: the text is cut into `batch_size` streams of equal
+    length, read in parallel, window after window, so that row b of window k + 1 continues exactly where row b
+    of window k ended. Yields (x, y, fresh): x, y LongTensors (batch_size, seq_len), y = x shifted by one, and
+    fresh = True on the first window of each pass over the text (each pass starts at a new random offset; the
+    state carried from the end of the previous pass must then be dropped)."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+    data = torch.as_tensor(ids, dtype=torch.long)
+    if device is not None:
+        data = data.to(device)
+    stream = (len(ids) - 1) // batch_size
+    if stream < seq_len + 1:
+        raise ValueError(f"char_streams: {len(ids)} characters are too few for {batch_size} streams of {seq_len}")
+    starts = torch.arange(batch_size) * stream
+    done, pos = 0, None
+    while done < steps:
+        if pos is None or pos + seq_len > stream:  # a new pass, at a random offset into every stream
+            pos, fresh = int(rng.integers(0, seq_len)), True
+            if pos + seq_len > stream:
+                pos = 0
+        idx = starts[:, None] + pos + torch.arange(seq_len + 1)[None, :]
+        if device is not None:
+            idx = idx.to(device)
+        chunk = data[idx]
+        yield chunk[:, :-1], chunk[:, 1:], fresh
+        pos, fresh, done = pos + seq_len, False, done + 1
+
+
+def detach_state(state):
+    """The recurrent state with its history cut off (a tensor or a tuple of tensors, e.g. an LSTM's (h, c))."""
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(s.detach() for s in state)
+    return state.detach()
+
+
 def train_char_model(model, ids: np.ndarray, steps: int, seq_len: int = 64, batch_size: int = 32,
                      lr: float = 3e-3, device=None, seed: int = 0, clip: float = 1.0, progress: bool = True,
-                     threads: int = 1, cosine: bool = False) -> dict:
+                     threads: int = 1, cosine: bool = False, truncated_bptt: bool = True) -> dict:
     """Next-character training with Adam and gradient-norm clipping (`threads` torch threads on a CPU).
 
+    `truncated_bptt=True`: truncated back-propagation through time. The text is read as `batch_size` parallel
+    streams (`char_streams`); the hidden state at the end of each window is carried into the next window (the
+    forward pass sees context across window boundaries) but detached from the graph, so the gradient stops at
+    the window's start (memory and time per update O(seq_len)). `truncated_bptt=False`: independent random
+    windows, each from a zero state (no context beyond `seq_len` ever, in training).
     `cosine=True` decays the learning rate from `lr` to lr/10 along a half cosine over the `steps`.
     Returns losses (nats/char), seconds and characters/s."""
     import time
@@ -156,13 +200,18 @@ def train_char_model(model, ids: np.ndarray, steps: int, seq_len: int = 64, batc
     losses = []
     t0 = time.perf_counter()
     model.train()
+    if truncated_bptt:
+        batches = char_streams(ids, seq_len, batch_size, steps, seed, device)
+    else:
+        batches = ((x, y, True) for x, y in char_batches(ids, seq_len, batch_size, steps, seed, device))
+    state = None
     with cpu_threads(device, threads):  # one thread: latency-bound tiny steps
-        for x, y in tqdm(char_batches(ids, seq_len, batch_size, steps, seed, device), total=steps,
-                         disable=not progress, leave=False, desc="char model"):
-            logits, _ = model(x)
+        for x, y, fresh in tqdm(batches, total=steps, disable=not progress, leave=False, desc="char model"):
+            logits, state = model(x, None if fresh else state)
             loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            state = detach_state(state)  # carried forward, but the next window's gradient stops here
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
             opt.step()
             if sched is not None:
@@ -194,6 +243,46 @@ def bits_per_char(model, ids, rows: int = 64, device=None) -> float:
         logits, _ = model(x)
         nats = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
     return float(nats) / float(np.log(2))
+
+
+def window_start_bits(model, ids, seq_len: int = 64, first: int = 8, rows: int = 32, device=None) -> dict:
+    """Bits per character on the first `first` characters of every window of `seq_len`, when the text is read as
+    in truncated BPTT (`rows` parallel streams, window after window): with the state carried over from the
+    previous window ("carried"), and with every window started from a zero state ("fresh"). The first window
+    of each stream has no previous window and is left out of both. gain = fresh − carried: how much the
+    context from before the window helps where the window itself offers little."""
+    import torch
+
+    device = torch.device(device or next(model.parameters()).device)
+    n_win = (len(ids) - 1) // rows // seq_len
+    if n_win < 2:
+        raise ValueError("window_start_bits: the text is too short for two windows per stream")
+    span = n_win * seq_len
+    x = torch.as_tensor(np.asarray(ids[:rows * span]).reshape(rows, span), dtype=torch.long, device=device)
+    y = torch.as_tensor(np.stack([np.asarray(ids[r * span + 1:(r + 1) * span + 1]) for r in range(rows)]),
+                        dtype=torch.long, device=device)
+    sums = {"carried": 0.0, "fresh": 0.0}
+    count = 0
+    model.eval()
+    with torch.no_grad(), cpu_threads(device):
+        state = None
+        for k in range(n_win):
+            sl = slice(k * seq_len, (k + 1) * seq_len)
+            logits, new_state = model(x[:, sl], state)
+            if k > 0:
+                head = slice(0, first)
+                nll = torch.nn.functional.cross_entropy(logits[:, head].reshape(-1, logits.shape[-1]),
+                                                        y[:, sl][:, head].reshape(-1), reduction="sum")
+                fresh_logits, _ = model(x[:, sl][:, head])
+                nll_fresh = torch.nn.functional.cross_entropy(fresh_logits.reshape(-1, logits.shape[-1]),
+                                                              y[:, sl][:, head].reshape(-1), reduction="sum")
+                sums["carried"] += float(nll)
+                sums["fresh"] += float(nll_fresh)
+                count += rows * first
+            state = new_state
+    out = {k: v / count / float(np.log(2)) for k, v in sums.items()}
+    out["gain"] = out["fresh"] - out["carried"]
+    return out
 
 
 class TorchCharSampler:
@@ -469,3 +558,130 @@ def memory_accuracy(kind: str, length: int, steps: int = 150, rho: float | None 
         Xt, yt = first_symbol_task(n_test, length, seed=10_000 + length)
         with torch.no_grad():
             return float((model(torch.as_tensor(Xt)).argmax(1) == torch.as_tensor(yt)).float().mean())
+
+
+# ---------------------------------------------------------------- bidirectional and conditional RNNs
+
+def next_token_tagging_task(n: int, length: int, num_symbols: int = 4, seed: int = 0):
+    """Tag every position with the token that comes *next*: X (n, length) ints in 0..num_symbols−1, Y (n, length)
+    with Y[:, t] = X[:, t+1] and, at the last position, Y[:, −1] = X[:, −1]. A unidirectional reader cannot know
+    the next token when it must tag the current one (chance 1/num_symbols, except at the last position); a
+    bidirectional one has read it."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, num_symbols, size=(n, length))
+    Y = np.concatenate([X[:, 1:], X[:, -1:]], axis=1)
+    return X, Y
+
+
+def sequence_tagger(vocab_size: int, num_tags: int, hidden: int = 16, bidirectional: bool = False):
+    """Embedding → GRU (one or two directions) → a tag's logits at every position."""
+    import torch.nn as nn
+
+    class Tagger(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(vocab_size, 8)
+            self.rnn = nn.GRU(8, hidden, batch_first=True, bidirectional=bidirectional)
+            self.head = nn.Linear(hidden * (2 if bidirectional else 1), num_tags)
+
+        def forward(self, x):
+            out, _ = self.rnn(self.embed(x))
+            return self.head(out)
+
+    return Tagger()
+
+
+def tagging_accuracy(bidirectional: bool, length: int = 12, steps: int = 200, hidden: int = 16,
+                     num_symbols: int = 4, batch_size: int = 64, n_test: int = 500, lr: float = 1e-2,
+                     seed: int = 0) -> float:
+    """Train a sequence_tagger on next_token_tagging_task (fresh batches, Adam) on the CPU; return its test
+    accuracy over the positions 0 … length−2 (the last position, which needs no future, is left out). A
+    unidirectional tagger gets `2·hidden` units so that both have the same state size."""
+    import torch
+
+    with cpu_threads("cpu"):
+        torch.manual_seed(seed)
+        model = sequence_tagger(num_symbols, num_symbols, hidden if bidirectional else 2 * hidden, bidirectional)
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        rng = np.random.default_rng([seed, length])
+        for _ in range(steps):
+            X, Y = next_token_tagging_task(batch_size, length, num_symbols, seed=int(rng.integers(2**31)))
+            logits = model(torch.as_tensor(X))
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, num_symbols), torch.as_tensor(Y).reshape(-1))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        Xt, Yt = next_token_tagging_task(n_test, length, num_symbols, seed=20_000 + length)
+        with torch.no_grad():
+            pred = model(torch.as_tensor(Xt)).argmax(-1).numpy()
+    return float((pred[:, :-1] == Yt[:, :-1]).mean())
+
+
+def word_generator(vocab_size: int, hidden: int = 32, conditional: bool = True):
+    """A GRU that outputs a word letter by letter. conditional=True: step t's input is the letter of step t−1
+    (a start token at t = 0), so output t sees outputs 1 … t−1 (teacher forcing in training, its own samples
+    when generating). conditional=False: every input is the start token, so output t depends on t only."""
+    import torch.nn as nn
+
+    class WordGen(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conditional = conditional
+            self.start = vocab_size  # the start token's id
+            self.embed = nn.Embedding(vocab_size + 1, 8)
+            self.rnn = nn.GRU(8, hidden, batch_first=True)
+            self.head = nn.Linear(hidden, vocab_size)
+
+        def inputs(self, letters):
+            import torch
+
+            start = torch.full_like(letters[:, :1], self.start)
+            if not self.conditional:
+                return start.expand_as(letters)
+            return torch.cat([start, letters[:, :-1]], dim=1)
+
+        def forward(self, inp, state=None):
+            out, state = self.rnn(self.embed(inp), state)
+            return self.head(out), state
+
+    return WordGen()
+
+
+def word_generation(words, conditional: bool, steps: int = 300, hidden: int = 32, n_samples: int = 500,
+                    batch_size: int = 64, lr: float = 1e-2, seed: int = 0) -> dict:
+    """Train a word_generator on `words` (equally likely, all the same length), then sample `n_samples` words at
+    temperature 1. Returns "valid": the fraction of samples that are one of the words, "bits": the trained
+    model's mean −log₂ p(word) over the words, "samples": the first 12 samples."""
+    import torch
+
+    letters = sorted(set("".join(words)))
+    index = {c: i for i, c in enumerate(letters)}
+    data = np.array([[index[c] for c in w] for w in words])
+    length = data.shape[1]
+    with cpu_threads("cpu"):
+        torch.manual_seed(seed)
+        model = word_generator(len(letters), hidden, conditional)
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        rng = np.random.default_rng(seed)
+        for _ in range(steps):
+            batch = torch.as_tensor(data[rng.integers(0, len(words), size=batch_size)])
+            logits, _ = model(model.inputs(batch))
+            loss = torch.nn.functional.cross_entropy(logits.reshape(-1, len(letters)), batch.reshape(-1))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            all_words = torch.as_tensor(data)
+            logp = torch.log_softmax(model(model.inputs(all_words))[0], -1)
+            bits = float(-logp.gather(-1, all_words[..., None]).sum((1, 2)).mean() / np.log(2))
+            gen = torch.Generator().manual_seed(seed)
+            inp = torch.full((n_samples, 1), model.start)
+            state, out = None, []
+            for _ in range(length):
+                logits, state = model(inp, state)
+                nxt = torch.multinomial(torch.softmax(logits[:, -1], -1), 1, generator=gen)
+                out.append(nxt)
+                inp = nxt if conditional else torch.full_like(nxt, model.start)
+            samples = ["".join(letters[int(i)] for i in row) for row in torch.cat(out, 1)]
+    valid = float(np.mean([s in set(words) for s in samples]))
+    return {"valid": valid, "bits": bits, "samples": samples[:12]}

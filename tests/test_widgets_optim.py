@@ -66,6 +66,20 @@ def test_momentum_optimal_button():
     assert r["rate"] < r["gd_rate_opt"]
 
 
+def test_momentum_optimal_button_draws_once():
+    d = momentum_demo()
+    d.controls["kappa"].value = 100.0
+    before = d.renders
+    d.optimal_button.click()                 # moves β and α: one drawing of the final state, not two
+    assert d.renders == before + 1
+    assert d.result["alpha"] == pytest.approx((2 / (0.1 + 1.0)) ** 2)
+    before = d.renders
+    d.optimal_button.click()                 # already optimal: still exactly one drawing
+    assert d.renders == before + 1
+    d.controls["beta"].value = 0.3           # after the button, sliders redraw again
+    assert d.renders == before + 2 and d.result["beta"] == 0.3
+
+
 def test_momentum_sliders_and_divergence_edge():
     d = momentum_demo()
     d.controls["beta"].value = 0.5

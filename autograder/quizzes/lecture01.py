@@ -8,7 +8,7 @@ QUESTIONS = [
                        "larger. (Measured on the lecture's data, 40 seeds, n = 50 → 5000: the root-mean-square "
                        "floor falls 10.5-fold; the exact factor for Gaussian designs is √((n₂−d−1)/(n₁−d−1)).) "
                        "Running GD longer does not help: it converges to ŵ, not to w_true."),
-    Choice("01.2", "b", options=("a", "b", "c", "d"),
+    Choice("01.2", "c", options=("a", "b", "c", "d"),
            explanation="With separable classes every step along the separating direction lowers the loss, so "
                        "the infimum 0 is approached but never attained: ‖βᵏ‖ grows without bound (about like "
                        "log k) while the loss tends to 0. GD still lowers the loss at every step; the direction "
@@ -18,7 +18,7 @@ QUESTIONS = [
                        "α = 1.9/L the top eigen-component (λ = L) gets 1 − 1.9 = −0.9: it flips sign every step "
                        "(the zig-zag across the valley) while shrinking by 10%. The flat direction (λ = L/10) "
                        "gets 1 − 0.19 = 0.81 and does not oscillate."),
-    Choice("01.4", "b", options=("a", "b", "c", "d"),
+    Choice("01.4", "a", options=("a", "b", "c", "d"),
            explanation="The exact step minimises φ(α) = f(xᵏ − α∇f(xᵏ)), so φ'(αₖ) = −∇f(xᵏ⁺¹)ᵀ∇f(xᵏ) = 0: "
                        "each new gradient is orthogonal to the previous one. Every step is at right angles to "
                        "the last, so in a long, thin valley the path zig-zags in small steps across the valley "

@@ -8,9 +8,12 @@ QUESTIONS = [
                            "form: V = μV − αg tends to −αg/(1−μ). Both reach αg/(1−μ): with μ = 0.9, ten times "
                            "plain GD's step αg."),
     Number("02.2", 3.8, rtol=0.01,
-           explanation="Heavy ball converges on a component iff 0 < αλ < 2 + 2β; with β = 0.9 and λ = 1 the "
-                       "largest stable step is α = 3.8, almost twice GD's limit 2/λ."),
-    Choice("02.3", "b", options=("a", "b", "c", "d"),
+           explanation="Heavy ball converges on a component iff 0 < αλ < 2 + 2β; with β = 0.9 and λ = 1 it "
+                       "converges for every α below 3.8 and for none above: 3.8 is the supremum, almost twice "
+                       "GD's limit 2/λ. At α = 3.8 itself it does not converge: the characteristic polynomial "
+                       "σ² + 1.9σ + 0.9 = (σ + 1)(σ + 0.9) has a root at −1, so the component keeps its size "
+                       "and flips sign every step."),
+    Choice("02.3", "d", options=("a", "b", "c", "d"),
            explanation="Inside the complex region every component converges at √β, but the region shrinks as "
                        "β falls. With a smaller β the extreme eigenvalues leave it and get a real root larger "
                        "than √β, so the worst component gets slower. For κ = 100 the optimum is β ≈ 0.669, rate "
@@ -23,7 +26,7 @@ QUESTIONS = [
            explanation="‖B‖_F² = Σσᵢ² ≥ σ_max², so every singular value of B/‖B‖_F is at most 1 (equal to 1 "
                        "only for a rank-one B). The Frobenius norm costs one pass over the entries; the spectral "
                        "norm itself would need an SVD or a power iteration."),
-    Choice("02.6", "b", options=("a", "b", "c", "d"),
+    Choice("02.6", "c", options=("a", "b", "c", "d"),
            explanation="Lecture 1: on a quadratic GD diverges for α > 2/L, L the largest Hessian eigenvalue "
                        "(the smoothness constant). For a network the Hessian has (number of parameters)² "
                        "entries and changes along the path, so L can only be estimated (e.g. by power iteration "

@@ -2,14 +2,14 @@
 from autograder.quizzes.model import Choice, Expression, Number  # noqa: F401
 
 QUESTIONS = [
-    Choice("04.1", "c", options=("a", "b", "c", "d"),
+    Choice("04.1", "b", options=("a", "b", "c", "d"),
            explanation="On each region of input space where the same ReLUs are active, the network is one affine map; "
                        "crossing a unit's kink (the line w·x + b = 0) switches that unit on or off and changes "
                        "the map. "
                        "So the network is piecewise linear with input-dependent pieces, which is why it can draw "
                        "the curved (polygonal) boundary around the circles. Biases do not matter for this: "
                        "relu(x) + relu(-x) = |x| has no biases and is not linear."),
-    Choice("04.2", "b", options=("a", "b", "c", "d"),
+    Choice("04.2", "d", options=("a", "b", "c", "d"),
            explanation="The two circles share their centre (the origin) and differ only in radius, and "
                        "x1² + x2² = r² is linear in (x1², x2²): logistic regression on those two features alone "
                        "separates them (test accuracy 1.0 on three samples). Both circles are symmetric under "

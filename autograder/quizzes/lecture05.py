@@ -17,7 +17,7 @@ QUESTIONS = [
                            "the product telescopes to fan_out_L/fan_in_1 (He et al. 2015, §2.2): forward or backward "
                            "scaling are both fine unless the first and last widths differ a lot. In our square nets "
                            "the ratio is 1."),
-    Choice("05.3", "b", options=("a", "b", "c", "d"),
+    Choice("05.3", "c", options=("a", "b", "c", "d"),
            explanation="Adam changes only the update: each parameter's step is its gradient divided by that gradient's "
                        "running RMS, which undoes the backward shrinking (as far as ε allows). The forward pass is the "
                        "same network: the activations still shrink by about 0.01·√(64/2) ≈ 0.057 per layer, "

@@ -24,7 +24,7 @@ QUESTIONS = [
                        "outputs "
                        "0 or 1.25 for an input of 1). The original convention trains with h' = m·h and multiplies the "
                        "outgoing weights by 1 − p = 0.8 at test time instead."),
-    Choice("06.5", "b", options=("a", "b", "c", "d"),
+    Choice("06.5", "d", options=("a", "b", "c", "d"),
            explanation="Each configuration's validation accuracy is its true accuracy plus noise from the 200 "
                        "particular "
                        "digits. Selecting the maximum of 27 noisy scores favours configurations that were lucky "

@@ -2,7 +2,7 @@
 from autograder.quizzes.model import Choice, Expression, Number  # noqa: F401
 
 QUESTIONS = [
-    Choice("07.1", "b", options=("a", "b", "c", "d"),
+    Choice("07.1", "c", options=("a", "b", "c", "d"),
            explanation="Convolutions (with their ReLUs and biases) are equivariant: a shift of the input shifts the "
                        "feature maps. Pooling keeps the largest value of a window whatever pixel held it, so small "
                        "shifts change little, and stacked conv–pool stages tolerate larger ones (a global average over "

@@ -42,6 +42,16 @@ def _describe(v: Any) -> str:
     return type(v).__name__
 
 
+def distinct_strings(expected: float, got: float, digits: int = 6) -> tuple[str, str]:
+    """The two numbers printed with the fewest significant digits (at least `digits`) at which they differ, so
+    that a mismatch never reads "expected 4, got 4" (17 digits tell any two different doubles apart)."""
+    for p in range(digits, 18):
+        a, b = f"{expected:.{p}g}", f"{got:.{p}g}"
+        if a != b:
+            return a, b
+    return repr(float(expected)), repr(float(got))
+
+
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, np.ndarray, np.number, bool)) and not isinstance(v, str)
 
@@ -101,11 +111,13 @@ def compare(expected: Any, got: Any, rtol: float = 1e-6, atol: float = 1e-8, pat
     if ok:
         return Verdict(True, "", max_err)
     if e.ndim == 0:
-        msg = f"{path}: expected {float(e):.6g}, got {float(g):.6g} (error {max_err:.2e})"
+        want, have = distinct_strings(float(e), float(g))
+        msg = f"{path}: expected {want}, got {have} (error {max_err:.2e})"
     else:
         idx = np.unravel_index(int(np.argmax(np.where(np.isnan(e), 0, np.abs(e - g)))), e.shape)
+        want, have = distinct_strings(float(e[idx]), float(g[idx]))
         msg = (
             f"{path}: values differ; largest error {max_err:.2e} at index {tuple(int(i) for i in idx)} "
-            f"(expected {e[idx]:.6g}, got {g[idx]:.6g}); tolerance rtol={rtol:g}, atol={atol:g}"
+            f"(expected {want}, got {have}); tolerance rtol={rtol:g}, atol={atol:g}"
         )
     return Verdict(False, msg, max_err, "values")

@@ -4,10 +4,10 @@ bias b_f against ‖∂h_T/∂h_t‖ and against success on the first-symbol mem
     from course_lib.widgets.gradient_flow import gradient_flow_demo; gradient_flow_demo(memory=mem)
 
 Left: ‖∂h_T/∂h_t‖_F of a tanh RNN with W_hh = ρ·Q (Q orthogonal) and ‖∂c_T/∂c_t‖_F along an LSTM's cell path
-with forget bias b_f, both computed with torch autograd on random inputs and divided by their value one step
-back (t = T − 1). Right: the lecture's memory experiment (precomputed, passed in as `memory`), and, when
-"train" is on, the test accuracy of one small RNN (ρ) and one LSTM (b_f) trained for a few seconds at the
-chosen length. `gradient_flow_compute` is the pure part.
+with forget bias b_f, both computed with torch autograd on the same random inputs (standard normal) and divided
+by their value one step back (t = T − 1). Right: the lecture's memory experiment (precomputed, passed in as
+`memory`), and, when "train" is on, the test accuracy of one small RNN (ρ) and one LSTM (b_f) trained for a few
+seconds at the chosen length. `gradient_flow_compute` is the pure part.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def gradient_flow_compute(rho: float = 0.9, forget_bias: float = 3.0, T: int = 6
     T = int(T)
     gen = torch.Generator().manual_seed(seed)
     xs = torch.randn(T, 4, dtype=torch.float64, generator=gen)
-    rnn = jacobian_norms_through_time(rnn_cell_with_radius(hidden, float(rho), 4, seed), T, xs * 2)
+    rnn = jacobian_norms_through_time(rnn_cell_with_radius(hidden, float(rho), 4, seed), T, xs)  # same inputs
     lstm = jacobian_norms_through_time(lstm_cell_with_forget_bias(hidden, float(forget_bias), 4, seed), T, xs)
     with np.errstate(divide="ignore", invalid="ignore"):
         rnn_rel, lstm_rel = rnn / rnn[-1], lstm / lstm[-1]

@@ -83,11 +83,22 @@ def momentum_demo(alpha: float = 1.0, beta: float = 0.5, kappa: float = 30.0, st
     }
     demo = Demo(momentum_compute, momentum_draw, controls, height="390px")
     optimal = w.Button(description="optimal α, β", layout=w.Layout(width="140px"))
+    held = [False]  # while True, slider changes do not redraw (the button moves two sliders, then draws once)
+
+    def update_unless_held():
+        return demo.result if held[0] else Demo.update(demo)
+
+    demo.update = update_unless_held  # the sliders' observers call demo.update()
 
     def set_optimal(_b=None):
         a, b, _ = momentum_optimal(1.0 / controls["kappa"].value, 1.0)
-        controls["beta"].value = b  # two updates: the second one draws the final state
-        controls["alpha"].value = a
+        held[0] = True
+        try:
+            controls["beta"].value = b
+            controls["alpha"].value = a
+        finally:
+            held[0] = False
+        demo.update()  # one computation and one drawing, of the final state
 
     optimal.on_click(set_optimal)
     demo.optimal_button = optimal
