@@ -61,9 +61,10 @@ def draw(res: dict):
     axes[1].legend(fontsize=7)
     axes[2].plot(res["alphas"], res["slice"], ".-", ms=3)
     r = res["roughness"]
-    axes[2].set_title(f"loss slice: {r['local_minima']} local minima, excess variation "
+    n_min = r["local_minima"]
+    axes[2].set_title(f"loss slice: {n_min} local {'minimum' if n_min == 1 else 'minima'}, excess variation "
                       f"{r['excess_variation']:.2f}", fontsize=9)
-    axes[2].set_xlabel("α (filter-normalized direction)")
+    axes[2].set_xlabel("α (filter-normalized direction; BatchNorm in evaluation mode)")
     fig.tight_layout()
     return fig
 
