@@ -12,7 +12,7 @@ __answers_for__ = ("hw07",)
 
 import numpy as np
 
-# The slides' worked example (MIT 6.S191-style deck, seed 003): a 5×5 input and a vertical-edge kernel.
+# A classic worked example of introductory slides: a 5×5 input and a vertical-edge kernel (lecture 07, §2).
 SLIDE_INPUT = np.array([[7, 2, 3, 3, 8],
                         [4, 5, 3, 8, 4],
                         [3, 3, 2, 8, 4],
@@ -273,20 +273,113 @@ def _accuracy(model, X, y) -> float:
         return float((model(X).argmax(1) == y).float().mean())
 
 
-def transfer_experiment(sizes=(10, 30, 100), seeds=(0, 1, 2), pretrain_steps: int = 300, steps: int = 100,
-                        lr: float = 1e-3, probe_lr: float = 1e-2, batch_size: int = 32, data=None) -> dict:
-    """Pre-train LeNet on digits 0–4, then learn digits 5–9 from `size` examples per class three ways.
+def _mean_loss(model, X, y) -> float:
+    import torch
+    import torch.nn.functional as F
+
+    with torch.no_grad():
+        return float(F.cross_entropy(model(X), y))
+
+
+# Where the linear probes of transfer_experiment read LeNet (lenet()'s layer indices):
+#   "conv"  the output of the second conv block, after its max-pool, flattened: net[:7], 16·5·5 = 400 features;
+#   "fc"    the penultimate layer, after its ReLU: net[:-1], 84 features (what "replace the last layer" trains on).
+PROBE_LAYERS = {"conv": 7, "fc": -1}
+
+
+def fit_linear_probe(features, y, num_classes: int, l2: float | None = None, max_iter: int = 1000) -> dict:
+    """Multinomial logistic regression with an L2 penalty, fitted to convergence with L-BFGS (float64).
+
+    Each feature is standardized with the training mean and standard deviation (plus 1% of the mean standard
+    deviation, so that features that are nearly constant on the few training images are not blown up). The
+    objective is  mean cross-entropy + (l2 / 2)·‖W‖²  (bias not penalized); the default l2 = 1/n is scikit-learn's
+    LogisticRegression default (C = 1). The problem is strictly convex, so L-BFGS converges to the unique
+    minimiser; "grad_max" (the largest |∂J/∂θ| at the end) says how close it got (`max_iter` small: not close).
+    Returns {"W", "b", "mu", "sd", "grad_max", "train_loss", "l2"}; predict with `probe_predict`.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    Fx = torch.as_tensor(features).detach().double().flatten(1)
+    yt = torch.as_tensor(y).long()
+    n = len(yt)
+    l2 = 1.0 / n if l2 is None else float(l2)
+    mu = Fx.mean(0)
+    sd = Fx.std(0) if n > 1 else torch.zeros_like(mu)
+    sd = sd + 0.01 * sd.mean() + 1e-12
+    Z = (Fx - mu) / sd
+    W = torch.zeros(Z.shape[1], num_classes, dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(num_classes, dtype=torch.float64, requires_grad=True)
+
+    def objective():
+        return F.cross_entropy(Z @ W + b, yt) + 0.5 * l2 * (W * W).sum()
+
+    if max_iter > 0:
+        opt = torch.optim.LBFGS([W, b], lr=1.0, max_iter=max_iter, tolerance_grad=1e-10, tolerance_change=0.0,
+                                history_size=20, line_search_fn="strong_wolfe")
+
+        def closure():
+            opt.zero_grad()
+            loss = objective()
+            loss.backward()
+            return loss
+
+        opt.step(closure)
+    J = objective()
+    gW, gb = torch.autograd.grad(J, [W, b])
+    grad_max = float(max(gW.abs().max(), gb.abs().max()))
+    with torch.no_grad():
+        train_loss = float(F.cross_entropy(Z @ W + b, yt))
+    return {"W": W.detach(), "b": b.detach(), "mu": mu, "sd": sd, "grad_max": grad_max, "train_loss": train_loss,
+            "l2": l2}
+
+
+def probe_predict(probe: dict, features):
+    """Class predictions of a probe from fit_linear_probe on new features (standardized with the training numbers)."""
+    import torch
+
+    Fx = torch.as_tensor(features).detach().double().flatten(1)
+    return (((Fx - probe["mu"]) / probe["sd"]) @ probe["W"] + probe["b"]).argmax(1)
+
+
+def pretrain_source(pretrain_steps: int = 300, data=None):
+    """LeNet (5 outputs) trained on every training image of the digits 0–4: `pretrain_steps` Adam steps
+    (learning rate 2e-3, batches of 64, seed 0). Returns (net, its test accuracy on the test images of 0–4)."""
+    import torch
+
+    from course_lib.data import load_digits_28
+    from course_lib.initstats import small_net_cpu_mode
+
+    Xtr, ytr, Xte, yte = data if data is not None else load_digits_28()
+    with small_net_cpu_mode():
+        Xs, ys = to_tensor_images(Xtr[ytr < 5]), torch.as_tensor(ytr[ytr < 5])
+        torch.manual_seed(0)
+        base = lenet(num_classes=5)
+        _train_steps(base, base.parameters(), Xs, ys, pretrain_steps, 2e-3, 64, 0)
+        source_acc = _accuracy(base, to_tensor_images(Xte[yte < 5]), torch.as_tensor(yte[yte < 5]))
+    return base, source_acc
+
+
+def transfer_experiment(sizes=(10, 30, 100), seeds=(0, 1, 2), pretrain_steps: int = 300, steps: int = 300,
+                        lr: float = 1e-3, batch_size: int = 32, probe_iters: int = 1000, probe_l2: float | None = None,
+                        data=None, base=None, finetune_lr: float | None = None) -> dict:
+    """Pre-train LeNet on digits 0–4, then learn digits 5–9 from `size` examples per class four ways.
 
     `data`: (X_train, y_train, X_test, y_test) uint8 28×28 digits (default: course_lib.data.load_digits_28()).
-    Source task: every training image of 0–4 (`pretrain_steps` Adam steps, batch 64, seed 0, one network).
+    Source task: `pretrain_source(pretrain_steps, data)` (or a given pre-trained `base`, which is not modified).
     Target task: for each seed and size, `size` training images per class of 5–9 (drawn with that seed) and
-      scratch   a LeNet with random weights, every layer trained;
-      frozen    the pre-trained layers kept fixed, only a new last layer (84 → 5) trained (a convex problem,
-                given the larger learning rate `probe_lr` so that it converges in the same number of steps);
-      finetune  the pre-trained layers as the start, a new last layer, every layer trained;
-    each with `steps` Adam updates (learning rate `lr`, batches of min(batch_size, n)); fixed in advance, not
-    tuned. Accuracy on every test image of 5–9. Returns {"sizes", "seeds", method: (seeds, sizes) array,
-    "source_acc": the pre-trained net's test accuracy on 0–4, "pool": training images per class available}.
+      scratch     a LeNet with random weights, every layer trained;
+      finetune    the pre-trained layers as the start, a new last layer (84 → 5), every layer trained;
+      both with `steps` Adam updates (learning rate `lr`, or `finetune_lr` for fine-tuning if given; batches of
+      min(batch_size, n)), enough to fit the few training images (their final training loss is returned);
+      frozen      a linear probe on the pre-trained penultimate features (84, "fc" in PROBE_LAYERS): the
+                  pre-trained layers fixed, a new last layer fitted as an L2 logistic regression to convergence
+                  (fit_linear_probe with `probe_iters` L-BFGS iterations and `probe_l2`; default 1/n);
+      probe_conv  the same probe on the output of the second conv block (400 features, "conv").
+    Nothing is tuned on the test images; accuracy on every test image of 5–9. Returns {"sizes", "seeds", method:
+    (seeds, sizes) test accuracy, "train_loss": {method: (seeds, sizes) final training loss (networks: plain
+    cross-entropy; probes: its unpenalized part)}, "probe_grad_max": (seeds, sizes, 2) largest |gradient| of each
+    probe's objective at the end (fc, conv), "source_acc", "pool": training images per class available}.
     """
     import copy
 
@@ -296,19 +389,24 @@ def transfer_experiment(sizes=(10, 30, 100), seeds=(0, 1, 2), pretrain_steps: in
     from course_lib.data import load_digits_28
     from course_lib.initstats import small_net_cpu_mode
 
-    Xtr, ytr, Xte, yte = data if data is not None else load_digits_28()
-    src, tgt = ytr < 5, ytr >= 5
+    data = data if data is not None else load_digits_28()
+    Xtr, ytr, Xte, yte = data
+    if base is None:
+        base, source_acc = pretrain_source(pretrain_steps, data)
+    else:
+        source_acc = _accuracy(base, to_tensor_images(Xte[yte < 5]), torch.as_tensor(yte[yte < 5]))
+    tgt = ytr >= 5
+    kinds = ("scratch", "finetune", "frozen", "probe_conv")
     with small_net_cpu_mode():
-        Xs, ys = to_tensor_images(Xtr[src]), torch.as_tensor(ytr[src])
-        Xs_test = to_tensor_images(Xte[yte < 5])
-        torch.manual_seed(0)
-        base = lenet(num_classes=5)
-        _train_steps(base, base.parameters(), Xs, ys, pretrain_steps, 2e-3, 64, 0)
-        source_acc = _accuracy(base, Xs_test, torch.as_tensor(yte[yte < 5]))
+        base.eval()
         Xt_pool, yt_pool = Xtr[tgt], ytr[tgt] - 5
         Xt_test, yt_test = to_tensor_images(Xte[yte >= 5]), torch.as_tensor(yte[yte >= 5] - 5)
+        with torch.no_grad():
+            test_feats = {k: base[:i](Xt_test) for k, i in PROBE_LAYERS.items()}
         pool = int(np.bincount(yt_pool).min())
-        out = {k: np.full((len(seeds), len(sizes)), np.nan) for k in ("scratch", "frozen", "finetune")}
+        out = {k: np.full((len(seeds), len(sizes)), np.nan) for k in kinds}
+        train_loss = {k: np.full((len(seeds), len(sizes)), np.nan) for k in kinds}
+        grad_max = np.full((len(seeds), len(sizes), 2), np.nan)
         for i, seed in enumerate(seeds):
             rng = np.random.default_rng(1000 + seed)
             for j, size in enumerate(sizes):
@@ -320,16 +418,42 @@ def transfer_experiment(sizes=(10, 30, 100), seeds=(0, 1, 2), pretrain_steps: in
                 scratch = lenet(num_classes=5)
                 _train_steps(scratch, scratch.parameters(), X, y, steps, lr, bs, seed)
                 out["scratch"][i, j] = _accuracy(scratch, Xt_test, yt_test)
-                for kind in ("frozen", "finetune"):
-                    net = copy.deepcopy(base)
-                    torch.manual_seed(seed)
-                    net[-1] = nn.Linear(net[-1].in_features, 5)
-                    if kind == "frozen":
-                        for prm in net[:-1].parameters():
-                            prm.requires_grad_(False)
-                        params, step = net[-1].parameters(), probe_lr
-                    else:
-                        params, step = net.parameters(), lr
-                    _train_steps(net, params, X, y, steps, step, bs, seed)
-                    out[kind][i, j] = _accuracy(net, Xt_test, yt_test)
-    return dict(out, sizes=list(sizes), seeds=list(seeds), source_acc=source_acc, pool=pool)
+                train_loss["scratch"][i, j] = _mean_loss(scratch, X, y)
+                net = copy.deepcopy(base)
+                torch.manual_seed(seed)
+                net[-1] = nn.Linear(net[-1].in_features, 5)
+                _train_steps(net, net.parameters(), X, y, steps, lr if finetune_lr is None else finetune_lr, bs, seed)
+                out["finetune"][i, j] = _accuracy(net, Xt_test, yt_test)
+                train_loss["finetune"][i, j] = _mean_loss(net, X, y)
+                for col, (kind, layer) in enumerate((("frozen", "fc"), ("probe_conv", "conv"))):
+                    with torch.no_grad():
+                        feats = base[:PROBE_LAYERS[layer]](X)
+                    probe = fit_linear_probe(feats, y, 5, l2=probe_l2, max_iter=probe_iters)
+                    out[kind][i, j] = float((probe_predict(probe, test_feats[layer]) == yt_test).double().mean())
+                    train_loss[kind][i, j] = probe["train_loss"]
+                    grad_max[i, j, col] = probe["grad_max"]
+    return dict(out, sizes=list(sizes), seeds=list(seeds), source_acc=source_acc, pool=pool, train_loss=train_loss,
+                probe_grad_max=grad_max)
+
+
+def transfer_measures(tl: dict) -> dict:
+    """What lecture 07's transfer-learning claims measure, from a transfer_experiment result (one value per seed):
+
+      probe_grad_max          the largest |gradient| left in any probe's objective (one number: did they converge?)
+      network_train_loss      the largest final training loss of the scratch and fine-tuned networks (one number)
+      conv_minus_fc           smallest accuracy difference over the sizes: conv-block probe − penultimate probe
+      conv_minus_scratch      smallest difference over the sizes: conv-block probe − from scratch
+      scratch_minus_fc        smallest difference over the sizes: from scratch − penultimate probe
+      finetune_minus_scratch  at the smallest size: fine-tuned − from scratch
+      conv_minus_finetune     mean difference over the sizes: conv-block probe − fine-tuned
+    """
+    def smallest(a, b):
+        return [float(v) for v in (tl[a] - tl[b]).min(axis=1)]
+
+    return {"probe_grad_max": float(np.max(tl["probe_grad_max"])),
+            "network_train_loss": float(max(np.max(tl["train_loss"]["scratch"]), np.max(tl["train_loss"]["finetune"]))),
+            "conv_minus_fc": smallest("probe_conv", "frozen"),
+            "conv_minus_scratch": smallest("probe_conv", "scratch"),
+            "scratch_minus_fc": smallest("scratch", "frozen"),
+            "finetune_minus_scratch": [float(v) for v in tl["finetune"][:, 0] - tl["scratch"][:, 0]],
+            "conv_minus_finetune": [float(v) for v in (tl["probe_conv"] - tl["finetune"]).mean(axis=1)]}

@@ -243,11 +243,13 @@ def _train_deep_net(scheme, depth, width, activation, norm, steps, lr, batch, mo
     return {k: run[k] for k in ("loss", "train_acc", "val_acc", "diverged")}
 
 
-def _sgd_on_digits(model, data, steps, lr, batch, momentum, seed, device, after_backward=None) -> dict:
+def _sgd_on_digits(model, data, steps, lr, batch, momentum, seed, device, after_backward=None,
+                   stop_after=None) -> dict:
     """SGD+momentum on random minibatches (seeded); a non-finite loss stops the run. Shared by the experiments.
 
-    `after_backward(step, model)` runs after each backward pass, before the step. Returns {"loss", "train_acc",
-    "val_acc", "diverged"}.
+    `after_backward(step, model)` runs after each backward pass, before the step; `stop_after(step, model)` after
+    the step, and a true result ends the run there. Returns {"loss", "train_acc", "val_acc", "diverged",
+    "steps_run"}.
     """
     import torch
     import torch.nn.functional as F
@@ -258,7 +260,7 @@ def _sgd_on_digits(model, data, steps, lr, batch, momentum, seed, device, after_
     yt = torch.as_tensor(ytr, device=device)
     gen = torch.Generator().manual_seed(seed)
     losses = np.full(steps, np.nan)
-    diverged = False
+    diverged, steps_run = False, 0
     model.train()
     for step in range(steps):
         idx = torch.randint(0, len(yt), (batch,), generator=gen).to(device)
@@ -272,6 +274,9 @@ def _sgd_on_digits(model, data, steps, lr, batch, momentum, seed, device, after_
             after_backward(step, model)
         opt.step()
         losses[step] = float(loss.detach())
+        steps_run = step + 1
+        if stop_after is not None and stop_after(step, model):
+            break
     model.eval()
     with torch.no_grad():
         def acc(X, y):
@@ -279,7 +284,7 @@ def _sgd_on_digits(model, data, steps, lr, batch, momentum, seed, device, after_
             return float((out.argmax(1).cpu() == torch.as_tensor(y)).float().mean())
 
         train_acc, val_acc = acc(Xtr, ytr), acc(Xva, yva)
-    return {"loss": losses, "train_acc": train_acc, "val_acc": val_acc, "diverged": diverged}
+    return {"loss": losses, "train_acc": train_acc, "val_acc": val_acc, "diverged": diverged, "steps_run": steps_run}
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -406,11 +411,14 @@ def block_grad_norms(model) -> np.ndarray:
 
 def train_residual(depth: int = 20, width: int = 64, skip: bool = True, steps: int = 300, lr: float = 0.01,
                    batch: int = 64, momentum: float = 0.9, seed: int = 0, grads_at=(0,), data=None,
-                   device=None, norm: bool = False) -> dict:
+                   device=None, norm: bool = False, stop_at_loss: float | None = None, loss_data=None) -> dict:
     """SGD+momentum on the digits for `residual_mlp(depth, width, skip)`.
 
-    Returns {"loss": array(steps), "grads": {step: per-block gradient norms of that step's batch},
-    "train_acc", "val_acc", "diverged", "model"} (the trained model, on the CPU, for landscape slices).
+    With `stop_at_loss`, training ends after the first step at which `eval_loss(model, *loss_data)` (the loss on
+    loss_data = (X, y) in evaluation mode) is at or below it: a net stopped at a given training loss, to compare
+    with another net at the same loss. Returns {"loss": array(steps) (NaN after a stop), "grads": {step: per-block
+    gradient norms of that step's batch}, "train_acc", "val_acc", "diverged", "steps_run", "model"} (the trained
+    model, on the CPU, for landscape slices).
     """
     import torch
 
@@ -424,8 +432,28 @@ def train_residual(depth: int = 20, width: int = 64, skip: bool = True, steps: i
             if step in grads_at:
                 grads[step] = block_grad_norms(m)
 
-        run = _sgd_on_digits(model, (Xtr, ytr, Xva, yva), steps, lr, batch, momentum, seed, device, record)
+        def reached(_step, m):
+            if stop_at_loss is None:
+                return False
+            done = eval_loss(m, *loss_data) <= stop_at_loss
+            m.train()
+            return done
+
+        run = _sgd_on_digits(model, (Xtr, ytr, Xva, yva), steps, lr, batch, momentum, seed, device, record,
+                             stop_after=reached)
         return {**run, "grads": grads, "model": model.cpu()}
+
+
+def eval_loss(model, X, y) -> float:
+    """Mean cross-entropy of `model` on (X, y) in evaluation mode (BatchNorm with its running statistics).
+    Leaves the model in evaluation mode."""
+    import torch
+    import torch.nn.functional as F
+
+    model.eval()
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        return float(F.cross_entropy(model(torch.as_tensor(X, device=device)), torch.as_tensor(y, device=device)))
 
 
 def filter_normalized_direction(model, seed: int = 0) -> list:
@@ -451,11 +479,14 @@ def filter_normalized_direction(model, seed: int = 0) -> list:
     return out
 
 
-def loss_surface(model, X, y, d1, alphas, d2=None, betas=None) -> np.ndarray:
+def loss_surface(model, X, y, d1, alphas, d2=None, betas=None, mode: str = "train") -> np.ndarray:
     """Cross-entropy of `model` at θ + α·d1 (+ β·d2) on (X, y): shape (len(alphas),), or with d2
-    (len(betas), len(alphas)). BatchNorm layers use the statistics of this batch (training mode), so the
-    value is a function of the parameters alone; the model's state (parameters, running statistics, mode)
-    is restored afterwards."""
+    (len(betas), len(alphas)). The model's state (parameters, running statistics, mode) is restored afterwards.
+
+    `mode` says how BatchNorm layers compute: "eval" with the running statistics of the trained model, as Li et
+    al. (2018) do (their code calls net.eval()): the loss of the network one would deploy; "train" (the default, kept
+    for older callers) with the statistics of this batch, which renormalize every perturbed layer: another function
+    of the parameters, the loss SGD sees during training."""
     import copy
 
     import torch
@@ -467,7 +498,9 @@ def loss_surface(model, X, y, d1, alphas, d2=None, betas=None) -> np.ndarray:
     Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
     betas_ = [0.0] if d2 is None else list(betas)
     Z = np.zeros((len(betas_), len(alphas)))
-    model.train()
+    if mode not in ("train", "eval"):
+        raise ValueError(f"mode must be 'train' or 'eval', got {mode!r}")
+    model.train(mode == "train")
     with small_net_cpu_mode(), torch.no_grad():
         try:
             for i, b in enumerate(betas_):
@@ -500,3 +533,30 @@ def slice_roughness(values) -> dict:
     lo, rng = float(v.min()), float(np.ptp(v))
     excess = (tv - (v[0] - lo) - (v[-1] - lo)) / rng if rng > 0 else 0.0
     return {"local_minima": minima, "excess_variation": float(max(excess, 0.0))}
+
+
+def slice_steepness(values) -> float:
+    """How steeply a 1-D loss slice rises at its ends: log10 of the mean of the two end values over the value at
+    the centre (the trained parameters, α = 0; `values` has an odd length)."""
+    v = np.asarray(values, dtype=float)
+    c = v[len(v) // 2]
+    ends = np.where(np.isfinite([v[0], v[-1]]), [v[0], v[-1]], np.finfo(float).max)
+    return float(np.log10(np.mean(ends) / c))
+
+
+def compare_landscapes(plain, residual, X, y, alphas, seed: int = 0, directions: int = 3, mode: str = "eval") -> dict:
+    """1-D loss slices of two trained nets along `directions` filter-normalized random directions each (direction
+    k drawn with seed 10·seed + k), with BatchNorm in `mode` (see loss_surface), and what lecture 05 measures on them.
+
+    Returns {"slices": {"plain": [...], "residual": [...]}} and, per net, the mean over the directions of
+    "local_minima", "excess_variation" (slice_roughness) and "steepness" (slice_steepness), as
+    {"local_minima": {"plain": m, "residual": m}, ...}.
+    """
+    nets = {"plain": plain, "residual": residual}
+    slices = {name: [loss_surface(net, X, y, filter_normalized_direction(net, seed=10 * seed + k), alphas, mode=mode)
+                     for k in range(directions)] for name, net in nets.items()}
+    out: dict = {"slices": slices}
+    for key in ("local_minima", "excess_variation"):
+        out[key] = {name: float(np.mean([slice_roughness(s)[key] for s in sl])) for name, sl in slices.items()}
+    out["steepness"] = {name: float(np.mean([slice_steepness(s) for s in sl])) for name, sl in slices.items()}
+    return out

@@ -150,17 +150,27 @@ def lasso_lambda_max(X, y) -> float:
 # ----------------------------------------------------------------------------------------------------------
 
 
-def overfit_data(n_train: int = 100, label_noise: float = 0.15, seed: int = 0, n_val: int = 500):
-    """Few standardized digits with some training labels flipped: a 2-layer MLP memorizes them and overfits."""
+def overfit_data(n_train: int = 100, label_noise: float = 0.15, seed: int = 0, n_val: int = 500,
+                 held_out: bool = False):
+    """Few standardized digits with some training labels flipped: a 2-layer MLP memorizes them and overfits.
+
+    Returns (X_train, y_train, X_val, y_val); with `held_out`, also (X_test, y_test): every digit of the training pool
+    that was not drawn for training (1,197 for the defaults), never used for fitting or for any choice, so that a
+    choice made on the validation split can be measured on data it did not see. (All splits are standardized with
+    the pixel statistics of the training pool, course_lib.initstats.digits_data; no labels are involved.)
+    """
     from course_lib.initstats import digits_data
 
-    Xtr, ytr, Xva, yva = digits_data(seed, n_val=n_val)
+    Xpool, ypool, Xva, yva = digits_data(seed, n_val=n_val)
     rng = np.random.default_rng(seed)
-    idx = rng.choice(len(ytr), size=min(n_train, len(ytr)), replace=False)
-    Xtr, ytr = Xtr[idx], ytr[idx].copy()
+    idx = rng.choice(len(ypool), size=min(n_train, len(ypool)), replace=False)
+    Xtr, ytr = Xpool[idx], ypool[idx].copy()
     flip = rng.random(len(ytr)) < label_noise
     ytr[flip] = rng.integers(0, 10, size=int(flip.sum()))
-    return Xtr, ytr, Xva, yva
+    if not held_out:
+        return Xtr, ytr, Xva, yva
+    rest = np.setdiff1d(np.arange(len(ypool)), idx)
+    return Xtr, ytr, Xva, yva, Xpool[rest], ypool[rest]
 
 
 def make_mlp(d_in: int, hidden: int = 256, p_drop: float = 0.0, d_out: int = 10, seed: int = 0,
@@ -178,13 +188,18 @@ def make_mlp(d_in: int, hidden: int = 256, p_drop: float = 0.0, d_out: int = 10,
 
 def train_regularized(p_drop: float = 0.0, weight_decay: float = 0.0, patience: int | None = None,
                       n_train: int = 100, epochs: int = 150, lr: float = 1e-3, decoupled: bool = True,
-                      hidden: int = 256, seed: int = 0, data=None, device=None, p_input: float = 0.0) -> dict:
+                      hidden: int = 256, seed: int = 0, data=None, device=None, p_input: float = 0.0,
+                      monitor: str = "val") -> dict:
     """Full-batch Adam(W) on `overfit_data`; train/val loss and accuracy per epoch.
 
     `weight_decay` is AdamW's decoupled decay (decoupled=True) or an L2 term in Adam (False). With
-    `patience`, training stops as in hw06's early_stopping_epoch and the best epoch's weights are restored.
-    Returns curves (NaN after a stop), best_epoch, stopped_at, and the final (restored) train/val metrics.
-    `p_input` drops input features as well (0: no input dropout layer, the original network).
+    `patience`, training stops as in hw06's early_stopping_epoch and the best epoch's weights are restored;
+    `monitor` is the split whose loss early stopping watches ("val", or "train" to show why that is useless).
+    Returns curves (NaN after a stop), best_epoch, stopped_at, the final (restored) train/val metrics and the trained
+    "model" (on the CPU, in eval mode). `p_input` drops input features as well (0: no input dropout layer, the
+    original network).
+    `data` is (X_train, y_train, X_val, y_val) or, with a held-out set, (…, X_test, y_test) (overfit_data(held_out=
+    True)): the final model is then also measured there, once ("final_test_loss", "final_test_acc").
     """
     import copy
 
@@ -193,7 +208,10 @@ def train_regularized(p_drop: float = 0.0, weight_decay: float = 0.0, patience: 
 
     from course_lib.initstats import small_net_cpu_mode
 
-    Xtr, ytr, Xva, yva = data if data is not None else overfit_data(n_train, seed=seed)
+    data = data if data is not None else overfit_data(n_train, seed=seed)
+    Xtr, ytr, Xva, yva = data[:4]
+    if monitor not in ("val", "train"):
+        raise ValueError(f"monitor must be 'val' or 'train', got {monitor!r}")
     with small_net_cpu_mode(device):
         model = make_mlp(Xtr.shape[1], hidden, p_drop, seed=seed, p_input=p_input)
         opt_cls = torch.optim.AdamW if decoupled else torch.optim.Adam
@@ -215,7 +233,7 @@ def train_regularized(p_drop: float = 0.0, weight_decay: float = 0.0, patience: 
                 hist["val_loss"][ep] = float(F.cross_entropy(out_v, yv))
                 hist["train_acc"][ep] = float((out_t.argmax(1) == yt).float().mean())
                 hist["val_acc"][ep] = float((out_v.argmax(1) == yv).float().mean())
-            v = hist["val_loss"][ep]
+            v = hist[f"{monitor}_loss"][ep]
             if v < best:
                 best, best_epoch, wait = v, ep, 0
                 if patience is not None:
@@ -230,7 +248,15 @@ def train_regularized(p_drop: float = 0.0, weight_decay: float = 0.0, patience: 
             final = best_epoch
         else:
             final = stopped
-    return dict(hist, best_epoch=int(best_epoch), stopped_at=int(stopped),
+        held = {}
+        if len(data) == 6:
+            model.eval()
+            with torch.no_grad():
+                Xte, yte = torch.as_tensor(data[4]), torch.as_tensor(data[5])
+                out = model(Xte)
+                held = {"final_test_loss": float(F.cross_entropy(out, yte)),
+                        "final_test_acc": float((out.argmax(1) == yte).float().mean())}
+    return dict(hist, **held, model=model, best_epoch=int(best_epoch), stopped_at=int(stopped),
                 final_train_loss=float(hist["train_loss"][final]), final_val_loss=float(hist["val_loss"][final]),
                 final_train_acc=float(hist["train_acc"][final]), final_val_acc=float(hist["val_acc"][final]),
                 gap=float(hist["val_loss"][final] - hist["train_loss"][final]))
@@ -239,7 +265,7 @@ def train_regularized(p_drop: float = 0.0, weight_decay: float = 0.0, patience: 
 def bagging(n_models: int = 5, n_train: int = 100, epochs: int = 150, seed: int = 0, data=None,
             hidden: int = 64) -> dict:
     """Train nets on bootstrap resamples; validation accuracy of each and of the averaged probabilities."""
-    Xtr, ytr, Xva, yva = data if data is not None else overfit_data(n_train, seed=seed)
+    Xtr, ytr, Xva, yva = (data if data is not None else overfit_data(n_train, seed=seed))[:4]
     rng = np.random.default_rng(seed)
     probs, accs = [], []
     for k in range(n_models):
@@ -294,6 +320,92 @@ def dropout_equivalence(p: float = 0.5, n_masks: int = 20000, seed: int = 0) -> 
     original = (h * masks) @ W2
     return {"inverted_mc": inverted.mean(0), "original_mc": original.mean(0), "inverted_test": h @ W2,
             "original_test": h @ (W2 * (1 - p)), "mc_stderr": inverted.std(0) / np.sqrt(n_masks)}
+
+
+def dropout_ensemble_gap(model, X, y, n_passes: int = 200, seed: int = 0, rule: str = "scaling") -> dict:
+    """How close is a dropout net's test-time rule to the average of its thinned networks, through nonlinearities?
+
+    The ensemble: `n_passes` forward passes of `model` in training mode (every dropout layer draws a new mask), on
+    the inputs X. The rule: one pass in evaluation mode (inverted dropout: no mask, no scaling; the "weight scaling
+    inference rule"), or with rule="one_pass" a single pass in training mode (one random thinned network: what
+    forgetting `model.eval()` gives). Returns
+      ratio         rms(mean logits over passes − rule logits) / rms(Monte-Carlo standard error of that mean):
+                    about 1 when the rule equals the ensemble's mean logits, larger when it does not;
+      rel_gap       the part of that difference the Monte-Carlo noise does not explain, as a fraction of the spread
+                    of the rule's logits over the examples: sqrt(max(mean gap² − mean se², 0)) / rms(logits − mean);
+      acc_rule, acc_ensemble   accuracy on (X, y) of the rule and of the ensemble (mean of the softmax outputs);
+      agreement     fraction of examples where both predict the same class.
+    The model's mode is restored; torch's global random state is reseeded with `seed`.
+    """
+    import torch
+
+    from course_lib.initstats import small_net_cpu_mode
+
+    if rule not in ("scaling", "one_pass"):
+        raise ValueError(f"rule must be 'scaling' or 'one_pass', got {rule!r}")
+    was_training = model.training
+    Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
+    torch.manual_seed(seed)
+    try:
+        with torch.no_grad(), small_net_cpu_mode():
+            model.train(rule == "one_pass")
+            ref = model(Xt).double()
+            model.train()
+            s1, s2, probs = torch.zeros_like(ref), torch.zeros_like(ref), torch.zeros_like(ref)
+            for _ in range(n_passes):
+                out = model(Xt).double()
+                s1 += out
+                s2 += out * out
+                probs += torch.softmax(out, 1)
+    finally:
+        model.train(was_training)
+    mean = s1 / n_passes
+    se2 = (s2 / n_passes - mean ** 2).clamp_min(0) / (n_passes - 1)
+    gap2 = ((mean - ref) ** 2).mean()
+    spread = (ref - ref.mean(0)).pow(2).mean().sqrt()
+    return {"ratio": float(gap2.sqrt() / se2.mean().sqrt().clamp_min(1e-300)),
+            "rel_gap": float((gap2 - se2.mean()).clamp_min(0).sqrt() / spread),
+            "acc_rule": float((ref.argmax(1) == yt).double().mean()),
+            "acc_ensemble": float((probs.argmax(1) == yt).double().mean()),
+            "agreement": float((ref.argmax(1) == probs.argmax(1)).double().mean())}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# training with noise (Bishop 1995): input noise on a linear model is ridge regression
+# ----------------------------------------------------------------------------------------------------------
+
+
+def noise_vs_ridge(X, y, sigma: float, copies: int = 200, seed: int = 0, noise_on: str = "inputs") -> dict:
+    """Least squares on `copies` noisy copies of (X, y) against ridge with λ = σ² (Bishop 1995).
+
+    Each copy adds independent N(0, σ²) noise to every input (noise_on="inputs") or to every target ("targets").
+    For inputs, E‖(X + E)w − y‖² = ‖Xw − y‖² + nσ²‖w‖², so the expected loss (1/(2n))Σ(...)² is the ridge objective
+    (1/(2n))‖Xw − y‖² + (σ²/2)‖w‖²: as the copies grow, the fit approaches ridge(X, y, σ²). Noise on the targets only
+    adds a constant to the expected loss: the fit approaches ordinary least squares.
+    Returns w_noise, w_ridge (λ = σ²), w_ols and the relative distances to_ridge = ‖w_noise − w_ridge‖/‖w_ridge‖,
+    to_ols = ‖w_noise − w_ols‖/‖w_ols‖, ridge_vs_ols = ‖w_ridge − w_ols‖/‖w_ols‖.
+    """
+    if noise_on not in ("inputs", "targets"):
+        raise ValueError(f"noise_on must be 'inputs' or 'targets', got {noise_on!r}")
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n, d = X.shape
+    rng = np.random.default_rng(seed)
+    XtX, Xty = np.zeros((d, d)), np.zeros(d)
+    for _ in range(copies):  # accumulate the normal equations of the stacked noisy copies
+        Xn = X + sigma * rng.normal(size=X.shape) if noise_on == "inputs" else X
+        yn = y + sigma * rng.normal(size=n) if noise_on == "targets" else y
+        XtX += Xn.T @ Xn
+        Xty += Xn.T @ yn
+    w_noise = np.linalg.solve(XtX, Xty)
+    w_ridge = ridge(X, y, sigma ** 2)
+    w_ols = np.linalg.lstsq(X, y, rcond=None)[0]
+
+    def rel(a, b):
+        return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+    return {"w_noise": w_noise, "w_ridge": w_ridge, "w_ols": w_ols, "to_ridge": rel(w_noise, w_ridge),
+            "to_ols": rel(w_noise, w_ols), "ridge_vs_ols": rel(w_ridge, w_ols)}
 
 
 def _sig(z):
@@ -389,8 +501,9 @@ def random_configs(n: int, seed: int = 0, ranges: dict | None = None) -> list[di
 
 
 def fit_mlp_config(Xtr, ytr, evals, lr: float, width: float, weight_decay: float, epochs: int = 60,
-                   seed: int = 0) -> list[float]:
-    """Full-batch AdamW on a d → width → 10 ReLU MLP; the accuracy on each (X, y) of `evals`."""
+                   seed: int = 0, per_example: bool = False) -> list:
+    """Full-batch AdamW on a d → width → 10 ReLU MLP; the accuracy on each (X, y) of `evals` (with `per_example`,
+    a boolean array per (X, y): which examples it gets right)."""
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
@@ -409,21 +522,52 @@ def fit_mlp_config(Xtr, ytr, evals, lr: float, width: float, weight_decay: float
             loss.backward()
             opt.step()
         with torch.no_grad():
-            return [float((model(torch.as_tensor(X)).argmax(1) == torch.as_tensor(y)).float().mean())
-                    for X, y in evals]
+            right = [(model(torch.as_tensor(X)).argmax(1) == torch.as_tensor(y)).numpy() for X, y in evals]
+    return right if per_example else [float(r.mean()) for r in right]
 
 
 def search(configs: list[dict], splits, epochs: int = 60, seed: int = 0) -> dict:
     """Train every configuration on the training split; select on validation; test the selected one.
 
     Returns val and test accuracy per configuration (the test column is kept only to show, afterwards, how
-    optimistic it would have been to select on it), the index chosen on validation, its test accuracy
-    (`test_selected`, the honest number) and the best test accuracy over all configurations (`test_best`).
+    optimistic it would have been to select on it: see selection_optimism), which test examples each got right
+    ("test_correct"), the index chosen on validation, its test accuracy (`test_selected`, the honest number) and the
+    best test accuracy over all configurations (`test_best`, ≥ test_selected by construction).
     """
     Xtr, ytr, Xva, yva, Xte, yte = splits
-    scores = np.array([fit_mlp_config(Xtr, ytr, [(Xva, yva), (Xte, yte)], epochs=epochs, seed=seed, **c)
-                       for c in configs])
-    best = int(np.argmax(scores[:, 0]))
-    return {"configs": configs, "val": scores[:, 0], "test": scores[:, 1], "selected": best,
-            "val_selected": float(scores[best, 0]), "test_selected": float(scores[best, 1]),
-            "test_best": float(scores[:, 1].max())}
+    fits = [fit_mlp_config(Xtr, ytr, [(Xva, yva), (Xte, yte)], epochs=epochs, seed=seed, per_example=True, **c)
+            for c in configs]
+    val = np.array([float(np.mean(f[0])) for f in fits])
+    test_correct = np.array([f[1] for f in fits])  # (configurations, test examples): True where right
+    test = test_correct.mean(1)
+    best = int(np.argmax(val))
+    return {"configs": configs, "val": val, "test": test, "test_correct": test_correct, "selected": best,
+            "val_selected": float(val[best]), "test_selected": float(test[best]), "test_best": float(test.max())}
+
+
+def selection_optimism(result: dict, n_splits: int = 50, seed: int = 0, report_on: str = "other",
+                       n_select: int | None = None) -> float:
+    """What "selecting on the test set" costs, measured on data the selection did not see.
+
+    Split the test set at random into A (`n_select` examples, default half) and B (the rest); pick the configuration
+    with the best accuracy on A; its
+    accuracy on A (what one would report) minus its accuracy on B (what it does on new data). Averaged over
+    `n_splits` random splits (seeded). Positive: the reported score is optimistic. report_on="selection" reports on A
+    itself (selecting and reporting on the same data): 0 by construction, which is why it proves nothing.
+    """
+    if report_on not in ("other", "selection"):
+        raise ValueError(f"report_on must be 'other' or 'selection', got {report_on!r}")
+    C = np.asarray(result["test_correct"], dtype=float)
+    rng = np.random.default_rng(seed)
+    n = C.shape[1]
+    out = []
+    for _ in range(n_splits):
+        perm = rng.permutation(n)
+        k = n // 2 if n_select is None else int(n_select)
+        a, b = perm[:k], perm[k:]
+        acc_a = C[:, a].mean(1)
+        chosen = int(np.argmax(acc_a))
+        reported = acc_a[chosen]
+        fresh = C[chosen, a].mean() if report_on == "selection" else C[chosen, b].mean()
+        out.append(reported - fresh)
+    return float(np.mean(out))

@@ -2,9 +2,10 @@
 
 Across every lecture's `Choice` questions (keys in autograder/quizzes/lectureNN.py, option texts in the lecture's
 question cell): no letter is the key of more than 40% of the questions, and the keyed option is the longest option
-(ties count as longest) in at most 40% of them. Also: every graded question cell is labelled "**Question NN.k.**"
-right before its `answer("NN.k", …)` cell, every Choice's options are all in that cell, and in the lectures whose
-ungraded questions were relabelled (01–04, 08, 09) no cell says a bare "**Question.**".
+(ties count as longest) in at most 40% of them. Also: every graded question cell is labelled
+"**Question NN.k (graded).**"
+right before its `answer("NN.k", …)` cell, every Choice's options are all in that cell, and ungraded questions say
+"**Think about it (not graded).**" and carry a worked answer; no cell says a bare "**Question.**".
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from autograder.quizzes.model import Choice
 ROOT = Path(__file__).resolve().parent.parent
 MAX_SHARE = 0.40
 OPTION = re.compile(r"^\s*[-*]\s*\(([a-z])\)\s*(.*)$")
-RELABELLED = ("01", "02", "03", "04", "08", "09")  # lectures whose ungraded questions say "Open question"
 
 
 def cells(nn: str) -> list[dict]:
@@ -51,8 +51,9 @@ def options_in(text: str) -> dict[str, str]:
 
 
 def question_cell(nn: str, qid: str) -> str:
-    found = [source(c) for c in cells(nn) if c["cell_type"] == "markdown" and f"**Question {qid}.**" in source(c)]
-    assert len(found) == 1, f"lecture {nn}: {len(found)} markdown cells labelled **Question {qid}.**"
+    label = f"**Question {qid} (graded).**"
+    found = [source(c) for c in cells(nn) if c["cell_type"] == "markdown" and label in source(c)]
+    assert len(found) == 1, f"lecture {nn}: {len(found)} markdown cells labelled **Question {qid} (graded).**"
     return found[0]
 
 
@@ -111,11 +112,16 @@ def test_graded_questions_are_labelled_with_their_id(nn):
         if m:
             before = next(source(p) for p in reversed(cs[:i]) if p["cell_type"] == "markdown")
             qid = m.group(1)
-            assert f"**Question {qid}.**" in before, f"the cell before answer(\"{qid}\") is not its question"
+            assert f"**Question {qid} (graded).**" in before, f"the cell before answer(\"{qid}\") is not its question"
 
 
-@pytest.mark.parametrize("nn", RELABELLED)
-def test_ungraded_questions_are_labelled_as_open_questions(nn):
+@pytest.mark.parametrize("nn", ["00", *lectures()])
+def test_ungraded_questions_are_labelled_and_answered(nn):
+    """An ungraded question says so ("**Think about it (not graded).**") and carries a worked answer in a
+    collapsible <details> block; no cell says a bare "**Question.**" (graded or not?)."""
     for c in cells(nn):
         if c["cell_type"] == "markdown":
-            assert "**Question.**" not in source(c), f"lecture {nn}: a bare **Question.** (graded or open?)"
+            text = source(c)
+            assert "**Question.**" not in text, f"lecture {nn}: a bare **Question.** (graded or open?)"
+            if "**Think about it (not graded).**" in text:
+                assert "<details>" in text, f"lecture {nn}: an ungraded question without a worked answer"

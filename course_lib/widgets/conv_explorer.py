@@ -60,12 +60,36 @@ def draw_conv(result: dict):
     return fig
 
 
+def _shown(values: dict) -> tuple:
+    """What the picture depends on: the grid's numbers only matter when the kernel is CUSTOM."""
+    grid = tuple(values[f"k{i}"] for i in range(9)) if values["kernel"] == CUSTOM else None
+    return values["image"], values["kernel"], values["stride"], values["pad"], grid
+
+
+def _conv_demo_class():
+    from course_lib.widgets.base import Demo
+
+    class _ConvDemo(Demo):
+        """Redraws only when what is shown changes. Choosing a preset changes the kernel and then fills the nine
+        grid cells (ten value changes); only the first changes the picture, so the preset costs one redraw."""
+
+        _last = None
+
+        def update(self):
+            key = _shown(self.values())
+            if self.result is not None and key == self._last:
+                return self.result
+            self._last = key
+            return super().update()
+
+    return _ConvDemo
+
+
 def conv_explorer_demo(images: dict | None = None):
     """Build the widget (a Demo; display it as the last line of a cell)."""
     import ipywidgets as w
 
-    from course_lib.widgets.base import Demo
-
+    _ConvDemo = _conv_demo_class()
     images = images if images is not None else sample_images()
     controls = {
         "image": w.Dropdown(options=list(images), value="scene" if "scene" in images else list(images)[0],
@@ -83,15 +107,16 @@ def conv_explorer_demo(images: dict | None = None):
         custom = np.array([ks[f"k{i}"] for i in range(9)], dtype=float)
         return conv_explore(image, kernel, stride, pad, custom=custom, images=images)
 
-    demo = Demo(compute=compute, draw=draw_conv, controls=controls, height="340px")
+    demo = _ConvDemo(compute=compute, draw=draw_conv, controls=controls, height="340px")
 
-    def on_kernel(change):  # a preset fills the grid so students can start editing from it
+    def on_kernel(change):  # a preset fills the grid so students can start editing from it (no redraw: see _ConvDemo)
         if change["new"] != CUSTOM:
             state["syncing"] = True
-            for c, v in zip(cells, KERNELS[change["new"]].ravel()):
-                c.value = float(v)
-            state["syncing"] = False
-            demo.update()
+            try:
+                for c, v in zip(cells, KERNELS[change["new"]].ravel()):
+                    c.value = float(v)
+            finally:
+                state["syncing"] = False
 
     def on_cell(_change):  # typing into the grid switches to the custom kernel
         if not state["syncing"] and controls["kernel"].value != CUSTOM:

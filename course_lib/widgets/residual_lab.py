@@ -25,7 +25,8 @@ from course_lib.initstats import (
 def residual_lab(depth: int = 20, skip: bool = True, norm: bool = True, steps: int | None = None,
                  width: int = 64, points: int | None = None, seed: int = 0, data=None) -> dict:
     """Per-block gradient norms at initialization, the training loss of `steps` SGD steps and, after
-    training, the loss along one filter-normalized random direction (α from −1 to 1) with its roughness."""
+    training, the loss along one filter-normalized random direction (α from −1 to 1; BatchNorm in evaluation mode,
+    as in Li et al. 2018) with its roughness."""
     from course_lib.runtime import scale
 
     steps = steps if steps is not None else scale(quick=10, cpu=150, gpu=300)
@@ -35,7 +36,7 @@ def residual_lab(depth: int = 20, skip: bool = True, norm: bool = True, steps: i
     run = train_residual(depth, width, skip, steps=steps, seed=seed, data=data, norm=norm)
     alphas = np.linspace(-1.0, 1.0, points)
     direction = filter_normalized_direction(run["model"], seed=seed)
-    line = loss_surface(run["model"], data[0][:256], data[1][:256], direction, alphas)
+    line = loss_surface(run["model"], data[0][:256], data[1][:256], direction, alphas, mode="eval")
     return {"depth": depth, "skip": skip, "norm": norm, "steps": steps, "grads_init": grads0,
             "loss": run["loss"], "val_acc": run["val_acc"], "diverged": run["diverged"],
             "alphas": alphas, "slice": line, "roughness": slice_roughness(line)}
@@ -63,7 +64,7 @@ def draw(res: dict):
     n_min = r["local_minima"]
     axes[2].set_title(f"loss slice: {n_min} local {'minimum' if n_min == 1 else 'minima'}, excess variation "
                       f"{r['excess_variation']:.2f}", fontsize=9)
-    axes[2].set_xlabel("α (filter-normalized direction)")
+    axes[2].set_xlabel("α (filter-normalized direction; BatchNorm in evaluation mode)")
     fig.tight_layout()
     return fig
 
