@@ -51,9 +51,10 @@ def make_class(dest: Path, n: int) -> list[Path]:
 
 def course_per_submission(paths: list[Path]) -> list[float]:
     """Per-submission grading time with a warm worker (what each extra student costs)."""
-    from autograder.batch import grade_one, preload_for
-    from autograder.collect import Submission
-    from autograder.grader import ExpectedCache
+    from autograder.grade.pool import preload_for
+    from autograder.grade.reference import ExpectedCache
+    from autograder.grade.submission import grade_one
+    from autograder.model import Submission
     from autograder.sandbox.runner import SandboxRunner
     from course_lib.grading.homework import load_homework
 
@@ -74,7 +75,7 @@ def course_per_submission(paths: list[Path]) -> list[float]:
 def course_class(class_dir: Path, workers: int) -> float:
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "hw01", str(class_dir), "--out", str(out),
+    subprocess.run([sys.executable, "-m", "course_lib.cli", "grade", "hw01", str(class_dir), "--out", str(out),
                     "--workers", str(workers)], check=True, capture_output=True)
     dt = time.perf_counter() - t0
     shutil.rmtree(out, ignore_errors=True)

@@ -83,7 +83,7 @@ def time_ours(work: Path, students: dict[str, str]) -> tuple[float, dict[str, fl
     for sid, kind in students.items():
         shutil.copy(SOURCES[kind], subs / f"{sid}.ipynb")
     t0 = time.perf_counter()
-    sh([sys.executable, "-m", "autograder.cli", "grade", HW, str(subs), "--out", str(work / "out"),
+    sh([sys.executable, "-m", "course_lib.cli", "grade", HW, str(subs), "--out", str(work / "out"),
         "--workers", "2", "--allow-weak-isolation"], ROOT)
     dt = time.perf_counter() - t0
     with open(work / "out" / "grades.csv") as f:

@@ -150,11 +150,15 @@ def add_student_commands(sub) -> None:
     s.set_defaults(func=cmd_check)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="course", description="Deep Learning Basics: the student's commands (the "
-                                                           "instructor's need the course repository)")
+def build_parser(add_more=None) -> argparse.ArgumentParser:
+    """The `course` parser: the student's commands, and `add_more(subparsers)`'s (the instructor's) if given."""
+    p = argparse.ArgumentParser(prog="course", description="Deep Learning Basics: course and autograder tools"
+                                if add_more else "Deep Learning Basics: the student's commands (the instructor's "
+                                                 "need the course repository)")
     sub = p.add_subparsers(dest="command", required=True)
     add_student_commands(sub)
+    if add_more is not None:
+        add_more(sub)
     return p
 
 
@@ -188,9 +192,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"course {command}: {NEEDS_REPOSITORY}", file=sys.stderr)
             return 2
         return run(build_parser(), argv)
-    from autograder.cli import build_parser as instructor_parser
+    from autograder.cli import add_instructor_commands
 
-    return run(instructor_parser(), argv)
+    return run(build_parser(add_instructor_commands), argv)
 
 
 if __name__ == "__main__":

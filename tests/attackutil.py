@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.grader import grade_extracted
+from autograder.grade.submission import grade_extracted
 from course_lib.grading.homework import load_homework
 from course_lib.grading.notebook import extract_file
 

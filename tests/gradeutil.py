@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from autograder.grader import ExpectedCache, SubmissionResult, grade_extracted, hidden_seed
+from autograder.grade.reference import ExpectedCache
+from autograder.grade.submission import grade_extracted
+from autograder.hidden.seed import resolve_seed
+from autograder.model import SubmissionResult
 from autograder.paths import solution_notebook
 from autograder.runners import InProcessRunner
 from course_lib.grading.homework import load_homework
@@ -14,7 +17,7 @@ _CACHE: dict[str, ExpectedCache] = {}
 def expected(hw_name: str) -> ExpectedCache:
     hw = load_homework(hw_name)
     if hw.name not in _CACHE:
-        _CACHE[hw.name] = ExpectedCache(hw, hidden_seed(), include_hidden=True)
+        _CACHE[hw.name] = ExpectedCache(hw, resolve_seed(None)[0], include_hidden=True)
     return _CACHE[hw.name]
 
 

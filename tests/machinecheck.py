@@ -31,10 +31,12 @@ def main() -> int:
 
     torch.set_num_threads(args.threads)
 
-    from autograder import release
-    from autograder.grader import DEFAULT_SEED, ExpectedCache, grade_extracted
+    from autograder.grade.reference import ExpectedCache
+    from autograder.grade.submission import grade_extracted
     from autograder.hidden import hidden_cases
+    from autograder.hidden.seed import DEFAULT_SEED
     from autograder.paths import solution_notebook
+    from autograder.release import plan as release
     from autograder.runners import InProcessRunner
     from course_lib.grading.homework import all_homeworks
     from course_lib.grading.notebook import extract_file

@@ -1,4 +1,5 @@
-"""One fact in one place: the import graph, the homework model's split by secrecy, the judge's kinds, sizes."""
+"""One fact in one place: the import graph (no cycle at any level, every import down the floors of
+docs/architecture.md), small modules and functions, the homework model's split by secrecy, the judge's kinds."""
 
 from __future__ import annotations
 
@@ -33,8 +34,8 @@ def _sources() -> dict[str, Path]:
             if "samples" not in p.parts}
 
 
-def _imports(path: Path, top_level_only: bool) -> set[str]:
-    """Modules of the course packages that `path` imports (module level only, or anywhere)."""
+def _imports(path: Path, top_level_only: bool = False) -> set[str]:
+    """Modules of the course packages that `path` imports (module level only, or anywhere: inside functions too)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     nodes = tree.body if top_level_only else list(ast.walk(tree))
     out = set()
@@ -47,24 +48,113 @@ def _imports(path: Path, top_level_only: bool) -> set[str]:
     return {m for m in out if m.split(".")[0] in PACKAGES}
 
 
-def test_no_import_cycle_at_module_level():
+def _graph() -> dict[str, set[str]]:
+    """Module -> the course modules it imports, at any level (an import inside a function counts)."""
     mods = _sources()
-    graph = {m: {t for t in _imports(p, True) if t in mods and t != m} for m, p in mods.items()}
-    # a package imports its parents implicitly; only explicit edges count
+    return {m: {t for t in _imports(p) if t in mods and t != m} for m, p in mods.items()}
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
     state: dict[str, int] = {}
+    stack: list[str] = []
 
-    def visit(m, stack):
+    def visit(m):
         state[m] = 1
-        for t in graph[m]:
+        stack.append(m)
+        for t in sorted(graph[m]):
             if state.get(t) == 1:
-                raise AssertionError("import cycle: " + " -> ".join(stack[stack.index(t):] + [t]))
+                return stack[stack.index(t):] + [t]
             if t not in state:
-                visit(t, stack + [t])
+                found = visit(t)
+                if found:
+                    return found
         state[m] = 2
+        stack.pop()
+        return None
 
-    for m in graph:
+    for m in sorted(graph):
         if m not in state:
-            visit(m, [m])
+            found = visit(m)
+            if found:
+                return found
+    return None
+
+
+def test_no_import_cycle_at_any_level():
+    """Imports inside functions count: a cycle hidden in a function is still a cycle."""
+    cycle = _cycle(_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_the_cycle_check_finds_a_cycle_hidden_in_a_function():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+# The instructor side's floors (docs/architecture.md): a package imports only what is on its own floor or below.
+FLOORS = [
+    {"autograder", "autograder.model", "autograder.paths", "autograder.project"},
+    {"autograder.hidden", "autograder.sandbox", "autograder.runners"},
+    {"autograder.grade"},
+    {"autograder.quizzes"},
+    {"autograder.release"},
+    {"autograder.records"},
+    {"autograder.exports"},
+    {"autograder.review"},
+    {"autograder.interop"},
+    {"autograder.cli"},
+]
+
+
+def _floor(module: str) -> int:
+    parts = module.split(".")
+    for depth in (2, 1):
+        name = ".".join(parts[:depth])
+        for i, floor in enumerate(FLOORS):
+            if name in floor:
+                return i
+    raise AssertionError(f"{module} is on no floor: add its package to FLOORS and docs/architecture.md")
+
+
+def test_every_import_goes_down_the_floors():
+    up = [f"{m} -> {t}" for m, targets in _graph().items() if m.startswith("autograder")
+          for t in targets if t.startswith("autograder") and _floor(t) > _floor(m)]
+    assert not up, up
+
+
+def test_the_instructor_side_is_small_parts():
+    """At most 10 modules at autograder/'s top level, no module over 400 lines, no function over 80."""
+    top = sorted(p.name for p in (ROOT / "autograder").glob("*.py"))
+    assert len(top) <= 10, top
+    long_modules, long_functions = [], []
+    for m, p in _sources().items():
+        if not m.startswith("autograder"):
+            continue
+        text = p.read_text(encoding="utf-8")
+        if text.count("\n") > 400:
+            long_modules.append(f"{m}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 80:
+                long_functions.append(f"{m}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert not long_modules and not long_functions, long_modules + long_functions
+
+
+def test_statuses_are_spelled_in_one_place():
+    """A row's statuses are autograder.model.Status; no other module spells their text."""
+    from autograder.model import Status
+
+    spelled = {str(s) for s in Status if s != Status.GRADED}  # "graded" is also an ordinary word of history
+    bad = []
+    for m, p in _sources().items():
+        if not m.startswith("autograder") or m == "autograder.model":
+            continue
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        scopes = [n for n in ast.walk(tree) if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body]
+        docs = {id(n.body[0].value) for n in scopes
+                if isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        bad += [f"{m}:{n.lineno} {n.value!r}" for n in ast.walk(tree) if isinstance(n, ast.Constant)
+                and n.value in spelled and id(n) not in docs]
+    assert not bad, bad
 
 
 def _allowed_course_lib(target: str) -> bool:
@@ -78,8 +168,15 @@ def test_autograder_never_imports_a_lecture_module():
     bad = []
     for m, p in _sources().items():
         if m.startswith("autograder"):
-            bad += [f"{m} -> {t}" for t in _imports(p, False) if t.startswith("course_lib")
+            bad += [f"{m} -> {t}" for t in _imports(p) if t.startswith("course_lib")
                     and not _allowed_course_lib(t)]
+    assert not bad, bad
+
+
+def test_course_lib_reaches_the_instructor_side_only_from_its_command_line():
+    """The student package stands alone: only course_lib.cli adds the instructor's commands, when they exist."""
+    bad = [f"{m} -> {t}" for m, p in _sources().items() if m.startswith("course_lib") and m != "course_lib.cli"
+           for t in _imports(p) if t.startswith("autograder")]
     assert not bad, bad
 
 
@@ -87,7 +184,7 @@ def test_grading_kernel_imports_only_itself():
     bad = []
     for m, p in _sources().items():
         if m.startswith("course_lib.grading"):
-            bad += [f"{m} -> {t}" for t in _imports(p, False) if not t.startswith("course_lib.grading")]
+            bad += [f"{m} -> {t}" for t in _imports(p) if not t.startswith("course_lib.grading")]
     assert not bad, bad
 
 
@@ -105,7 +202,7 @@ def test_no_cross_module_import_of_private_names():
 def test_solution_markers_are_spelled_in_one_module():
     spelled = [p.relative_to(ROOT).as_posix() for folder in ("autograder", "course_lib", "tools")
                for p in (ROOT / folder).rglob("*.py") if "### BEGIN SOLUTION" in p.read_text(encoding="utf-8")]
-    assert spelled == ["autograder/solution.py"], spelled
+    assert spelled == ["autograder/release/solution.py"], spelled
 
 
 @pytest.mark.parametrize("hw", all_homeworks(), ids=[h.short for h in all_homeworks()])

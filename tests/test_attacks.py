@@ -16,7 +16,8 @@ import nbformat
 import pytest
 from attackutil import FULL, SOLUTION, attack_homework, grade, notebook, only_zero
 
-from autograder.grader import ExpectedCache, grade_extracted
+from autograder.grade.reference import ExpectedCache
+from autograder.grade.submission import grade_extracted
 from autograder.sandbox.isolation import NAMESPACES, detect
 from autograder.sandbox.runner import SandboxRunner
 from course_lib.grading.notebook import extract_file
@@ -132,7 +133,7 @@ def ols_closed_form(X, y):
         if callable(obj) and getattr(obj, "__name__", "") == "ols_closed_form" and obj.__globals__ is not globals():
             return obj(X, y)
     from course_lib.grading.homework import load_homework  # the specs (hidden generators) must not be reachable
-    from autograder.grader import expected_for
+    from autograder.grade.reference import expected_for
     ex = load_homework("hw01").exercises[0]
     return expected_for(load_homework("hw01"), ex, [])[0]["value"]
 '''

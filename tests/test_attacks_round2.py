@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 from attackutil import FULL, ROOT, attack_homework, grade, notebook, only_zero
 
-from autograder.grader import ExpectedCache, grade_extracted
+from autograder.grade.reference import ExpectedCache
+from autograder.grade.submission import grade_extracted
 from autograder.sandbox.isolation import NAMESPACES, detect
 from autograder.sandbox.runner import SandboxRunner
 from course_lib.grading.homework import load_homework
@@ -105,28 +106,30 @@ def dropout_forward(x, p, train, rng):
 def test_trusted_side_failures_give_a_row_and_a_note(tmp_path, monkeypatch):
     """Any exception on the trusted side scores that submission (or exercise) 0 with a note; grading goes on,
     the summary counts it, and a submission without a recorded result makes the run exit non-zero."""
-    import autograder.batch as batch
-    import autograder.grader as grader
-    from autograder.cli import main
+    import autograder.grade.submission as submission
+    from autograder.cli.grade import GradeOptions, run_grade
+    from autograder.grade.homework import coded
+    from autograder.records.gradebook import Gradebook
+    from course_lib.cli import main
 
     subs = tmp_path / "subs"
     for name in ("alice", "mallory", "zoe"):
         notebook(subs, name=name)
-    real_one, real_score = batch._grade_one, grader.score
+    real_extracted, real_score = submission.grade_extracted, submission.score
 
-    def flaky_one(hw, sub, runner, expected):
-        if sub.student == "mallory":
+    def flaky_extracted(hw, extracted, runner, expected, student="student"):
+        if student == "mallory":
             raise OverflowError("int too large to convert to float")
-        return real_one(hw, sub, runner, expected)
+        return real_extracted(hw, extracted, runner, expected, student)
 
     def flaky_score(ex, *a, **k):
         if ex.name == "mse_loss_grad":
             raise RecursionError("maximum recursion depth exceeded")
         return real_score(ex, *a, **k)
 
-    monkeypatch.setattr(batch, "_grade_one", flaky_one)
-    monkeypatch.setattr(grader, "score", flaky_score)
-    rep = batch.run_grade(load_homework("hw01"), subs, tmp_path / "out", workers=1, seed="s")
+    monkeypatch.setattr(submission, "grade_extracted", flaky_extracted)
+    monkeypatch.setattr(submission, "score", flaky_score)
+    rep = run_grade(coded("hw01"), GradeOptions(subs, tmp_path / "out", workers=1, seed="s"))
     rows = {r["student"]: r for r in csv.DictReader(open(tmp_path / "out" / "grades.csv"))}
     assert set(rows) == {"alice", "mallory", "zoe"} and not rep.missing
     assert float(rows["mallory"]["total"]) == 0 and rep.failed == 3
@@ -136,18 +139,16 @@ def test_trusted_side_failures_give_a_row_and_a_note(tmp_path, monkeypatch):
     assert "could not be graded (OverflowError" in feedback
 
     # a result that cannot even be recorded: no row, so the CLI says so and exits 1
-    monkeypatch.setattr(batch, "_grade_one", real_one)
-    monkeypatch.setattr(grader, "score", real_score)
-    import autograder.gradebook as gb
+    monkeypatch.setattr(submission, "grade_extracted", real_extracted)
+    monkeypatch.setattr(submission, "score", real_score)
+    real_write = Gradebook.write
 
-    real_record = gb.Gradebook.record
-
-    def refuse(self, res, isolation):
-        if res.student == "zoe":
+    def refuse(self, homework, entry, result=None, isolation=""):
+        if entry.student == "zoe":
             raise OSError("disk full")
-        return real_record(self, res, isolation)
+        return real_write(self, homework, entry, result, isolation)
 
-    monkeypatch.setattr(gb.Gradebook, "record", refuse)
+    monkeypatch.setattr(Gradebook, "write", refuse)
     code = main(["grade", "hw01", str(subs), "--out", str(tmp_path / "out2"), "--workers", "1"])
     assert code == 1
 
@@ -330,7 +331,7 @@ def smoothness_constant(X):
 
 def test_an_attacker_graded_first_changes_no_honest_grade(tmp_path):
     """Attacker first on one worker, then honest students: each honest grade equals its grade alone."""
-    from autograder.cli import main
+    from course_lib.cli import main
 
     samples = ROOT / "autograder" / "samples" / "hw01"
     honest = {"b_correct": samples / "correct.ipynb", "c_partial": samples / "partial.ipynb",

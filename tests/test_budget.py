@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 from gradeutil import assert_mutant_loses_only, expected
 
-from autograder.batch import preload_for
-from autograder.exports import gradescope_results
-from autograder.grader import grade_extracted, reference_for
+from autograder.exports.results import gradescope_results
+from autograder.grade.pool import preload_for
+from autograder.grade.reference import reference_for
+from autograder.grade.scoring import TimedRun, score
+from autograder.grade.submission import grade_extracted
 from autograder.paths import solution_notebook
 from autograder.runners import InProcessRunner
 from autograder.sandbox.runner import SandboxRunner
-from autograder.scoring import TimedRun, score
 from course_lib.grading.homework import load_homework
 from course_lib.grading.judge import hidden_message, judge_budget
 from course_lib.grading.model import Budget, Exercise, Homework, case
@@ -186,7 +187,7 @@ def test_score_gives_half_the_share_to_a_slow_case_and_gradescope_agrees():
               [{"value": 1.0}, {"value": 3.0}, None], timed=timed)
     assert r.points == pytest.approx(1 / 4 + 1 / 4 + 1 / 4)  # the larger case carries half: slow earns half of it
     assert [c.credit for c in r.cases] == [1.0, 1.0, 0.5]
-    from autograder.grader import SubmissionResult
+    from autograder.model import SubmissionResult
 
     out = gradescope_results(Homework("hwx", [ex]), SubmissionResult("s", "hwx", [r]), "test")
     assert sum(t["score"] for t in out["tests"]) == pytest.approx(out["score"], abs=1e-3)

@@ -144,7 +144,7 @@ def _pip_flags(source: str) -> list[str]:
 def test_setup_cell_install_touches_nothing_else(colab_env):
     """What the setup cell's pip command would do on Colab, with the course's git URL (or wheel) swapped for this
     checkout: pip's own dry-run report lists only the course (no ipywidgets, torch, numpy, matplotlib)."""
-    from autograder.colab import setup_source
+    from autograder.release.colab import setup_source
 
     flags = [w for w in _pip_flags(setup_source()) if w not in ("-q", "--quiet")]
     assert flags == ["--no-deps"], flags  # what every notebook's first cell runs (tests/test_setup_cell.py)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.collect import Collection, collect, collect_with_report
+from autograder.grade.collect import Collection, collect, collect_with_report
 from course_lib.grading.notebook import NotebookError, extract, read_notebook
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -38,9 +38,9 @@ from test_interop_support import (
     tool_env,
 )
 
-from autograder.gradebook import Gradebook
 from autograder.interop import gradescope
 from autograder.interop.common import fill_from_submission
+from autograder.records.gradebook import Gradebook
 from course_lib.grading.homework import load_homework
 
 pytestmark = pytest.mark.slow
@@ -378,7 +378,7 @@ def _book(db, name: str) -> dict[str, dict[str, float]]:
 def _course_grade(short: str, subs, out, db, resubmission: dict) -> dict:
     """`course grade` on the class, then RESUBMITTER's notebook replaced and the same command again."""
     name = load_homework(short).name
-    cmd = [sys.executable, "-m", "autograder.cli", "grade", short, str(subs), "--out", str(out), "--db",
+    cmd = [sys.executable, "-m", "course_lib.cli", "grade", short, str(subs), "--out", str(out), "--db",
            f"sqlite:///{db}", "--workers", "2", "--allow-weak-isolation"]
     runs = []
     for k in range(2):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 
-from autograder.exports import feedback_html, feedback_markdown, write_csv
-from autograder.grader import SubmissionResult
-from autograder.scoring import CaseResult, ExerciseResult
+from autograder.exports.feedback import feedback_html, feedback_markdown
+from autograder.exports.grades import write_grades
+from autograder.model import CaseResult, ExerciseResult, Row, SubmissionResult
 from course_lib.grading.homework import load_homework
 
 HW = load_homework("hw01")
@@ -27,7 +27,7 @@ def _result(student: str, msg: str = "") -> SubmissionResult:
 
 def test_csv_cells_never_start_a_formula(tmp_path):
     ids = ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx", "ann", "o'neil"]
-    write_csv(HW, [_result(s) for s in ids], tmp_path / "grades.csv")
+    write_grades(HW, [Row(_result(s)) for s in ids], tmp_path / "grades.csv")
     with open(tmp_path / "grades.csv", newline="") as f:
         rows = list(csv.reader(f))
     assert rows[0][:3] == ["student", "total", "max_total"]
@@ -54,7 +54,7 @@ def test_a_forged_exception_name_stays_on_its_line():
     assert page.count("<tr>") == 1 + n_ex and page.count("<table>") == 1
     assert page.count("<h1>") == 1 and page.count("<h2>") == n_ex + 1
     assert "<script>" not in page and "&lt;script&gt;" in page
-    assert page.count("<b>Score") == 1 and "**Score: 10 / 10**" in page  # shown literally, not as bold
+    assert page.count("<strong>Score") == 1 and "**Score: 10 / 10**" in page  # shown literally, not as bold
     assert "<code>code</code>" not in page and "`code`" in page
 
 

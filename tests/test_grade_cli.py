@@ -30,7 +30,7 @@ EXPECTED = {  # the sample class: what each submission must score, per exercise
 
 
 def course(*args, check=True):
-    out = subprocess.run([sys.executable, "-m", "autograder.cli", *args], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "course_lib.cli", *args], capture_output=True, text=True,
                          cwd=ROOT, timeout=600)
     if check:
         assert out.returncode == 0, out.stderr
@@ -135,7 +135,7 @@ def test_errors_are_one_line_with_exit_2(tmp_path):
 
 
 def test_weak_isolation_refuses_hidden_cases(tmp_path):
-    env_code = ("import os, sys; os.environ['COURSE_SANDBOX'] = 'weak'; from autograder.cli import main; "
+    env_code = ("import os, sys; os.environ['COURSE_SANDBOX'] = 'weak'; from course_lib.cli import main; "
                 f"sys.exit(main(['grade', 'hw01', {str(SAMPLES)!r}, '--out', {str(tmp_path)!r}]))")
     res = subprocess.run([sys.executable, "-c", env_code], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 2 and "--allow-weak-isolation" in res.stderr

@@ -13,10 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch
-from autograder.collect import collect
+from autograder.cli.grade import GradeOptions, GradeReport, run_grade
+from autograder.grade.collect import collect
+from autograder.grade.homework import coded
+from autograder.grade.progress import PlainProgress
+from autograder.hidden.seed import SeedError, fingerprint, resolve_seed
+from autograder.model import SubmissionResult
+from autograder.records.plan import PlanInputs, submission_time, zip_times
 from autograder.sandbox.isolation import NAMESPACES, detect
 from course_lib.grading.homework import load_homework
+from course_lib.grading.notebook import extract_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "autograder" / "samples" / "hw01"
@@ -40,24 +46,24 @@ def history(out: Path) -> list[tuple]:
 
 def test_empty_seed_is_an_error_and_no_seed_warns(monkeypatch):
     monkeypatch.delenv("COURSE_HIDDEN_SEED", raising=False)
-    with pytest.raises(batch.GradingError, match="--hidden-seed is empty"):
-        batch.resolve_seed("")
-    with pytest.raises(batch.GradingError, match="empty"):
-        batch.resolve_seed("  ")
-    seed, warning = batch.resolve_seed(None)
+    with pytest.raises(SeedError, match="--hidden-seed is empty"):
+        resolve_seed("")
+    with pytest.raises(SeedError, match="empty"):
+        resolve_seed("  ")
+    seed, warning = resolve_seed(None)
     assert seed == "deep-learning-basics" and "precompute" in warning and "\n" not in warning
     monkeypatch.setenv("COURSE_HIDDEN_SEED", "")
-    with pytest.raises(batch.GradingError, match=r"\$COURSE_HIDDEN_SEED is set but empty"):
-        batch.resolve_seed(None)
+    with pytest.raises(SeedError, match=r"\$COURSE_HIDDEN_SEED is set but empty"):
+        resolve_seed(None)
     monkeypatch.setenv("COURSE_HIDDEN_SEED", "secret")
-    assert batch.resolve_seed(None) == ("secret", "")
-    assert batch.resolve_seed("other") == ("other", "")
-    fp = batch.seed_fingerprint("secret")
+    assert resolve_seed(None) == ("secret", "")
+    assert resolve_seed("other") == ("other", "")
+    fp = fingerprint("secret")
     assert len(fp) == 64 and "secret" not in fp
 
 
 def test_empty_seed_on_the_command_line_is_one_line_exit_2(tmp_path):
-    from autograder.cli import main
+    from course_lib.cli import main
 
     err = io.StringIO()
     with redirect_stderr(err):
@@ -66,7 +72,7 @@ def test_empty_seed_on_the_command_line_is_one_line_exit_2(tmp_path):
 
 
 def test_empty_folder_exits_non_zero_with_a_warning(tmp_path):
-    from autograder.cli import main
+    from course_lib.cli import main
 
     (tmp_path / "subs").mkdir()
     err = io.StringIO()
@@ -81,16 +87,17 @@ def test_a_class_of_another_homework_is_named(tmp_path):
     for name in ("correct", "partial"):
         shutil.copy(SAMPLES / f"{name}.ipynb", subs / f"{name}.ipynb")
     found, _ = collect(subs)
-    line = batch.homework_guess(load_homework("hw02"), found)
+    graded = [SubmissionResult(s.student, "hw02", seen=extract_file(s.path).names) for s in found]
+    line = coded("hw02").guess(graded)
     assert "no submission defines a graded function of hw02_optimizers" in line
     assert "2 of 2 look like hw01_gradient_descent" in line
-    assert batch.homework_guess(HW01, found) == ""  # the right homework: no warning
+    assert coded("hw01").guess(graded) == ""  # the right homework: no warning
 
 
 def test_progress_without_a_terminal_prints_plain_lines():
     err = io.StringIO()
     with redirect_stderr(err):
-        bar = batch.PlainProgress(20, every_s=3600)
+        bar = PlainProgress(20, every_s=3600)
         for _ in range(20):
             bar.update(1)
     lines = err.getvalue().splitlines()
@@ -105,8 +112,8 @@ def ns():
         pytest.skip("needs Linux namespaces")
 
 
-def grade(subs: Path, out: Path, seed: str, **kw) -> batch.BatchReport:
-    return batch.run_grade(HW01, subs, out, workers=1, seed=seed, progress=False, **kw)
+def grade(subs: Path, out: Path, seed: str, **kw) -> GradeReport:
+    return run_grade(coded("hw01"), GradeOptions(subs, out, workers=1, seed=seed, progress=False, **kw))
 
 
 def test_resubmission_seed_change_removal_only_and_history(ns, tmp_path):
@@ -183,19 +190,19 @@ def test_gradebook_totals_and_history_without_grading(tmp_path):
     """Stored rows by hand: final = (auto + manual) x (1 - penalty), or the override; each change in history."""
     from types import SimpleNamespace
 
-    from autograder.gradebook import Gradebook
-    from autograder.grader import SubmissionResult
-    from autograder.scoring import ExerciseResult
+    from autograder.model import ExerciseResult, PlanEntry
+    from autograder.records.gradebook import Gradebook
 
     book = Gradebook(tmp_path / "gb.sqlite")
     res = SubmissionResult("ann", "hw09_compute", [ExerciseResult("linear_flops", 1.0, 1.0),
                                                    ExerciseResult("conv2d_flops", 1.0, 2.0)])
-    book.stage("hw09_compute", "ann", sha256="abc", seed_fp="fp", source="ann.ipynb", submitted_at=100.0,
-               due_at=50.0, late_days=1, penalty=0.1)
-    book.record(res, "namespaces")
+    entry = PlanEntry("ann", None, "", sha256="abc", key_fp="fp", source="ann.ipynb", submitted_at=100.0,
+                      due_at=50.0, late_days=1, penalty=0.1)
+    book.write("hw09_compute", entry, res, "namespaces")
     book.set_manual("hw09_compute", [SimpleNamespace(student="ann", item="own_estimate", score=2.0, comment="ok")],
                     {"own_estimate": 2.0})
-    assert book.set_late("hw09_compute", "ann", 100.0, 50.0, 3, 0.3) is True
+    entry.late_days, entry.penalty, entry.reason = 3, 0.3, "late policy"
+    book.write("hw09_compute", entry)  # only the late facts change
     book.set_override("hw09_compute", "ann", 1.5, "oral exam")
     book.set_override("hw09_compute", "ann", None)
     row = book.rows("hw09_compute", manual_max=2.0)[0]
@@ -209,7 +216,7 @@ def test_gradebook_totals_and_history_without_grading(tmp_path):
 def test_submission_time_from_zip_entry_and_times_csv(tmp_path):
     import zipfile
 
-    from autograder.late import UTC
+    from autograder.records.late import UTC
 
     z = tmp_path / "class.zip"
     with zipfile.ZipFile(z, "w") as zf:
@@ -218,12 +225,13 @@ def test_submission_time_from_zip_entry_and_times_csv(tmp_path):
         zf.writestr(zipfile.ZipInfo("bob.ipynb", date_time=(2026, 12, 1, 8, 0, 0)), "{}")
     subs, tmp = collect(z)
     try:
-        zt = batch._zip_times(z, Path(tmp.name), UTC)
+        zt = zip_times(z, UTC)
         ada, bob = subs
         from datetime import datetime
 
-        assert batch.submission_time(ada, {}, zt, Path(tmp.name)) == datetime(2026, 12, 2, 8, 30,
-                                                                              tzinfo=UTC).timestamp()
-        assert batch.submission_time(bob, {"bob": 7.0}, zt, Path(tmp.name)) == 7.0  # --times wins
+        inputs = PlanInputs("fp", None, {}, zt, Path(tmp.name))
+        assert submission_time(ada, inputs) == datetime(2026, 12, 2, 8, 30, tzinfo=UTC).timestamp()
+        inputs.times = {"bob": 7.0}
+        assert submission_time(bob, inputs) == 7.0  # --times wins
     finally:
         tmp.cleanup()

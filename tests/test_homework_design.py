@@ -8,10 +8,10 @@ import pytest
 import torch
 from gradeutil import reference_namespace
 
-from autograder.design import TARGET, design_table, share
-from autograder.grader import DEFAULT_SEED
 from autograder.hidden import hidden_cases
+from autograder.hidden.seed import DEFAULT_SEED
 from autograder.paths import course_root
+from autograder.release.design import TARGET, design_table, share
 from course_lib.grading.gradcheck import gradcheck, numerical_gradient, numerical_gradients, relative_error
 from course_lib.grading.homework import all_homeworks, load_homework, names
 from course_lib.grading.selfcheck import check, gradient_line
@@ -110,7 +110,7 @@ def test_gradcheck_passes_a_right_gradient_and_catches_a_missing_factor_two(caps
 def test_numerical_gradient_is_not_the_graded_central_difference():
     """hw03 grades central_difference; the public helper must not carry its body (tests/test_leaks.py checks the
     normalised bodies; here: the helper works on any shape through a flat view, the exercise on 1-D copies)."""
-    from autograder.leaks import leaks
+    from autograder.release.leaks import leaks
 
     assert not [leak for leak in leaks(course_root(), [load_homework("hw03")]) if "gradcheck" in str(leak)]
 

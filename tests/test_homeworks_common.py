@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.batch import preload_for
-from autograder.grader import ExpectedCache, grade_extracted
+from autograder.grade.pool import preload_for
+from autograder.grade.reference import ExpectedCache
+from autograder.grade.submission import grade_extracted
 from autograder.hidden import generators, hidden_cases
 from autograder.paths import assignments_dir, solution_notebook
 from autograder.sandbox.isolation import detect

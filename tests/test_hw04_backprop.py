@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from gradeutil import assert_mutant_loses_only, expected, grade_solution, reference_namespace
 
-from autograder.leaks import leaks
+from autograder.release.leaks import leaks
 from course_lib.autodiff import numerical_gradient_array, rel_error
 from course_lib.grading.homework import load_homework
 

@@ -243,13 +243,13 @@ def test_dropout_backward_is_gradient_of_forward_in_torch(ref):
 
 
 def test_hidden_early_stopping_cases_separate_argmin():
-    from autograder.grader import hidden_seed
+    from autograder.hidden.seed import resolve_seed
     from course_lib.grading.homework import load_homework
 
     ex = load_homework("hw06").exercise("early_stopping_epoch")
     from autograder.hidden import hidden_cases
 
-    cases = hidden_cases(load_homework("hw06"), ex, hidden_seed())
+    cases = hidden_cases(load_homework("hw06"), ex, resolve_seed(None)[0])
     ns: dict = {}
     for chunk in extract_file(solution_notebook("hw06_regularization")).chunks:
         exec(compile_chunk(chunk), ns)  # noqa: S102

@@ -7,7 +7,7 @@ import pytest
 import torch
 from gradeutil import assert_mutant_loses_only, grade_solution
 
-from autograder.grader import reference_chunks
+from autograder.grade.reference import reference_chunks
 from course_lib.grading.homework.hw08_rnn_lstm import build_rnn_cell
 from course_lib.grading.run import define
 

@@ -6,10 +6,12 @@ import json
 
 import numpy as np
 
-from autograder.grader import ExpectedCache, grade_extracted, hidden_seed
+from autograder.grade.reference import ExpectedCache
+from autograder.grade.scoring import describe_call, describe_input
+from autograder.grade.submission import grade_extracted
+from autograder.hidden.seed import resolve_seed
 from autograder.paths import solution_notebook
 from autograder.runners import InProcessRunner
-from autograder.scoring import describe_call, describe_input
 from course_lib.grading.homework import load_homework
 from course_lib.grading.model import case, show_value
 from course_lib.grading.notebook import extract
@@ -53,7 +55,8 @@ def test_a_renamed_function_gets_did_you_mean():
     nb = json.loads(solution_notebook(hw.name).read_text())
     for c in nb["cells"]:
         c["source"] = "".join(c["source"]).replace("def adam_step(", "def adam(")
-    res = grade_extracted(hw, extract(nb), InProcessRunner(), ExpectedCache(hw, hidden_seed(), include_hidden=True))
+    cache = ExpectedCache(hw, resolve_seed(None)[0], include_hidden=True)
+    res = grade_extracted(hw, extract(nb), InProcessRunner(), cache)
     adam = next(e for e in res.exercises if e.name == "adam_step")
     assert adam.points == 0
     public = [c.message for c in adam.cases if not c.hidden]

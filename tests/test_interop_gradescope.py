@@ -17,7 +17,7 @@ from test_interop_support import ROOT, SAMPLES, STUDENTS, our_grades, tool_env
 @pytest.fixture(scope="module")
 def autograder_zip(tmp_path_factory):
     path = tmp_path_factory.mktemp("gs") / "hw01-autograder.zip"
-    out = subprocess.run([sys.executable, "-m", "autograder.cli", "export", "gradescope", "hw01", str(path)],
+    out = subprocess.run([sys.executable, "-m", "course_lib.cli", "export", "gradescope", "hw01", str(path)],
                          cwd=ROOT, env=tool_env(), capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     return path
@@ -50,7 +50,7 @@ def test_zip_contents(autograder_zip):
         mode = zf.getinfo("run_autograder").external_attr >> 16
         config = json.loads(zf.read("course/gradescope.json"))
     for must in ("setup.sh", "run_autograder", "requirements.txt", "course/solutions/hw01_gradient_descent.ipynb",
-                 "course/autograder/hidden/hw01_gradient_descent.py", "course/autograder/grader.py",
+                 "course/autograder/hidden/hw01_gradient_descent.py", "course/autograder/grade/submission.py",
                  "course/course_lib/grading/judge.py", "course/autograder/interop/gradescope.py"):
         assert must in names, must
     assert mode & 0o111, "run_autograder must be executable"

@@ -7,8 +7,8 @@ import json
 import pytest
 from test_interop_support import SAMPLES, STUDENTS, our_grades, tool
 
-from autograder.grader import hidden_seed
 from autograder.hidden import hidden_cases
+from autograder.hidden.seed import resolve_seed
 from autograder.interop import otter as ot
 from autograder.interop.common import fill_from_submission
 from course_lib.grading.homework import load_homework
@@ -40,7 +40,7 @@ def test_master_notebook_format(assigned):
         assert raw.count(marker) == 5, marker
     tests = [c for c in nb["cells"] if c["cell_type"] == "code" and "BEGIN TEST CONFIG" in c["source"]]
     hw = load_homework("hw01")  # one test cell per case: the public ones and the hidden ones of the course seed
-    n_hidden = sum(len(hidden_cases(hw, ex, hidden_seed())) for ex in hw.exercises)
+    n_hidden = sum(len(hidden_cases(hw, ex, resolve_seed(None)[0])) for ex in hw.exercises)
     assert n_hidden >= 10 and sum("hidden: true" in c["source"] for c in tests) == n_hidden
     assert sum("hidden: false" in c["source"] for c in tests) == sum(len(ex.public) for ex in hw.exercises) == 10
 

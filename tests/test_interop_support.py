@@ -48,7 +48,7 @@ def our_grades() -> dict[str, dict[str, float]]:
     subs.mkdir()
     for s in STUDENTS:
         (subs / f"{s}.ipynb").write_bytes((SAMPLES / f"{s}.ipynb").read_bytes())
-    out = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", "hw01", str(subs), "--out",
+    out = subprocess.run([sys.executable, "-m", "course_lib.cli", "grade", "hw01", str(subs), "--out",
                           str(tmp / "out"), "--workers", "2", "--allow-weak-isolation"],
                          cwd=ROOT, env=tool_env(), capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr
@@ -65,7 +65,7 @@ def test_sample_class_scores_differ():
 
 
 def test_cli_lists_exports():
-    out = subprocess.run([sys.executable, "-m", "autograder.cli", "export", "--help"], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "course_lib.cli", "export", "--help"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     for target in ("nbgrader", "otter", "gradescope"):

@@ -6,10 +6,10 @@ import ast
 import json
 import re
 
-from autograder.cli import main
-from autograder.leaks import leaks
 from autograder.paths import course_root
-from autograder.solution import parse
+from autograder.release.leaks import leaks
+from autograder.release.solution import parse
+from course_lib.cli import main
 from course_lib.grading.homework import load_homework
 
 

@@ -6,10 +6,12 @@ import json
 
 import pytest
 
-from autograder import release
-from autograder.cli import main
 from autograder.paths import solution_notebook
-from autograder.solution import BEGIN, END, strip_solution
+from autograder.release import plan as release
+from autograder.release.bundle import bundle
+from autograder.release.notebooks import student_notebook
+from autograder.release.solution import BEGIN, END, strip_solution
+from course_lib.cli import main
 from course_lib.grading.homework import all_homeworks
 
 
@@ -37,7 +39,7 @@ def test_assignments_hold_self_checks_and_no_solution_lines():
     for hw in all_homeworks():
         if not solution_notebook(hw.name).exists():
             continue
-        text = release.student_notebook(hw)
+        text = student_notebook(hw)
         nb = json.loads(text)
         checks = [c for c in nb["cells"] if "self-check" in c.get("metadata", {}).get("tags", [])]
         assert {ex.name for ex in hw.exercises} <= {"".join(c["source"]).split('check("')[1].split('"')[0]
@@ -66,7 +68,7 @@ def _solution_lines(hw) -> list[str]:
 
 
 def test_student_bundle_has_no_solutions_or_hidden_cases(tmp_path):
-    dest = release.bundle(tmp_path / "bundle")
+    dest = bundle(tmp_path / "bundle")
     files = [p for p in dest.rglob("*") if p.is_file()]
     tops = {p.relative_to(dest).parts[0] for p in files}
     assert tops <= {"course_lib", "notebooks", "assignments", "pyproject.toml", "README.md", "install.sh",

@@ -71,7 +71,7 @@ def test_self_check_does_not_import_the_autograder():
 
 
 def test_course_check_cli(tmp_path):
-    from autograder.cli import main
+    from course_lib.cli import main
 
     assert main(["check", "solutions/hw01_gradient_descent.ipynb"]) == 0
     assert main(["check", "assignments/hw01_gradient_descent.ipynb"]) == 1

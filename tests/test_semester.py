@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.cli import main
-from autograder.late import parse_rule, parse_time
-from autograder.roster import lms_id
+from autograder.grade.collect import lms_id
+from autograder.records.late import parse_rule, parse_time
 from autograder.sandbox.isolation import NAMESPACES, detect
+from course_lib.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "autograder" / "samples" / "hw01"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.colab import setup_source
 from autograder.project import repository_url
+from autograder.release.colab import setup_source
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = [p for d in ("notebooks", "solutions", "assignments") for p in sorted((ROOT / d).glob("*.ipynb"))]

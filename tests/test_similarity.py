@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder import similarity
+from autograder.review import similarity
 from course_lib.grading.homework import load_homework
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,7 +270,7 @@ def test_cli_writes_the_html_report(tmp_path):
     subs.mkdir()
     for s, nb in the_class().items():
         (subs / f"{s}.ipynb").write_text(json.dumps(nb))
-    out = subprocess.run([sys.executable, "-m", "autograder.cli", "similarity", HW, str(subs), "--out",
+    out = subprocess.run([sys.executable, "-m", "course_lib.cli", "similarity", HW, str(subs), "--out",
                           str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     page = (tmp_path / "out" / "similarity.html").read_text()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import release
+from autograder.release.bundle import bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_MARKERS = ("DEFAULT_SEED", "def hidden_cases", "COURSE_HIDDEN_SEED")
@@ -88,7 +88,7 @@ def test_the_editable_install_reaches_the_instructor_tools(source_tree, tmp_path
     assert out.returncode == 0, out.stderr[-2000:]
     pth = next(line for line in out.stdout.splitlines() if line.startswith("PTH="))
     assert str(source_tree) in pth, pth  # a plain .pth with the checkout's root: autograder importable from it
-    assert (source_tree / "autograder" / "cli.py").is_file()
+    assert (source_tree / "autograder" / "cli" / "grade.py").is_file()
     course = Path(sys.executable).parent / "course"
     if course.exists():  # this environment's own `course`, started away from the checkout
         res = subprocess.run([str(course), "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
@@ -96,7 +96,7 @@ def test_the_editable_install_reaches_the_instructor_tools(source_tree, tmp_path
 
 
 def test_the_student_bundle_holds_no_instructor_material(tmp_path):
-    dest = release.bundle(tmp_path / "bundle", wheel=False)
+    dest = bundle(tmp_path / "bundle", wheel=False)
     names = [p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()]
     _assert_no_secrets(names, lambda n: (dest / n).read_text(encoding="utf-8", errors="replace"))
     import tomllib

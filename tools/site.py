@@ -100,8 +100,8 @@ def failed_claims(nb) -> list[str]:
 def homework_problems() -> list[str]:
     """Why the homework cannot be published now: a stale or hand-edited assignments/ (what `course release
     --check` reports) or a graded answer in student material (its leak check); empty when it can."""
-    from autograder import release
-    from autograder.leaks import leaks
+    from autograder.release import plan as release
+    from autograder.release.leaks import leaks
 
     problems = [f"graded answer in student material: {f}" for f in leaks(ROOT)]
     stale = [p for p in release.stale(release.plan()) if p.parent.name == "assignments"]
@@ -292,9 +292,11 @@ def render_notebook(nb, repo_rel: str, out: Path, rendered: set[str]) -> Path:
 
 
 def render_markdown(src: Path, repo_rel: str, out: Path, rendered: set[str], title: str) -> Path:
-    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+    """A guide (README, docs/*.md) as a page, by the course's one Markdown renderer (raw HTML escaped; the HTML
+    comments that mark generated parts are dropped first)."""
+    from autograder.exports.markdown import to_html
 
-    body = markdown2html_mistune(src.read_text(encoding="utf-8"))
+    body = to_html(re.sub(r"<!--.*?-->\n?", "", src.read_text(encoding="utf-8"), flags=re.S))
     dest = out / _page(repo_rel)
     home = os.path.relpath("index.html", Path(_page(repo_rel)).parent.as_posix() or ".")
     page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(title)}</title>"

@@ -12,8 +12,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.grader import ExpectedCache, hidden_seed
-from autograder.solution import ParsedSolution, parse, top_level_names
+from autograder.grade.reference import ExpectedCache
+from autograder.hidden.seed import resolve_seed
+from autograder.release.solution import ParsedSolution, parse, top_level_names
 from course_lib.grading.homework import load_homework
 from course_lib.grading.model import Case, Exercise, Homework
 from course_lib.grading.notebook import cell_source
@@ -39,7 +40,7 @@ class GradedCase:
 
 def graded_cases(hw: Homework, seed: str | None = None) -> dict[str, list[GradedCase]]:
     """Exercise name -> its cases in grading order (public, then hidden from the seed), with expected outputs."""
-    cache = ExpectedCache(hw, hidden_seed(seed), include_hidden=True)
+    cache = ExpectedCache(hw, resolve_seed(seed)[0], include_hidden=True)
     out: dict[str, list[GradedCase]] = {}
     for ex in hw.exercises:
         public, hidden, expected = cache.get(ex)
@@ -200,19 +201,3 @@ def fill_from_submission(template: dict, student: dict, hw: Homework) -> dict:
         new_cells.append(cell)
     out["cells"][first:first + 1] = new_cells
     return out
-
-
-def add_folder_export_parser(sub, name: str, help_text: str, export_fn, next_hint: str) -> None:
-    """`course export NAME DIR [hwNN ...] [--hidden-seed S]`: shared by the nbgrader and otter exports."""
-    s = sub.add_parser(name, help=help_text)
-    s.add_argument("dir", help="the folder to write (created if missing)")
-    s.add_argument("homeworks", nargs="*", help="only these (hw01 ...); default: all")
-    s.add_argument("--hidden-seed", help="per-course seed for hidden cases (or $COURSE_HIDDEN_SEED)")
-
-    def run(args) -> int:
-        for path in export_fn(args.homeworks or None, args.dir, args.hidden_seed):
-            print(f"wrote {path}")
-        print("next: " + next_hint.format(dir=args.dir))
-        return 0
-
-    s.set_defaults(func=run)

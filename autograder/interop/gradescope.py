@@ -114,8 +114,8 @@ def _add_text(zf: zipfile.ZipFile, arc: str, text: str, mode: int = 0o644) -> No
 def export(hw: str | Homework, dest: str | Path, seed: str | None = None,
            hidden_visibility: str = "after_due_date", require_namespaces: bool = False) -> Path:
     """Write the Gradescope autograder zip for one homework; returns its path."""
-    from autograder.batch import preload_for
-    from autograder.grader import hidden_seed
+    from autograder.grade.pool import preload_for
+    from autograder.hidden.seed import resolve_seed
     from autograder.paths import solution_notebook
 
     h = hw if isinstance(hw, Homework) else load_homework(hw)
@@ -125,7 +125,7 @@ def export(hw: str | Homework, dest: str | Path, seed: str | None = None,
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     torch = "torch" in preload_for(h)
-    config = {"homework": h.name, "seed": hidden_seed(seed), "hidden_visibility": hidden_visibility,
+    config = {"homework": h.name, "seed": resolve_seed(seed)[0], "hidden_visibility": hidden_visibility,
               "require_namespaces": require_namespaces}
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
         _add_text(zf, "run_autograder", RUN_AUTOGRADER, 0o755)
@@ -154,10 +154,11 @@ def find_submission(folder: Path, hw: Homework) -> tuple[Path | None, str]:
 
 def run(root: str | Path) -> dict:
     """Grade the submission under root/submission and write root/results/results.json; returns the results."""
-    from autograder.batch import grade_one, preload_for, zero_result
-    from autograder.collect import Submission
-    from autograder.exports import gradescope_results
-    from autograder.grader import ExpectedCache
+    from autograder.exports.results import gradescope_results
+    from autograder.grade.pool import preload_for
+    from autograder.grade.reference import ExpectedCache
+    from autograder.grade.submission import grade_one
+    from autograder.model import Submission, zero_result
     from autograder.sandbox.isolation import NAMESPACES, describe, detect
     from autograder.sandbox.runner import SandboxRunner
 
@@ -223,25 +224,6 @@ def run_local(zip_path: str | Path, submission: str | Path, python: str | None =
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    s = sub.add_parser("gradescope", help="write a Gradescope autograder zip that grades with our engine")
-    s.add_argument("assignment", help="hw01 or hw01_gradient_descent")
-    s.add_argument("zip", help="the zip file to write")
-    s.add_argument("--hidden-seed", help="per-course seed for hidden cases (or $COURSE_HIDDEN_SEED)")
-    s.add_argument("--hidden-visibility", default="after_due_date",
-                   choices=["hidden", "after_due_date", "after_published", "visible"],
-                   help="Gradescope visibility of the hidden-case tests (default after_due_date)")
-    s.add_argument("--require-namespaces", action="store_true",
-                   help="score 0 with a message instead of grading when the container has no Linux namespaces")
-    s.set_defaults(func=_cmd)
-
-
-def _cmd(args) -> int:
-    path = export(args.assignment, args.zip, args.hidden_seed, args.hidden_visibility, args.require_namespaces)
-    print(f"wrote {path} ({path.stat().st_size // 1024} KiB): upload it as the Gradescope autograder")
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

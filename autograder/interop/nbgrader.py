@@ -17,11 +17,9 @@ Then, in DIR: `nbgrader generate_assignment hw01`, students fill release/hw01/, 
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from autograder.interop.common import (
-    add_folder_export_parser,
     clean_cell,
     code_cell,
     graded_cases,
@@ -163,9 +161,3 @@ def submission_from(released: str | Path, student: str | Path, hw: str | Homewor
 
     h = hw if isinstance(hw, Homework) else load_homework(hw)
     return fill_from_submission(read_notebook(released), read_notebook(student), h)
-
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    add_folder_export_parser(sub, "nbgrader", "write an nbgrader course directory (source/hwNN/*.ipynb, config)",
-                             export,
-                             "cd {dir} && nbgrader generate_assignment <hwNN> --create --force")

@@ -18,13 +18,11 @@ and `otter run -a dist/autograder/<zip> submission.ipynb`, or upload the zip to 
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import yaml
 
 from autograder.interop.common import (
-    add_folder_export_parser,
     clean_cell,
     code_cell,
     graded_cases,
@@ -35,7 +33,7 @@ from autograder.interop.common import (
     write_notebook,
 )
 from autograder.project import OTTER, repository_url, requirements
-from autograder.solution import replace_markers
+from autograder.release.solution import replace_markers
 from course_lib.grading.homework import all_homeworks, load_homework
 from course_lib.grading.model import Homework
 
@@ -129,14 +127,9 @@ def export(hw: str | Homework | list | None, dest: str | Path, seed: str | None 
     for h in hws:
         folder = dest / h.short
         folder.mkdir(parents=True, exist_ok=True)
-        from autograder.batch import preload_for
+        from autograder.grade.pool import preload_for
 
         reqs = requirements(OTTER + (("torch",) if "torch" in preload_for(h) else ())) + [course_package()]
         (folder / "requirements.txt").write_text("\n".join(reqs) + "\n", encoding="utf-8")
         paths.append(write_notebook(master_notebook(h, seed), folder / f"{h.name}.ipynb"))
     return paths
-
-
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    add_folder_export_parser(sub, "otter", "write Otter Assign master notebooks (DIR/hwNN/<name>.ipynb)", export,
-                             "otter assign {dir}/<hwNN>/<name>.ipynb dist/<hwNN>")

@@ -3,7 +3,7 @@
 by file name.
 
     quiz("07")              # the Quiz (a Homework: one exercise per question) named quiz07_<topic>
-    load_assignment(name)   # hw01 / hw01_gradient_descent -> the homework; quiz07 / quiz07_cnn -> the quiz
+    load_assignment(name)   # hw01 / hw01_gradient_descent -> the code homework; quiz07 / quiz07_cnn -> the quiz
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import pkgutil
 import re
 from functools import lru_cache
 
+from autograder.grade.homework import coded
+from autograder.model import Assignment
 from autograder.quizzes.model import Choice, Expression, Number, Quiz, keys_json, make_quiz
 
 __all__ = ["Choice", "Expression", "Number", "Quiz", "quiz", "lectures", "all_quizzes", "load_assignment",
@@ -80,10 +82,9 @@ def resolve_assignment(name: str) -> str:
     return resolve(name)
 
 
-def load_assignment(name: str):
-    """A homework (load_homework) or, for quizNN / quizNN_<topic>, the lecture's Quiz."""
+def load_assignment(name: str) -> Assignment:
+    """What `course grade NAME` grades: code homework (hw01 / hw01_gradient_descent) or, for quizNN /
+    quizNN_<topic>, the lecture's concept checks. Both are Assignments (autograder.model)."""
     if is_quiz_name(name):
         return quiz(name)
-    from course_lib.grading.homework import load_homework
-
-    return load_homework(name)
+    return coded(name)

@@ -16,11 +16,12 @@ import hashlib
 import hmac
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
-from typing import ClassVar
+from typing import ClassVar, Iterator
 
+from autograder.model import CaseResult, ExerciseResult, Submission, SubmissionResult, zero_result
 from course_lib.grading.model import Exercise, Homework
 from course_lib.grading.quiz import (
     ID_PATTERN,
@@ -264,12 +265,13 @@ QUIZ_KINDS = ("answer", "unanswered", "not literal")  # CaseResult.kind of a con
 
 @dataclass
 class Quiz(Homework):
-    """A lecture's concept checks as a Homework: one exercise per question (its id), graded from the literals
-    written in the notebook's `answer(...)` calls. `exercises` may be a subset of the questions (--exercise)."""
+    """A lecture's concept checks as an Assignment (autograder.model): one exercise per question (its id), graded
+    from the literals written in the notebook's `answer(...)` calls, read as data (nothing runs). `exercises` may
+    be a subset of the questions (--exercise)."""
 
     lecture: str = ""
     questions: list = field(default_factory=list)
-    is_quiz: ClassVar[bool] = True
+    isolated: ClassVar[bool] = False  # no student code runs: no sandbox, no hidden cases, no seed
 
     def question(self, qid: str):
         for q in self.questions:
@@ -284,15 +286,22 @@ class Quiz(Homework):
                                                      if k != "explanation"))) for q in self.questions]
         return "quiz:" + hashlib.sha256(repr(data).encode()).hexdigest()
 
-    def grade_sources(self, sources: list[str], student: str = "student"):
+    def key_fingerprint(self, settings) -> str:
+        return self.fingerprint
+
+    def describe_isolation(self, settings) -> str:
+        return "not needed (answers read from the notebook as data)"
+
+    def only(self, exercise: str) -> Quiz:
+        return replace(self, exercises=[e for e in self.exercises if e.name == exercise])
+
+    def grade_sources(self, sources: list[str], student: str = "student") -> SubmissionResult:
         """A SubmissionResult from the code cells' sources: right, wrong, not answered or not a literal."""
-        from autograder.grader import SubmissionResult
-        from autograder.scoring import CaseResult, ExerciseResult
         from course_lib.grading.quiz import read_answers
 
         problems: list[str] = []
         found = read_answers(sources, problems)
-        res = SubmissionResult(student, self.name, warnings=problems[:10])
+        res = SubmissionResult(student, self.name, warnings=problems[:10], seen=sorted(found))
         for ex in self.exercises:
             q = self.question(ex.name)
             how, value = found.get(q.id, ("none", None))
@@ -300,42 +309,51 @@ class Quiz(Homework):
             if how == LITERAL:
                 ok, why = q.check(value)
                 msg = "" if ok else ("wrong answer" + (f" ({why})" if why else ""))
-                res.exercises.append(ExerciseResult(q.id, pts if ok else 0.0, pts,
-                                                    [CaseResult(0, False, ok, msg, None, "answer")]))
+                case = CaseResult(0, False, ok, msg, None, "answer")
             elif how == NOT_LITERAL:
                 msg = f"not a literal: write the answer as a literal in the call, e.g. answer(\"{q.id}\", 0.5)"
-                res.exercises.append(ExerciseResult(q.id, 0.0, pts, [CaseResult(0, False, False, msg, None,
-                                                                                 "not literal")]))
+                case = CaseResult(0, False, False, msg, None, "not literal")
             else:
                 msg = f"not answered (no answer(\"{q.id}\", …) with a value)"
-                res.exercises.append(ExerciseResult(q.id, 0.0, pts, [CaseResult(0, False, False, msg, None,
-                                                                                 "unanswered")]))
+                case = CaseResult(0, False, False, msg, None, "unanswered")
+            res.exercises.append(ExerciseResult(q.id, pts if case.ok else 0.0, pts, [case]))
         return res
 
-    def grade_file(self, path, student: str = "student"):
+    def grade_file(self, path, student: str = "student") -> SubmissionResult:
         """Grade one notebook file (read as data, bounded; a NotebookError when it cannot be read)."""
         from course_lib.grading.notebook import code_cells, read_notebook
 
         return self.grade_sources([src for _, src in code_cells(read_notebook(path))], student)
 
-    def guess(self, subs: list) -> str:
-        """A warning when no submission calls answer() for any question of this quiz."""
-        from course_lib.grading.notebook import NotebookError, code_cells, read_notebook
-        from course_lib.grading.quiz import read_answers
+    def grade_all(self, submissions: list[Submission], settings) -> Iterator[SubmissionResult]:
+        """Each notebook read as data, one after the other (no worker, no sandbox)."""
+        from autograder.grade.progress import progress_bar
+        from course_lib.grading.notebook import NotebookError
 
-        ids = {q.id for q in self.questions}
-        seen = 0
-        for s in subs:
-            if s.path is None:
-                continue
+        bar = progress_bar(len(submissions), settings.progress)
+        for sub in submissions:
             try:
-                found = read_answers([src for _, src in code_cells(read_notebook(s.path))])
-            except (NotebookError, OSError):
-                continue
-            seen += 1
-            if ids & set(found):
-                return ""
-        if not seen:
+                if sub.path is None:
+                    res = zero_result(self, sub.student, sub.problem)
+                else:
+                    res = self.grade_file(sub.path, sub.student)
+                    if sub.problem:
+                        res.warnings.insert(0, sub.problem)
+            except NotebookError as exc:
+                res = zero_result(self, sub.student, str(exc))
+            except Exception as exc:  # noqa: BLE001 - one submission never stops the class
+                res = zero_result(self, sub.student, f"could not be graded ({type(exc).__name__}: "
+                                                     f"{str(exc)[:160]}); tell the instructor")
+                res.grading_error = res.error
+            bar.update(1)
+            yield res
+        bar.close()
+
+    def guess(self, results: list[SubmissionResult]) -> str:
+        """A warning when no graded notebook calls answer() for any question of this quiz."""
+        ids = {q.id for q in self.questions}
+        read = [r for r in results if not r.error]
+        if not read or any(ids & set(r.seen) for r in read):
             return ""
         return (f"no submission calls answer() for a question of {self.name} (ids {self.lecture}.1, …): "
                 f"are these lecture {self.lecture} notebooks?")

@@ -62,10 +62,10 @@ def _package_dir(name: str) -> Path:
     return Path(importlib.import_module(name).__file__).resolve().parent
 
 
-# The part of course_lib the sandbox mounts: the grading kernel, the student's command line and the small utilities
+# The part of course_lib the sandbox mounts: the grading kernel and the small utilities
 # a homework's setup and demo cells import. Lecture modules (and with them every course implementation of a graded
 # function) are left out, so a submission cannot import them in any form.
-STUDENT_SIDE = ("__init__.py", "grading", "check.py", "cli.py", "compare.py", "runtime.py", "session.py", "device.py",
+STUDENT_SIDE = ("__init__.py", "grading", "check.py", "compare.py", "runtime.py", "session.py", "device.py",
                 "compute_peaks.py", "plots.py", "threads.py", "data", "data_files")
 
 

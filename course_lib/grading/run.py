@@ -34,7 +34,7 @@ def did_you_mean(name: str, ns: dict) -> str | None:
     import types
 
     try:  # another exercise's function is never the suggestion (adagrad_step is not a misspelt adam_step)
-        from course_lib.grading.selfcheck import exercise_index
+        from course_lib.grading.homework import exercise_index
 
         graded = set(exercise_index())
     except Exception:  # noqa: BLE001 - a hint must never stop grading

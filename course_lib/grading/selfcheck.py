@@ -15,18 +15,11 @@ from __future__ import annotations
 import re
 import sys
 import time
-from functools import lru_cache
 from typing import Callable
 
 from course_lib.grading.compare import Verdict
-from course_lib.grading.homework import all_homeworks, load_homework
+from course_lib.grading.homework import exercise_index, load_homework
 from course_lib.grading.model import Exercise, Homework
-
-
-@lru_cache(maxsize=None)
-def exercise_index() -> dict[str, str]:
-    """Exercise name -> the full name of its homework."""
-    return {ex.name: hw.name for hw in all_homeworks() for ex in hw.exercises}
 
 
 def find_exercise(name: str) -> tuple[Homework, Exercise]:

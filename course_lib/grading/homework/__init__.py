@@ -38,3 +38,9 @@ def load_homework(name: str) -> Homework:
 def all_homeworks() -> list[Homework]:
     """Every homework, in order of name."""
     return [load_homework(n) for n in names()]
+
+
+@lru_cache(maxsize=None)
+def exercise_index() -> dict[str, str]:
+    """Exercise name -> the full name of its homework."""
+    return {ex.name: hw.name for hw in all_homeworks() for ex in hw.exercises}

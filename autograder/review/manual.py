@@ -1,14 +1,5 @@
-"""Manual grading: items marked in the solution notebook, a review sheet, and merging the scores back.
-
-A cell of `solutions/hwNN_*.ipynb` is a manually graded item when its metadata holds
-
-    "manual": {"name": "own_estimate", "points": 2}
-
-(`course release` keeps cell metadata, so the student's copy carries the mark too). The student's answer is
-the cells after the marked one up to the next markdown heading (plus the marked cell itself when it is not a
-heading). In a submission the item is found by the same metadata, else by the marked cell's heading text
-(case, `#` and parenthesised remarks ignored), else at the same cell position when the notebook has as many
-cells as the solution.
+"""Manual grading: a review sheet of every student's answers to the manually graded items (review.html and
+review.csv), and merging the filled sheet back.
 
     course review hw09 --out out/hw09                   # out/hw09/review.html + review.csv
     course review hw09 --out out/hw09 --merge review.csv  # the filled sheet -> gradebook and every export
@@ -18,125 +9,12 @@ from __future__ import annotations
 
 import csv
 import html
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from autograder.paths import solution_notebook
+from autograder.exports.grades import csv_text
+from autograder.release.manual import MAX_ANSWER_CHARS, Answer, ManualItem
 from course_lib.grading.model import Homework
-from course_lib.grading.notebook import NotebookError, read_notebook
-
-MAX_ANSWER_CHARS = 20_000
-
-
-@dataclass(frozen=True)
-class ManualItem:
-    name: str
-    points: float
-    heading: str  # normalised heading text the answer sits under ("" if none)
-    title: str  # the heading as written, for the sheet
-    index: int  # cell index in the solution notebook
-    n_cells: int  # cells in the solution notebook
-
-
-@dataclass
-class Answer:
-    item: str
-    found: str  # "metadata" | "heading" | "position" | "" (not found)
-    cells: list[tuple[str, str]]  # (cell type, source)
-
-
-def _source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
-
-
-def _heading(cell: dict) -> str:
-    if cell.get("cell_type") != "markdown":
-        return ""
-    for line in _source(cell).splitlines():
-        if line.strip():
-            return line.strip() if line.lstrip().startswith("#") else ""
-    return ""
-
-
-def normalise(heading: str) -> str:
-    text = re.sub(r"\([^)]*\)", " ", heading.lstrip("#").lower())
-    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text).split())
-
-
-def _marker(cell: dict) -> dict | None:
-    meta = cell.get("metadata") if isinstance(cell, dict) else None
-    m = meta.get("manual") if isinstance(meta, dict) else None
-    return m if isinstance(m, dict) and m.get("name") else None
-
-
-@lru_cache(maxsize=32)
-def _items(homework_name: str) -> tuple[ManualItem, ...]:
-    nb = read_notebook(solution_notebook(homework_name))
-    cells = nb["cells"]
-    out = []
-    for i, c in enumerate(cells):
-        m = _marker(c)
-        if not m:
-            continue
-        head = _heading(c) or next((_heading(p) for p in reversed(cells[:i]) if _heading(p)), "")
-        try:
-            points = float(m.get("points", 0))
-        except (TypeError, ValueError):
-            raise ValueError(f"{homework_name}: manual item {m['name']!r}: points must be a number") from None
-        out.append(ManualItem(str(m["name"]), points, normalise(head), head.lstrip("#").strip(), i, len(cells)))
-    return tuple(out)
-
-
-def manual_items(hw: Homework | str) -> list[ManualItem]:
-    """The manually graded items of a homework, in notebook order (none for most homework, none for a quiz)."""
-    name = hw if isinstance(hw, str) else hw.name
-    if getattr(hw, "is_quiz", False) or name.startswith("quiz"):  # concept checks (autograder.quizzes)
-        return []
-    return list(_items(name))
-
-
-def _answer_from(cells: list, start: int) -> list[tuple[str, str]]:
-    out = []
-    first = cells[start]
-    if not _heading(first):
-        out.append((first.get("cell_type", "?"), _source(first)))
-    for c in cells[start + 1:]:
-        if not isinstance(c, dict) or _heading(c):
-            break
-        out.append((str(c.get("cell_type", "?")), _source(c)))
-    return out
-
-
-def find_answer(nb: dict, item: ManualItem) -> Answer:
-    cells = [c for c in nb.get("cells", []) if isinstance(c, dict)]
-    for i, c in enumerate(cells):
-        m = _marker(c)
-        if m and str(m.get("name")) == item.name:
-            return Answer(item.name, "metadata", _answer_from(cells, i))
-    if item.heading:
-        for i, c in enumerate(cells):
-            h = _heading(c)
-            if h and normalise(h) == item.heading:
-                return Answer(item.name, "heading", _answer_from(cells, i))
-    if len(cells) == item.n_cells:
-        return Answer(item.name, "position", _answer_from(cells, item.index))
-    return Answer(item.name, "", [])
-
-
-def answers_for(path: Path | None, items: list[ManualItem]) -> dict[str, Answer]:
-    if path is None:
-        return {it.name: Answer(it.name, "", []) for it in items}
-    try:
-        nb = read_notebook(path)
-    except NotebookError:
-        return {it.name: Answer(it.name, "", []) for it in items}
-    return {it.name: find_answer(nb, it) for it in items}
-
-
-# -- the review sheet ------------------------------------------------------------------------------------------
 
 REVIEW_COLUMNS = ["student", "item", "points_max", "score", "comment"]
 
@@ -144,8 +22,6 @@ REVIEW_COLUMNS = ["student", "item", "points_max", "score", "comment"]
 def write_review(hw: Homework, items: list[ManualItem], answers: dict[str, dict[str, Answer]],
                  existing: dict[tuple[str, str], tuple[float, str]], out: Path) -> tuple[Path, Path]:
     """OUT/review.csv (to fill) and OUT/review.html (to read); `existing` pre-fills scores already merged."""
-    from autograder.exports import csv_text
-
     out.mkdir(parents=True, exist_ok=True)
     csv_path, html_path = out / "review.csv", out / "review.html"
     with open(csv_path, "w", newline="", encoding="utf-8") as f:

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
+from autograder.model import CaseResult, ExerciseResult
 from course_lib.grading.compare import PARTIAL_CREDIT
 from course_lib.grading.judge import hidden_message, judge, judge_budget
 from course_lib.grading.model import Case, Exercise, show_value
-
-
-@dataclass
-class CaseResult:
-    index: int
-    hidden: bool
-    ok: bool
-    message: str = ""
-    max_error: float | None = None
-    kind: str = ""  # the judge's verdict kind ("" when ok)
-    partial: float = 0.0  # the share of the case's points earned although not ok ("slow": 0.5)
-    points: float | None = None  # the case's points (Exercise.case_points); None in records made before budgets
-
-    @property
-    def credit(self) -> float:
-        """The share of the case's points earned: 1 when ok, else `partial`."""
-        return 1.0 if self.ok else self.partial
 
 
 @dataclass
@@ -35,26 +19,6 @@ class TimedRun:
     expected: list[dict] = field(default_factory=list)
     got: list[dict | None] = field(default_factory=list)
     t_ref: float | None = None
-
-
-@dataclass
-class ExerciseResult:
-    name: str
-    points: float
-    max_points: float
-    cases: list[CaseResult] = field(default_factory=list)
-    status: str = "ok"  # ok | timeout | crashed | missing | error
-    note: str = ""
-    seconds: float = 0.0
-
-    @property
-    def passed(self) -> bool:
-        return self.points >= self.max_points - 1e-9
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["passed"] = self.passed
-        return d
 
 
 def describe_input(case: Case, limit: int = 200) -> str:

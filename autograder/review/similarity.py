@@ -271,7 +271,7 @@ def reference_notebooks(hw: Homework) -> list[dict]:
 
 
 def run(hw: Homework, submissions: str | Path, out: str | Path, top: int = 20) -> tuple[list[Pair], Path]:
-    from autograder.collect import collect_with_report
+    from autograder.grade.collect import collect_with_report
     from course_lib.grading.notebook import NotebookError, read_notebook
 
     col = collect_with_report(submissions)
@@ -289,23 +289,3 @@ def run(hw: Homework, submissions: str | Path, out: str | Path, top: int = 20) -
             col.tmp.cleanup()
     pairs, prints = compare(hw, notebooks, reference_notebooks(hw))
     return pairs, report(hw, pairs, prints, Path(out), top)
-
-
-def add_parser(sub) -> None:
-    s = sub.add_parser("similarity", help="rank pairs of submissions by shared code per graded function (HTML)")
-    s.add_argument("assignment", help="hw01 or hw01_gradient_descent")
-    s.add_argument("submissions", help="folder (or zip) of <student>.ipynb files or <student>/ folders")
-    s.add_argument("--out", default="similarity", help="output folder (default ./similarity)")
-    s.add_argument("--top", type=int, default=20, help="pairs shown side by side (default 20)")
-    s.set_defaults(func=_cmd)
-
-
-def _cmd(args) -> int:
-    from course_lib.grading.homework import load_homework
-
-    hw = load_homework(args.assignment)
-    pairs, path = run(hw, args.submissions, args.out, args.top)
-    for p in pairs[:10]:
-        print(f"{p.score:5.2f}  {p.a} / {p.b}  {p.function} ({p.shared} shared)")
-    print(f"wrote {path} ({len(pairs)} pairs)")
-    return 0

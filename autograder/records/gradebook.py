@@ -14,7 +14,11 @@ Tables (created or extended in place; an older gradebook gains the new columns w
 - `homework_meta`: per homework, JSON: the late policy, the submissions folder last graded, max points.
 - `roster`: the class list given with --roster (student_id, name, email, section, sis_id).
 
-The final total of a row = override_total if set, else (autograded total + manual scores) × (1 − penalty).
+The final total of a row = override_total if set, else (autograded total + manual scores) × (1 − penalty)
+(autograder.model.final_total).
+
+`course grade` writes each student once (`write`: the result or only the update the run's plan decided, its late
+facts and status, and the history rows, in one transaction) after the gradebook's settings for the run (`begin`).
 """
 
 from __future__ import annotations
@@ -23,11 +27,9 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.grader import SubmissionResult
-from autograder.scoring import CaseResult, ExerciseResult
+from autograder.model import CaseResult, ExerciseResult, PlanEntry, Row, Status, Student, SubmissionResult, final_total
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -86,11 +88,6 @@ EXTRA_COLUMNS = [
     ("override_total", "REAL"),
 ]
 
-GRADED = "graded"
-REMOVED = "no longer submitted"
-NO_SUBMISSION = "no submission"  # roster students without a row (exports only; never stored)
-
-
 def db_path(url: str | None, out: Path) -> Path:
     """`sqlite:///path` or a plain path; default OUT/gradebook.sqlite."""
     if not url:
@@ -100,64 +97,6 @@ def db_path(url: str | None, out: Path) -> Path:
     if "://" in url:
         raise ValueError(f"unsupported gradebook URL {url!r}: only sqlite:///path is supported")
     return Path(url)
-
-
-@dataclass
-class Row:
-    """One student's record for one homework, as the exports need it."""
-
-    result: SubmissionResult
-    isolation: str = ""
-    status: str = GRADED
-    sha256: str = ""
-    seed_fp: str = ""
-    source: str = ""
-    submitted_at: float | None = None
-    due_at: float | None = None
-    late_days: int = 0
-    penalty: float = 0.0
-    override_total: float | None = None
-    manual: dict[str, tuple[float, float, str]] = field(default_factory=dict)  # item -> (score, max, comment)
-    manual_max: float = 0.0  # all manual items of the homework, scored or not
-    graded_at: float = 0.0
-    manual_items: list[tuple[str, float]] = field(default_factory=list)  # (item, max points), for the exports
-    note: str = ""  # shown after the status in grades.csv (e.g. "not on the roster")
-
-    @property
-    def student(self) -> str:
-        return self.result.student
-
-    @property
-    def auto_total(self) -> float:
-        return self.result.total
-
-    @property
-    def manual_total(self) -> float:
-        return round(sum(s for s, _, _ in self.manual.values()), 6)
-
-    @property
-    def raw_total(self) -> float:
-        """Autograded + manual points, before the late penalty."""
-        return round(self.auto_total + self.manual_total, 6)
-
-    @property
-    def max_total(self) -> float:
-        return round(self.result.max_total + self.manual_max, 6)
-
-    @property
-    def total(self) -> float:
-        """The final total: the override, else raw × (1 − penalty)."""
-        if self.override_total is not None:
-            return self.override_total
-        return round(self.raw_total * (1 - self.penalty), 6)
-
-    @property
-    def counted(self) -> bool:
-        return self.status == GRADED
-
-
-def _final(total: float, manual: float, penalty: float, override: float | None) -> float:
-    return override if override is not None else round((total + manual) * (1 - penalty), 6)
 
 
 class Gradebook:
@@ -175,28 +114,22 @@ class Gradebook:
             if name not in have:
                 self._db.execute(f"ALTER TABLE results ADD COLUMN {name} {decl}")
         self._db.commit()
-        self._staged: dict[tuple[str, str], dict] = {}
+
+    def __enter__(self) -> Gradebook:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # -- grading -----------------------------------------------------------------------------------------------
 
-    def graded(self, homework: str) -> set[str]:
+    def begin(self, homework: str, roster: list[Student] | None = None, **meta) -> None:
+        """A run's settings, in one transaction: the homework's meta values and (when given) the roster."""
         with self._lock:
-            rows = self._db.execute("SELECT student FROM results WHERE homework=?", (homework,)).fetchall()
-        return {r[0] for r in rows}
-
-    def fingerprints(self, homework: str) -> dict[str, dict]:
-        """student -> {sha256, seed_fp, status, submitted_at, source} of every stored row."""
-        with self._lock:
-            rows = self._db.execute("SELECT student, notebook_sha256, seed_fp, status, submitted_at, source "
-                                    "FROM results WHERE homework=?", (homework,)).fetchall()
-        return {r[0]: {"sha256": r[1], "seed_fp": r[2], "status": r[3], "submitted_at": r[4], "source": r[5]}
-                for r in rows}
-
-    def stage(self, homework: str, student: str, **meta) -> None:
-        """Metadata for the next `record` of (homework, student): sha256, seed_fp, source, submitted_at, due_at,
-        late_days, penalty, reason."""
-        with self._lock:
-            self._staged[(homework, student)] = meta
+            self._set_meta(homework, meta)
+            if roster is not None:
+                self._set_roster(roster)
+            self._db.commit()
 
     def _final_now(self, homework: str, student: str) -> float | None:
         row = self._db.execute("SELECT total, penalty, override_total FROM results WHERE homework=? AND student=?",
@@ -205,62 +138,61 @@ class Gradebook:
             return None
         manual = self._db.execute("SELECT COALESCE(SUM(score), 0) FROM manual_scores WHERE homework=? AND "
                                   "student=?", (homework, student)).fetchone()[0]
-        return _final(row[0], manual, row[1], row[2])
+        return final_total(row[0], manual, row[1], row[2])
 
     def _history(self, homework: str, student: str, old: float | None, new: float | None, reason: str) -> None:
         self._db.execute("INSERT INTO history (homework, student, at, old_total, new_total, reason) "
                          "VALUES (?,?,?,?,?,?)", (homework, student, time.time(), old, new, reason))
 
-    def record(self, res: SubmissionResult, isolation: str) -> None:
-        detail = json.dumps({"exercises": [e.to_dict() for e in res.exercises], "warnings": res.warnings,
+    def write(self, homework: str, entry: PlanEntry, result: SubmissionResult | None = None,
+              isolation: str = "") -> None:
+        """One student's change, in one transaction: with `result`, the graded row (the entry's fingerprints,
+        source and late facts; a kept override); without, the entry's late facts and status on the stored row.
+        History: a row for every change of the final total (with the entry's reason) and for a status change."""
+        with self._lock:
+            try:
+                if result is not None:
+                    self._store_result(homework, entry, result, isolation)
+                else:
+                    self._update(homework, entry)
+                self._db.commit()
+            except BaseException:
+                self._db.rollback()
+                raise
+
+    def _store_result(self, homework: str, e: PlanEntry, res: SubmissionResult, isolation: str) -> None:
+        detail = json.dumps({"exercises": [x.to_dict() for x in res.exercises], "warnings": res.warnings,
                              "error": res.error, "seconds": res.seconds, "grading_error": res.grading_error})
-        with self._lock:
-            meta = self._staged.pop((res.homework, res.student), {})
-            old = self._final_now(res.homework, res.student)
-            prev = self._db.execute("SELECT submitted_at, due_at, late_days, penalty, override_total FROM results "
-                                    "WHERE homework=? AND student=?", (res.homework, res.student)).fetchone()
-            keep = dict(zip(("submitted_at", "due_at", "late_days", "penalty", "override_total"), prev or
-                            (None, None, 0, 0.0, None)))
-            keep.update({k: meta[k] for k in keep if k in meta})
-            self._db.execute(
-                "INSERT OR REPLACE INTO results (homework, student, total, max_total, detail, isolation, graded_at, "
-                "notebook_sha256, seed_fp, source, status, submitted_at, due_at, late_days, penalty, "
-                "override_total) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (res.homework, res.student, res.total, res.max_total, detail, isolation, time.time(),
-                 meta.get("sha256", ""), meta.get("seed_fp", ""), meta.get("source", ""), GRADED,
-                 keep["submitted_at"], keep["due_at"], keep["late_days"], keep["penalty"], keep["override_total"]))
-            new = self._final_now(res.homework, res.student)
-            self._history(res.homework, res.student, old, new, meta.get("reason") or ("graded" if old is None
-                                                                                       else "regraded"))
-            self._db.commit()
+        old = self._final_now(homework, e.student)
+        prev = self._db.execute("SELECT override_total FROM results WHERE homework=? AND student=?",
+                                (homework, e.student)).fetchone()
+        self._db.execute(
+            "INSERT OR REPLACE INTO results (homework, student, total, max_total, detail, isolation, graded_at, "
+            "notebook_sha256, seed_fp, source, status, submitted_at, due_at, late_days, penalty, "
+            "override_total) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (homework, e.student, res.total, res.max_total, detail, isolation, time.time(), e.sha256, e.key_fp,
+             e.source, str(Status.GRADED), e.submitted_at, e.due_at, e.late_days, e.penalty,
+             prev[0] if prev else None))
+        self._history(homework, e.student, old, self._final_now(homework, e.student),
+                      e.reason or ("graded" if old is None else "regraded"))
 
-    def set_late(self, homework: str, student: str, submitted_at: float | None, due_at: float | None, days: int,
-                 penalty: float, reason: str = "late policy") -> bool:
-        """Store a late assessment; a history row when the final total changes. True when anything changed."""
-        with self._lock:
-            cur = self._db.execute("SELECT submitted_at, due_at, late_days, penalty FROM results WHERE homework=? "
-                                   "AND student=?", (homework, student)).fetchone()
-            if cur is None or tuple(cur) == (submitted_at, due_at, days, penalty):
-                return False
-            old = self._final_now(homework, student)
+    def _update(self, homework: str, e: PlanEntry) -> None:
+        cur = self._db.execute("SELECT submitted_at, due_at, late_days, penalty, status FROM results WHERE "
+                               "homework=? AND student=?", (homework, e.student)).fetchone()
+        if cur is None:
+            return
+        if tuple(cur[:4]) != (e.submitted_at, e.due_at, e.late_days, e.penalty):
+            old = self._final_now(homework, e.student)
             self._db.execute("UPDATE results SET submitted_at=?, due_at=?, late_days=?, penalty=? WHERE homework=? "
-                             "AND student=?", (submitted_at, due_at, days, penalty, homework, student))
-            new = self._final_now(homework, student)
+                             "AND student=?", (e.submitted_at, e.due_at, e.late_days, e.penalty, homework, e.student))
+            new = self._final_now(homework, e.student)
             if new != old:
-                self._history(homework, student, old, new, reason)
-            self._db.commit()
-            return True
-
-    def set_status(self, homework: str, student: str, status: str, reason: str) -> None:
-        with self._lock:
-            cur = self._db.execute("SELECT status FROM results WHERE homework=? AND student=?",
-                                   (homework, student)).fetchone()
-            if cur is None or cur[0] == status:
-                return
-            self._db.execute("UPDATE results SET status=? WHERE homework=? AND student=?", (status, homework, student))
-            total = self._final_now(homework, student)
-            self._history(homework, student, total, total, reason)
-            self._db.commit()
+                self._history(homework, e.student, old, new, "late policy")
+        if cur[4] != e.status:
+            self._db.execute("UPDATE results SET status=? WHERE homework=? AND student=?",
+                             (str(e.status), homework, e.student))
+            total = self._final_now(homework, e.student)
+            self._history(homework, e.student, total, total, e.reason)
 
     def set_manual(self, homework: str, scores: list, max_points: dict[str, float],
                    reason: str = "manual score") -> int:
@@ -295,9 +227,6 @@ class Gradebook:
 
     # -- reading -----------------------------------------------------------------------------------------------
 
-    def load(self, homework: str) -> list[tuple[SubmissionResult, str]]:
-        return [(r.result, r.isolation) for r in self.rows(homework)]
-
     def rows(self, homework: str, manual_max: float = 0.0) -> list[Row]:
         """Every stored row of `homework` (any status), by student."""
         with self._lock:
@@ -321,8 +250,8 @@ class Gradebook:
                 exs.append(ExerciseResult(cases=cases, **e))
             res = SubmissionResult(student, homework, exs, d["warnings"], d["error"], d["seconds"],
                                    d.get("grading_error", ""))
-            out.append(Row(res, isolation, status, sha, seed_fp, source, sub_at, due_at, days or 0, pen or 0.0,
-                           override, by_student.get(student, {}), manual_max, graded_at))
+            out.append(Row(res, isolation, Status(status), sha, seed_fp, source, sub_at, due_at, days or 0,
+                           pen or 0.0, override, by_student.get(student, {}), manual_max, graded_at))
         return out
 
     def homeworks(self) -> list[str]:
@@ -346,23 +275,23 @@ class Gradebook:
             row = self._db.execute("SELECT data FROM homework_meta WHERE homework=?", (homework,)).fetchone()
         return json.loads(row[0]) if row else {}
 
-    def set_meta(self, homework: str, **values) -> None:
-        data = {**self.meta(homework), **values}
+    def _set_meta(self, homework: str, values: dict) -> None:
+        row = self._db.execute("SELECT data FROM homework_meta WHERE homework=?", (homework,)).fetchone()
+        data = {**(json.loads(row[0]) if row else {}), **values}
+        self._db.execute("INSERT OR REPLACE INTO homework_meta VALUES (?,?)", (homework, json.dumps(data)))
+
+    def _set_roster(self, students: list[Student]) -> None:
+        self._db.execute("DELETE FROM roster")
+        self._db.executemany("INSERT INTO roster VALUES (?,?,?,?,?,?)",
+                             [(s.student_id, s.name, s.email, s.section, s.sis_id, i)
+                              for i, s in enumerate(students)])
+
+    def set_roster(self, students: list[Student]) -> None:
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO homework_meta VALUES (?,?)", (homework, json.dumps(data)))
+            self._set_roster(students)
             self._db.commit()
 
-    def set_roster(self, students: list) -> None:
-        with self._lock:
-            self._db.execute("DELETE FROM roster")
-            self._db.executemany("INSERT INTO roster VALUES (?,?,?,?,?,?)",
-                                 [(s.student_id, s.name, s.email, s.section, s.sis_id, i)
-                                  for i, s in enumerate(students)])
-            self._db.commit()
-
-    def roster(self) -> list:
-        from autograder.roster import Student
-
+    def roster(self) -> list[Student]:
         with self._lock:
             rows = self._db.execute("SELECT student_id, name, email, section, sis_id FROM roster ORDER BY position"
                                     ).fetchall()
@@ -371,3 +300,11 @@ class Gradebook:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def open_existing(db: str | None, out: Path) -> Gradebook:
+    """The gradebook of an earlier `course grade --out OUT` (or --db URL); a one-line error when there is none."""
+    path = db_path(db, Path(out))
+    if not path.exists():
+        raise FileNotFoundError(f"no gradebook at {path} (run `course grade ... --out {out}` first)")
+    return Gradebook(path)

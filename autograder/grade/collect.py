@@ -1,10 +1,15 @@
-"""Find the submissions: `<student>.ipynb` files and/or `<student>/` folders with one notebook; zips too.
+"""Find the submissions: `<student>.ipynb` files and/or `<student>/` folders with one notebook; zips too; and
+LMS download names (Canvas: the student id is the Canvas user id in the file name).
 
 Collecting is exact: only regular files and folders inside the submissions root are taken. Symbolic links are
 never followed (at any depth), devices, FIFOs and sockets are never opened, and every entry left out is listed
 with its reason (`Collection.skipped`). Distinct inputs never share a student id: when two names map to the same
 readable id, the later ones (in sorted order of the original names) get "-2", "-3", … and a warning naming both
 originals (`Collection.warnings`, for the instructor only; it names other students).
+
+Canvas "Download submissions" names files `<name>_<user id>_<submission id>_<original name>` (late ones
+`<name>_LATE_<user id>_<submission id>_<original name>`): the student id is the user id, so a resubmission,
+which gets a new submission id, is the same student (apply_lms_ids).
 """
 
 from __future__ import annotations
@@ -18,20 +23,14 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from autograder.model import Submission
+
 MAX_ZIP_BYTES = 2 * 1024 ** 3
 MAX_ZIP_ENTRIES = 100_000
 MAX_FOLDER_ENTRIES = 20_000  # entries looked at inside one student's folder
 MAX_FOLDER_DEPTH = 32
 _SAFE = re.compile(r"[^A-Za-z0-9._@+-]")
 _JUNK = ("__MACOSX", ".ipynb_checkpoints")  # never a submission, never looked into
-
-
-@dataclass
-class Submission:
-    student: str
-    path: Path | None  # None when there is nothing to grade (see `problem`)
-    problem: str = ""  # one line for the student's feedback (their own entries only)
-    source: str = ""  # the original name under the submissions root (for the instructor)
 
 
 @dataclass
@@ -45,6 +44,18 @@ class Collection:
 
     def __iter__(self):
         return iter((self.submissions, self.tmp))
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cleanup()
+
+    def cleanup(self) -> None:
+        """Remove the folder a zip was extracted into (if any)."""
+        if self.tmp is not None:
+            self.tmp.cleanup()
+            self.tmp = None
 
     def report_lines(self) -> list[str]:
         """One line per skipped entry ("bob.ipynb: a symbolic link; skipped"), then the warnings."""
@@ -237,24 +248,77 @@ def _assign_ids(cands: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     return ids, warnings
 
 
+def _unpack(source: Path) -> tuple[Path, list[tuple[tuple[str, ...], str]], tempfile.TemporaryDirectory | None]:
+    """The folder to collect from: `source`, or a zip extracted safely into a temporary folder (with what was
+    left out of it)."""
+    if not (source.is_file() and source.suffix == ".zip"):
+        if not source.is_dir():
+            raise FileNotFoundError(f"submissions folder not found: {source}")
+        return source, [], None
+    tmp = tempfile.TemporaryDirectory(prefix="course-subs-")
+    try:
+        root, skips = _safe_extract(source, Path(tmp.name))
+        if not root.is_dir():
+            raise FileNotFoundError(f"submissions folder not found: {root}")
+    except BaseException:
+        tmp.cleanup()
+        raise
+    return root, skips, tmp
+
+
+def _folder_candidate(e, name: str, inner_skips: list[tuple[str, str]], skipped: list, warnings: list) -> tuple:
+    """The candidate for a student's folder: its notebook (the first, if several) and the problems to report."""
+    nbs, inner, note = _scan_folder(Path(e.path), name)
+    skipped.extend((shown(n), why) for n, why in inner)
+    inner = inner_skips + inner
+    if note:
+        warnings.append(f"{shown(name)}: {note}")
+    lines = [f"{shown(n)}: {why}; skipped" for n, why in inner]
+    if not nbs:
+        problem = "no .ipynb file in the folder"
+        if lines:
+            problem += f" ({'; '.join(lines[:3])}{'; …' if len(lines) > 3 else ''})"
+        return (name, student_id(name), None, problem)
+    parts = [] if len(nbs) == 1 else [f"{len(nbs)} notebooks in the folder; graded {shown(nbs[0].name)}"]
+    parts += lines[:3] + (["…"] if len(lines) > 3 else [])
+    return (name, student_id(name), nbs[0], "; ".join(parts))
+
+
+def _candidate(e, inner_skips: dict, skipped: list, warnings: list) -> tuple | None:
+    """(original name, readable id, path or None, problem) for one top-level entry; None when it is left out."""
+    name = e.name
+    if name.startswith("."):
+        skipped.append((shown(name), "a hidden entry"))
+        return None
+    if name in _JUNK:
+        skipped.append((shown(name), "macOS archive metadata" if name == "__MACOSX" else "Jupyter checkpoints"))
+        return None
+    stem = name[:-len(".ipynb")] if name.endswith(".ipynb") else name
+    try:
+        mode = e.stat(follow_symlinks=False).st_mode
+    except OSError as exc:
+        skipped.append((shown(name), f"cannot be read ({exc.strerror or exc})"))
+        return None
+    if stat.S_ISREG(mode):
+        if name.endswith(".ipynb") and stem:
+            return (name, student_id(stem), Path(e.path), "")
+        skipped.append((shown(name), "not a notebook (.ipynb) or a folder"))
+        return None
+    if stat.S_ISDIR(mode):
+        return _folder_candidate(e, name, inner_skips.pop(name, []), skipped, warnings)
+    why = _kind(mode)
+    skipped.append((shown(name), why))
+    if stat.S_ISLNK(mode) or name.endswith(".ipynb"):
+        return (name, student_id(stem), None, f"{shown(name)}: {why}; not graded")
+    return None
+
+
 def collect_with_report(source: str | Path) -> Collection:
-    """Submissions in a folder or a zip, plus every entry left out and why; keep `.tmp` alive while grading."""
+    """Submissions in a folder or a zip, plus every entry left out and why; keep `.tmp` alive while grading (or
+    use the Collection in a `with` block)."""
     source = Path(source)
-    tmp = None
-    zip_skips: list[tuple[tuple[str, ...], str]] = []
-    zip_label = ""
-    if source.is_file() and source.suffix == ".zip":
-        zip_label = f" (in {shown(source.name)})"
-        tmp = tempfile.TemporaryDirectory(prefix="course-subs-")
-        try:
-            source, zip_skips = _safe_extract(source, Path(tmp.name))
-        except BaseException:
-            tmp.cleanup()
-            raise
-    if not source.is_dir():
-        if tmp is not None:
-            tmp.cleanup()
-        raise FileNotFoundError(f"submissions folder not found: {source}")
+    zip_label = f" (in {shown(source.name)})" if source.suffix == ".zip" else ""
+    root, zip_skips, tmp = _unpack(source)
     skipped: list[tuple[str, str]] = []
     warnings: list[str] = []
     # top-level entries of the archive that were not extracted still get a row (score 0, with the reason)
@@ -267,54 +331,14 @@ def collect_with_report(source: str | Path) -> Collection:
             placeholders[parts[0]] = why
         elif len(parts) > 1:
             inner_skips.setdefault(parts[0], []).append((name, why))
-
-    # (original name, readable id, path or None, problem)
-    cands: list[tuple[str, str, Path | None, str]] = []
     try:
-        with os.scandir(source) as it:
+        with os.scandir(root) as it:
             entries = sorted(it, key=lambda e: e.name)
     except OSError as exc:
-        raise FileNotFoundError(f"submissions folder cannot be read: {source} ({exc.strerror or exc})") from exc
-    for e in entries:
-        name = e.name
-        if name.startswith("."):
-            skipped.append((shown(name), "a hidden entry"))
-            continue
-        if name in _JUNK:
-            skipped.append((shown(name), "macOS archive metadata" if name == "__MACOSX" else "Jupyter checkpoints"))
-            continue
-        stem = name[:-len(".ipynb")] if name.endswith(".ipynb") else name
-        try:
-            mode = e.stat(follow_symlinks=False).st_mode
-        except OSError as exc:
-            skipped.append((shown(name), f"cannot be read ({exc.strerror or exc})"))
-            continue
-        if stat.S_ISREG(mode):
-            if name.endswith(".ipynb") and stem:
-                cands.append((name, student_id(stem), Path(e.path), ""))
-            else:
-                skipped.append((shown(name), "not a notebook (.ipynb) or a folder"))
-        elif stat.S_ISDIR(mode):
-            nbs, inner, note = _scan_folder(Path(e.path), name)
-            skipped.extend((shown(n), why) for n, why in inner)
-            inner = inner_skips.pop(name, []) + inner
-            if note:
-                warnings.append(f"{shown(name)}: {note}")
-            lines = [f"{shown(n)}: {why}; skipped" for n, why in inner]
-            if not nbs:
-                problem = "no .ipynb file in the folder"
-                if lines:
-                    problem += f" ({'; '.join(lines[:3])}{'; …' if len(lines) > 3 else ''})"
-                cands.append((name, student_id(name), None, problem))
-            else:
-                parts = [] if len(nbs) == 1 else [f"{len(nbs)} notebooks in the folder; graded {shown(nbs[0].name)}"]
-                parts += lines[:3] + (["…"] if len(lines) > 3 else [])
-                cands.append((name, student_id(name), nbs[0], "; ".join(parts)))
-        else:
-            why = _kind(mode)
-            skipped.append((shown(name), why))
-            if stat.S_ISLNK(mode) or name.endswith(".ipynb"):
-                cands.append((name, student_id(stem), None, f"{shown(name)}: {why}; not graded"))
+        if tmp is not None:
+            tmp.cleanup()
+        raise FileNotFoundError(f"submissions folder cannot be read: {root} ({exc.strerror or exc})") from exc
+    cands = [c for c in (_candidate(e, inner_skips, skipped, warnings) for e in entries) if c is not None]
     for name, why in placeholders.items():
         stem = name[:-len(".ipynb")] if name.endswith(".ipynb") else name
         if stem and all(c[0] != name for c in cands):
@@ -326,9 +350,9 @@ def collect_with_report(source: str | Path) -> Collection:
                           f"no .ipynb file in the folder ({'; '.join(lines[:3])}{'; …' if len(lines) > 3 else ''})"))
     cands.sort(key=lambda c: c[0])
     ids, id_warnings = _assign_ids([(c[0], c[1]) for c in cands])
-    warnings = id_warnings + warnings
     subs = [Submission(sid, path, problem, orig) for sid, (orig, _, path, problem) in zip(ids, cands)]
-    return Collection(subs, skipped, warnings, tmp)
+    subs, lms_notes = apply_lms_ids(subs)
+    return Collection(subs, skipped, id_warnings + warnings + lms_notes, tmp)
 
 
 def collect(source: str | Path) -> tuple[list[Submission], tempfile.TemporaryDirectory | None]:
@@ -338,3 +362,35 @@ def collect(source: str | Path) -> tuple[list[Submission], tempfile.TemporaryDir
     """
     c = collect_with_report(source)
     return c.submissions, c.tmp
+
+
+CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9-]*?)(?P<late>_LATE)?_(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
+
+
+def lms_id(source_name: str) -> tuple[str, int] | None:
+    """(student id, submission id) from a Canvas download name, else None."""
+    m = CANVAS_NAME.match(source_name)
+    if not m:
+        return None
+    return m.group("id"), int(m.group("sub"))
+
+
+def apply_lms_ids(subs: list) -> tuple[list, list[str]]:
+    """Re-key Canvas-named submissions by the Canvas user id; of several submissions by one student keep the
+    latest (highest submission id). Returns (submissions, notes for the instructor)."""
+    notes: list[str] = []
+    best: dict[str, tuple[int, object]] = {}
+    order: list[str] = []
+    for s in subs:
+        parsed = lms_id(s.source or "")
+        key, rank = (parsed if parsed else (s.student, -1))
+        if parsed:
+            s.student = key
+        if key in best:
+            keep, drop = (s, best[key][1]) if rank > best[key][0] else (best[key][1], s)
+            notes.append(f"{drop.source}: an older submission of {key} than {keep.source}; skipped")
+            best[key] = (max(rank, best[key][0]), keep)
+        else:
+            best[key] = (rank, s)
+            order.append(key)
+    return [best[k][1] for k in order], notes

@@ -1,82 +1,17 @@
-"""The class roster and LMS download names.
-
-roster.csv: one row per student, columns `student_id,name,email` (required: student_id; optional: name, email,
-section, sis_id). `student_id` is the id `course grade` files the student under: the notebook's name
-(`alice.ipynb` -> alice), or for Canvas downloads the Canvas user id parsed from the file name.
-
-Canvas "Download submissions" names files `<name>_<user id>_<submission id>_<original name>` (late ones
-`<name>_LATE_<user id>_<submission id>_<original name>`): the student id is the user id, so a resubmission,
-which gets a new submission id, is the same student.
-"""
+"""The course gradebook across homework: a table of every student × every homework (final totals), written as a
+plain CSV or for an LMS's grade import (Canvas, Moodle), and one student's full record."""
 
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9-]*?)(?P<late>_LATE)?_(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
+from autograder.exports.grades import csv_text
+from autograder.model import Status, Student
+from autograder.quizzes import load_assignment
+from autograder.release.manual import manual_items
 
-
-@dataclass
-class Student:
-    student_id: str
-    name: str = ""
-    email: str = ""
-    section: str = ""
-    sis_id: str = ""
-
-
-def read_roster(path: str | Path) -> list[Student]:
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = [{(k or "").strip().lower(): (v or "").strip() for k, v in r.items()} for r in csv.DictReader(f)]
-    except OSError as exc:
-        raise ValueError(f"roster cannot be read: {path} ({exc.strerror or exc})") from exc
-    out, seen = [], set()
-    for i, r in enumerate(rows, start=2):
-        sid = r.get("student_id") or r.get("id") or ""
-        if not sid:
-            raise ValueError(f"{path}: line {i}: no student_id (columns: student_id,name,email[,section,sis_id])")
-        if sid in seen:
-            raise ValueError(f"{path}: line {i}: student_id {sid!r} appears twice")
-        seen.add(sid)
-        out.append(Student(sid, r.get("name", ""), r.get("email", ""), r.get("section", ""),
-                           r.get("sis_id", "") or r.get("sis user id", "")))
-    return out
-
-
-def lms_id(source_name: str) -> tuple[str, int] | None:
-    """(student id, submission id) from a Canvas download name, else None."""
-    m = CANVAS_NAME.match(source_name)
-    if not m:
-        return None
-    return m.group("id"), int(m.group("sub"))
-
-
-def apply_lms_ids(subs: list) -> tuple[list, list[str]]:
-    """Re-key Canvas-named submissions by the Canvas user id; of several submissions by one student keep the
-    latest (highest submission id). Returns (submissions, notes for the instructor)."""
-    notes: list[str] = []
-    best: dict[str, tuple[int, object]] = {}
-    order: list[str] = []
-    for s in subs:
-        parsed = lms_id(s.source or "")
-        key, rank = (parsed if parsed else (s.student, -1))
-        if parsed:
-            s.student = key
-        if key in best:
-            keep, drop = (s, best[key][1]) if rank > best[key][0] else (best[key][1], s)
-            notes.append(f"{drop.source}: an older submission of {key} than {keep.source}; skipped")
-            best[key] = (max(rank, best[key][0]), keep)
-        else:
-            best[key] = (rank, s)
-            order.append(key)
-    return [best[k][1] for k in order], notes
-
-
-# -- the course gradebook ---------------------------------------------------------------------------------------
 
 @dataclass
 class CourseTable:
@@ -98,10 +33,6 @@ class CourseTable:
 def course_table(book, roster: list[Student] | None = None) -> CourseTable:
     """Every student × every homework in the gradebook: the final total (after late penalties, manual scores and
     overrides); 0 for no submission; None (an empty cell) for a submission no longer in the folder."""
-    from autograder.gradebook import GRADED, NO_SUBMISSION
-    from autograder.manual import manual_items
-    from autograder.quizzes import load_assignment as load_homework  # homework and quizzes
-
     roster = roster if roster is not None else book.roster()
     homeworks = book.homeworks()
     scores: dict[tuple[str, str], float | None] = {}
@@ -110,15 +41,15 @@ def course_table(book, roster: list[Student] | None = None) -> CourseTable:
     seen: set[str] = set()
     for h in homeworks:
         try:
-            mx = sum(it.points for it in manual_items(load_homework(h)))
+            mx = sum(it.points for it in manual_items(load_assignment(h)))
         except (KeyError, OSError, ValueError):
             mx = 0.0
         rows = book.rows(h, manual_max=mx)
-        auto_max = float(sum(e.points for e in load_homework(h).exercises)) if not rows else rows[0].result.max_total
+        auto_max = float(sum(e.points for e in load_assignment(h).exercises)) if not rows else rows[0].result.max_total
         max_points[h] = round(auto_max + mx, 6)
         for r in rows:
             seen.add(r.student)
-            scores[(r.student, h)] = r.total if r.status == GRADED else None
+            scores[(r.student, h)] = r.total if r.status == Status.GRADED else None
             status[(r.student, h)] = r.status
     ids = [s.student_id for s in roster]
     unknown = sorted(seen - set(ids)) if roster else []
@@ -127,7 +58,7 @@ def course_table(book, roster: list[Student] | None = None) -> CourseTable:
         for h in homeworks:
             if (s.student_id, h) not in status:
                 scores[(s.student_id, h)] = 0.0
-                status[(s.student_id, h)] = NO_SUBMISSION
+                status[(s.student_id, h)] = Status.NO_SUBMISSION
     return CourseTable(homeworks, max_points, students, scores, status, unknown)
 
 
@@ -140,8 +71,6 @@ def write_course(table: CourseTable, path: str | Path, fmt: str = "csv",
     """csv: student_id,name,email,<hw01>…,total,max_total. canvas: Canvas gradebook import (Student, ID, SIS User
     ID, Section, one column per assignment, a Points Possible row). moodle: Moodle grade import (email, or
     idnumber when an email is missing, then one column per homework)."""
-    from autograder.exports import csv_text
-
     shorts = [h.split("_")[0] for h in table.homeworks]
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
@@ -173,16 +102,13 @@ def student_record(book, student: str) -> str:
     """One student's full record: every homework, exercise scores, late, manual scores, history."""
     from datetime import datetime, timezone
 
-    from autograder.manual import manual_items
-    from autograder.quizzes import load_assignment as load_homework  # homework and quizzes
-
     def when(t):
         return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if t else "?"
 
     lines = [f"student {student}"]
     found = False
     for h in book.homeworks():
-        items = manual_items(load_homework(h))
+        items = manual_items(load_assignment(h))
         row = next((r for r in book.rows(h, manual_max=sum(i.points for i in items)) if r.student == student), None)
         if row is None:
             lines.append(f"{h}: no submission")

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.solution import BEGIN, is_marker, parse
+from autograder.release.solution import BEGIN, is_marker, parse
 from course_lib.grading.homework import all_homeworks
 from course_lib.grading.model import Homework
 from course_lib.grading.notebook import strip_magics
