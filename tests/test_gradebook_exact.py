@@ -16,6 +16,7 @@ import pytest
 from autograder.cli.grade import GradeOptions, GradeReport, run_grade
 from autograder.grade.collect import collect
 from autograder.grade.homework import coded
+from autograder.grade.pool import GradingError
 from autograder.grade.progress import PlainProgress
 from autograder.hidden.seed import SeedError, fingerprint, resolve_seed
 from autograder.model import SubmissionResult
@@ -136,8 +137,11 @@ def test_resubmission_seed_change_removal_only_and_history(ns, tmp_path):
     assert "regraded 1 because they changed" in rep.summary()
     assert rows(out)["bob"]["total"] == "10"
 
-    # another seed: everyone is regraded
-    rep = grade(subs, out, "s2")
+    # another seed: refused (a forgotten --hidden-seed must not regrade the class), then with --reseed everyone
+    with pytest.raises(GradingError, match="graded with another hidden seed"):
+        grade(subs, out, "s2")
+    assert rows(out)["bob"]["total"] == "10"  # nothing was touched
+    rep = grade(subs, out, "s2", reseed=True)
     assert (rep.skipped, rep.regraded) == (0, {"seed changed": 2})
     db = sqlite3.connect(out / "gradebook.sqlite")
     stored = db.execute("SELECT student, notebook_sha256, seed_fp, source FROM results ORDER BY student").fetchall()
@@ -235,3 +239,26 @@ def test_submission_time_from_zip_entry_and_times_csv(tmp_path):
         assert submission_time(bob, inputs) == 7.0  # --times wins
     finally:
         tmp.cleanup()
+
+
+def test_the_released_templates_own_cells_are_not_reported_to_the_student(ns, tmp_path):
+    """hw04's student copy has a demo cell `from course_lib.autodiff import ...` that cannot run while grading:
+    the solution handed in as released gets no note about it; the same import written by the student does."""
+    import json
+
+    from autograder.grade.homework import coded
+
+    template = json.loads((ROOT / "solutions" / "hw04_backprop.ipynb").read_text())
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ann.ipynb").write_text(json.dumps(template))
+    mine = json.loads(json.dumps(template))
+    mine["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                          "source": "from course_lib.autodiff import rel_error as mine"})
+    (subs / "bob.ipynb").write_text(json.dumps(mine))
+    run_grade(coded("hw04"), GradeOptions(subs, tmp_path / "out", workers=1, seed="s", progress=False))
+    ann = (tmp_path / "out" / "feedback" / "ann.md").read_text()
+    bob = (tmp_path / "out" / "feedback" / "bob.md").read_text()
+    assert "Score: 12.5 / 12.5" in ann and "not available while grading" not in ann
+    assert "course_lib.autodiff is not available while grading" in bob  # the student's own import is noted
+    assert "(as released)" not in bob

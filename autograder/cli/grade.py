@@ -42,6 +42,7 @@ class GradeOptions:
     db: str | None = None
     regrade: bool = False
     seed: str | None = None
+    reseed: bool = False  # regrade rows graded with another hidden seed (else such a gradebook is refused)
     allow_weak: bool = False
     include_hidden: bool = True
     progress: bool | None = None
@@ -159,6 +160,16 @@ def collect(options: GradeOptions, out: Path) -> Collection:
     return collection
 
 
+def refuse_other_seed(assignment: Assignment, stored: list[Row], key_fp: str, reseed: bool) -> None:
+    """A gradebook graded with another hidden seed is not regraded with this one by accident (a forgotten
+    --hidden-seed would silently regrade the whole class with the public default): that takes --reseed."""
+    other = [r.student for r in stored if r.seed_fp and r.seed_fp != key_fp]
+    if assignment.isolated and other and not reseed:
+        raise GradingError(f"{len(other)} of {len(stored)} rows of {assignment.name} in this gradebook were graded "
+                           "with another hidden seed (or with --public-only): give the same --hidden-seed as before, "
+                           "or pass --reseed to regrade them with this one")
+
+
 def record(book: Gradebook, assignment: Assignment, plan: Plan, results, isolation: str,
            merge_into: dict[str, Row] | None = None) -> list[SubmissionResult]:
     """Write each student once: each graded result as it comes (a result that cannot be stored is replaced by a
@@ -201,6 +212,7 @@ def run_grade(assignment: Assignment, options: GradeOptions) -> GradeReport:
                 run.inputs.zip_root = Path(collection.tmp.name)
                 run.inputs.zip_times = zip_times(Path(options.submissions), run.zone)
             stored = book.rows(assignment.name)
+            refuse_other_seed(assignment, stored, run.inputs.key_fp, options.reseed)
             plan = make_plan(subs, stored, run.inputs,
                              "seed changed" if assignment.isolated else "answer key changed")
             book.begin(assignment.name, run.roster, late=run.policy.to_json(),
@@ -237,8 +249,8 @@ def options_from(args) -> GradeOptions:
     if only is not None and not only:
         raise ValueError("--only is empty; give student ids separated by commas")
     return GradeOptions(args.submissions, args.out, args.workers, args.db, args.regrade, args.hidden_seed,
-                        args.allow_weak_isolation, not args.public_only, None, only, args.exercise, args.due,
-                        args.late_penalty, args.extensions, args.times, args.tz, args.roster)
+                        args.reseed, args.allow_weak_isolation, not args.public_only, None, only, args.exercise,
+                        args.due, args.late_penalty, args.extensions, args.times, args.tz, args.roster)
 
 
 def cmd_grade(args) -> int:
@@ -269,6 +281,8 @@ def add_parser(sub) -> None:
     s.add_argument("--db", help="gradebook: sqlite:///path (default OUT/gradebook.sqlite)")
     s.add_argument("--regrade", action="store_true", help="grade again submissions already in the gradebook")
     s.add_argument("--hidden-seed", help="per-course seed for hidden cases (or $COURSE_HIDDEN_SEED)")
+    s.add_argument("--reseed", action="store_true", help="regrade rows graded with another hidden seed (a rerun "
+                                                         "with a different seed is refused without it)")
     s.add_argument("--allow-weak-isolation", action="store_true",
                    help="grade hidden cases even without Linux namespaces")
     s.add_argument("--public-only", action="store_true", help="grade public cases only")

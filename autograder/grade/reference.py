@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 
 from autograder.hidden import budget_case, hidden_cases
-from autograder.paths import solution_notebook
+from autograder.paths import assignments_dir, solution_notebook
 from autograder.runners import InProcessRunner, Timed
 from course_lib.grading.model import Case, Exercise, Homework
 from course_lib.grading.notebook import extract_file
@@ -24,6 +24,14 @@ def as_calls(cases: list[Case]) -> list[tuple[list, dict]]:
 def reference_chunks(homework_name: str) -> tuple:
     ex = extract_file(solution_notebook(homework_name))
     return tuple(ex.chunks)
+
+
+@lru_cache(maxsize=32)
+def released_statements(homework_name: str) -> frozenset[str]:
+    """The kept statements of the student copy as released (assignments/): a submission's statement identical to
+    one of them is the template's, not the student's code (none when the copy is not here, e.g. on Gradescope)."""
+    path = assignments_dir() / f"{homework_name}.ipynb"
+    return frozenset(src for _, src, _ in extract_file(path).chunks) if path.exists() else frozenset()
 
 
 def reference_for(hw: Homework, ex: Exercise) -> tuple:
