@@ -153,9 +153,18 @@ def lstm_forward(xs, h0, c0, Wx, Wh, b):
 def test_mutant_gradient_norms_reversed():
     """Indexing by steps back (T − t) instead of by t: the array comes out reversed."""
     assert_mutant_loses_only(HW, '''
-_ref_gn = gradient_norms_through_time
 def gradient_norms_through_time(cell, T, xs=None, h0=None):
-    return _ref_gn(cell, T, xs, h0)[::-1].copy()
+    import torch
+    p = next(cell.parameters())
+    xs = torch.zeros(T, cell.input_size, dtype=p.dtype) if xs is None else xs
+    h = (torch.zeros(cell.hidden_size, dtype=p.dtype) if h0 is None else h0).clone().requires_grad_(True)
+    states = [h]
+    for t in range(T):
+        states.append(cell(xs[t], states[-1]))
+    rows = [torch.autograd.grad(states[-1][k], states[:-1], retain_graph=True)
+            for k in range(cell.hidden_size)]
+    norms = [float(torch.linalg.matrix_norm(torch.stack([r[t] for r in rows]))) for t in range(T)]
+    return np.array(norms[::-1])
 ''', {"gradient_norms_through_time"})
 
 
