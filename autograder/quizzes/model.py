@@ -5,6 +5,10 @@ the quiz as a Homework-like object that `course grade quizNN` grades.
     Choice("07.2", "b", options=("a", "b", "c", "d"))          # one option label
     Expression("07.3", "C_in*k*k*C_out + C_out", variables=("C_in", "k", "C_out"))
 
+Each may list common wrong answers with a targeted hint, `wrong={73728: "one bias per filter?"}` (a number is
+recognised within the question's tolerance, an expression by its values, a choice by its label); any other wrong
+number or expression gets the generic patterns of course_lib.grading.quiz (sign, powers of ten, 2, the reciprocal).
+
 The canonical forms, the safe evaluator and the key format live in `course_lib.grading.quiz` (the student side needs
 them too); this module adds what must not be shipped: the answers, and the constant the salts and explanation
 keys are derived from (so `course release` writes identical files every time).
@@ -33,6 +37,7 @@ from course_lib.grading.quiz import (
     evaluate,
     expression_canonical,
     keystream_xor,
+    number_canonical,
     parse_expression,
     significant,
     to_decimal,
@@ -78,6 +83,24 @@ class _Question:
         except QuizError as exc:
             return False, str(exc)
 
+    def wrong_accepted(self) -> list[tuple[str, str]]:
+        """(canonical form, hint) of every listed wrong answer (`wrong`); where the tolerance bands of a wrong and the
+        right answer touch, the right answer wins."""
+        right = set(self.accepted())
+        return [(c, hint) for value, hint in getattr(self, "wrong", {}).items() for c in self._canonicals(value)
+                if c not in right]
+
+    def _canonicals(self, value) -> list[str]:
+        return [canonical(self.spec(), value)]
+
+    def hint(self, value) -> str:
+        """What the student sees for a wrong `value`: the targeted or generic hint the shipped keys give ("" when
+        none applies), computed from the same keys (course_lib.grading.quiz.judge_answer)."""
+        from course_lib.grading.quiz import judge_answer
+
+        spec = json.loads(keys_json(self.id[:2], [self]))["questions"][self.id]
+        return judge_answer(self.id, spec, value).hint
+
     def plain(self) -> list:
         """The plain answer's forms (for the test that none of them is shipped)."""
         raise NotImplementedError
@@ -89,6 +112,14 @@ class _Question:
             raise ValueError(f"{self.id}: points must be a positive number")
         if not self.accepted():
             raise ValueError(f"{self.id}: no answer is accepted")
+        right = set(self.accepted())
+        for value, hint in getattr(self, "wrong", {}).items():
+            if not isinstance(hint, str) or not hint.strip():
+                raise ValueError(f"{self.id}: the wrong answer {value!r} needs a hint")
+            if canonical(self.spec(), value) in right:
+                raise ValueError(f"{self.id}: the wrong answer {value!r} is accepted as right")
+            if any(str(p) in hint for p in self.plain() if len(str(p)) > 1):
+                raise ValueError(f"{self.id}: the hint for {value!r} gives the answer away")
 
 
 @dataclass
@@ -101,11 +132,8 @@ class Number(_Question):
     atol: float = 0.0
     points: float = 1
     explanation: str = ""
+    wrong: dict = field(default_factory=dict)  # a common wrong number -> its hint (same tolerance as the answer)
     kind: ClassVar[str] = "number"
-
-    def _tol(self) -> Decimal:
-        v = to_decimal(self.value)
-        return max(to_decimal(float(self.atol)), to_decimal(float(self.rtol)) * abs(v))
 
     def spec(self) -> dict:
         if self.rtol == 0 and self.atol == 0:
@@ -116,11 +144,21 @@ class Number(_Question):
         return {"kind": self.kind, "mode": "a", "exp": int(math.floor(math.log10(self.atol))) - 1}
 
     def accepted(self) -> list[str]:
+        return self._roundings(self.value)
+
+    def _canonicals(self, value) -> list[str]:
+        return self._roundings(value)
+
+    def _roundings(self, value) -> list[str]:
+        """Every canonical form (under this question's spec) of a number within the tolerance of `value`: the
+        answer's tolerance for the answer, the same relative (or absolute) tolerance for a listed wrong one."""
         spec = self.spec()
-        v = to_decimal(self.value)
+        v = to_decimal(value)
         if spec["mode"] == "x":
             return [f"x{int(v)}"] if v == v.to_integral_value() else []
-        tol = self._tol()
+        tol = max(to_decimal(float(self.atol)), to_decimal(float(self.rtol)) * abs(v))
+        if tol == 0:
+            return [number_canonical(value, spec)]
         lo, hi = v - tol, v + tol
         out: list[str] = []
         if spec["mode"] == "a":
@@ -156,6 +194,9 @@ class Number(_Question):
     def validate(self) -> None:
         if isinstance(self.value, bool) or not isinstance(self.value, (int, float)) or not math.isfinite(self.value):
             raise ValueError(f"{self.id}: the value must be a finite number")
+        for w in self.wrong:
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w):
+                raise ValueError(f"{self.id}: the wrong answer {w!r} must be a finite number")
         if self.rtol < 0 or self.atol < 0 or self.rtol >= 1:
             raise ValueError(f"{self.id}: need 0 <= rtol < 1 and atol >= 0")
         if self.rtol == 0 and self.atol == 0 and not float(self.value).is_integer():
@@ -172,6 +213,7 @@ class Choice(_Question):
     options: tuple = ("a", "b", "c", "d")
     points: float = 1
     explanation: str = ""
+    wrong: dict = field(default_factory=dict)  # an option label -> the hint for choosing it
     kind: ClassVar[str] = "choice"
 
     def spec(self) -> dict:
@@ -215,6 +257,7 @@ class Expression(_Question):
     variables: tuple = ()
     points: float = 1
     explanation: str = ""
+    wrong: dict = field(default_factory=dict)  # a common wrong expression -> its hint (recognised by its values)
     kind: ClassVar[str] = "expression"
 
     def spec(self) -> dict:
@@ -247,9 +290,15 @@ def keys_json(lecture: str, questions: list) -> str:
         for canon in q.accepted():
             ident, pad = entry(salt, canon)
             entries[b64(ident)] = b64(bytes(a ^ b for a, b in zip(key, pad)))
+        wrong = {}
+        for canon, hint in q.wrong_accepted():  # a hint opens only with its own wrong answer
+            ident, pad = entry(salt, canon)
+            wrong[b64(ident)] = b64(keystream_xor(pad, hint.encode("utf-8")))
         spec = q.spec()
         spec.update(salt=b64(salt), points_max=q.points, entries=dict(sorted(entries.items())),
                     explanation=b64(keystream_xor(key, q.explanation.encode("utf-8"))))
+        if wrong:
+            spec["wrong"] = dict(sorted(wrong.items()))
         out[q.id] = spec
     doc = {"lecture": lecture, "format": 1,
            "about": "Concept-check keys (course release): salted hashes only, see course_lib/grading/quiz.py.",
@@ -299,7 +348,9 @@ class Quiz(Homework):
             pts = float(ex.points)
             if how == LITERAL:
                 ok, why = q.check(value)
-                msg = "" if ok else ("wrong answer" + (f" ({why})" if why else ""))
+                hint = "" if ok or why else q.hint(value)
+                msg = "" if ok else ("wrong answer" + (f" ({why})" if why else "") +
+                                     (f"; hint: {hint}" if hint else ""))
                 res.exercises.append(ExerciseResult(q.id, pts if ok else 0.0, pts,
                                                     [CaseResult(0, False, ok, msg, None, "answer")]))
             elif how == NOT_LITERAL:
