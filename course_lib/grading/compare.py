@@ -119,7 +119,8 @@ def compare(expected: Any, got: Any, rtol: float = 1e-6, atol: float = 1e-8, pat
     if nan_mismatch.any():
         return Verdict(False, _nonfinite_message(path, e, g, nan_mismatch), kind="nan")
     both = ~np.isnan(e)
-    diff = np.abs(e[both] - g[both]) if both.any() else np.zeros(1)
+    with np.errstate(invalid="ignore"):  # inf − inf: judged just below
+        diff = np.abs(e[both] - g[both]) if both.any() else np.zeros(1)
     inf_bad = np.isinf(e[both]) | np.isinf(g[both])
     if inf_bad.any() and not np.array_equal(e[both][inf_bad], g[both][inf_bad]):
         wrong = both & (np.isinf(e) | np.isinf(g)) & ~((e == g) | np.isnan(e))

@@ -2,29 +2,35 @@
 
     diagnose(expected, got, context, rtol, atol) -> Hint | None
 
-A hint is returned only when one pattern explains the whole difference within the exercise's tolerance (the
-expected output, transformed by the pattern, passes the same comparison the judge made): never for a correct
-output, never a guess. The patterns (PATTERNS, with one example each, tabled in docs/homework-design.md):
+A hint is returned only when a pattern explains the whole difference within the exercise's tolerance (the expected
+output, transformed by the pattern, passes the same comparison the judge made): never for a correct output, never
+a guess. The patterns (PATTERNS, each with an example the course's mutants get; docs/homework-design.md tables them):
 
-- factor:    the output is k × the expected everywhere; k is named from the case's inputs where it matches one
-             (the batch size, p, 1/(1 − p), a shape, bytes per element) or from a short list of constants
-             (2: MACs vs FLOPs or a lost ½, 24 hours, 8 bits); a single number gets a factor only when it is named
-             or a simple fraction, an array of several numbers also an unnamed one;
+- factor:    the output is k × the expected; k is named where it matches a quantity: the exercise's own (the batch
+             size, 1/(1 − p), bytes per element, 2 FLOPs per multiply-add), the case's scalar inputs, a few
+             constants (2, 8 bits, 24 hours, 1000), and for arrays the sizes of the inputs. One number always has
+             some ratio to another, so a single number gets a factor only when it is named, small integers (counts,
+             shapes) only when three or more entries share it; several numbers sharing one factor may get an
+             unnamed one;
 - sign:      the sign flipped everywhere (or only the sign, at some entries);
 - transpose: the expected transposed, or its axes in another order;
 - reshape:   the right values in another shape;
 - kink:      different only where an input of the output's shape is exactly 0 (the kink of ReLU, |x|);
 - repeated:  different only in the rows of an index array's repeated indices;
-- nonfinite: NaN or infinity where the expected is finite, every other entry right (overflow: a stable form);
-- blocks:    the right equal blocks along an axis, in another order (gates);
+- nonfinite: NaN or infinity where the expected is finite, every other entry right (an overflow: a stable form);
+- blocks:    the right equal blocks along an axis, in another order (the exercise may name them: gates);
 - reversed:  the right values in reversed order along an axis;
-- step:      different only at the first or last index along an axis, one slice too many or too few, or the
-             values shifted by one (an off-by-one);
+- step:      along the exercise's axis of steps (Hints.steps; never guessed): one step too many or too few, the
+             values shifted by one, or a difference only at the first or last step;
 - output:    only one of several outputs differs (with its own pattern when it has one).
 
-Pure functions of plain data (NumPy arrays, numbers, lists, dicts); the judge calls `diagnose` for the grader, the
-self-check and the nbgrader/otter test cells alike. Public-case feedback prints the hint's text; hidden-case
-feedback names only its pattern, from the fixed phrases in `HIDDEN_PHRASES`.
+Several outputs (a tuple or dict) are diagnosed one by one: the hint names the outputs that are right, and covers
+every output that differs, except that a telling pattern (blocks, transpose, reversed, reshape, nonfinite) is named
+for the outputs it explains even when others differ in another way, which the hint then says.
+
+Pure functions of plain data (NumPy arrays, numbers, lists, dicts), never raising; the judge calls `diagnose` for
+the grader, the self-check and the nbgrader/otter test cells alike. Public-case feedback prints the hint's text;
+hidden-case feedback names only its pattern, from the fixed phrases in `HIDDEN_PHRASES` (judge.hidden_hint).
 """
 
 from __future__ import annotations
@@ -37,35 +43,52 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-# pattern -> (what it means, an example hint). docs/homework-design.md lists them (autograder/design.py).
-PATTERNS: dict[str, tuple[str, str]] = {
+# pattern -> (what it means, an example: the hint a classic mistake of the course's homework gets, and which).
+# docs/homework-design.md lists them (autograder/design.py); the homework tests check that each mutant named here gets
+# this hint.
+PATTERNS: dict[str, tuple[str, str, str]] = {
     "factor": ("the output is a constant multiple of the expected",
-               "your dlogits is 5 × the expected everywhere: 5 is the number of logits (the mean is over all of "
-               "them), did you sum where the mean is asked?"),
+               "only dlogits differs (loss is right): your dlogits is 5 × the expected everywhere: 5 is the number "
+               "of logits (the mean is over all of them), did you sum where the mean is asked?",
+               "hw04 bce_with_logits, the gradient without the 1/M of the mean"),
     "sign": ("the sign is flipped (everywhere, or only the sign at some entries)",
-             "your grad is the expected with the sign flipped everywhere: a minus sign lost or added?"),
+             "only dlogits differs (loss is right): your dlogits is the expected with the sign flipped everywhere: "
+             "a minus sign lost or added?",
+             "hw04 bce_with_logits, y − p for p − y"),
     "transpose": ("the expected transposed, or its axes in another order",
-                  "your dWh is the expected transposed: check the order of the product's factors"),
+                  "only dWh differs (dx, dh_prev, dWx and db are right): your dWh is the expected transposed",
+                  "hw08 rnn_step_backward, dWh = da.T @ h_prev"),
     "reshape": ("the right values in another shape",
-                "your output holds the right values in shape (6, 2) where (2, 3, 2) is expected"),
+                "your output holds the right values in shape (6, 2) where (2, 3, 2) is expected",
+                "hw04 embedding_forward, W[idx.ravel()]"),
     "kink": ("different only where an input is exactly 0",
              "your output differs only where x is exactly 0 (2 of 10 entries): at the kink, use the value the "
-             "exercise asks for"),
+             "exercise asks for",
+             "hw04 leaky_relu_backward, slope 1 at x = 0"),
     "repeated": ("different only at repeated indices",
-                 "your output differs only in row 2, the index that occurs more than once in idx: every occurrence "
-                 "must add its contribution"),
+                 "your output differs only in row 2, an index that occurs more than once in idx: every occurrence "
+                 "must add its contribution (np.add.at; `a[idx] += v` adds one per row)",
+                 "hw04 embedding_backward, dW[idx] += dout"),
     "nonfinite": ("NaN or infinity where the expected is finite",
-                  "your loss is inf where 200.5 is expected: exp or log overflowed for large |x| (the inputs reach "
-                  "|logits| = 800): use a stable form"),
+                  "only loss differs (dlogits is right): your loss is nan where 400 is expected: exp or log "
+                  "overflowed for large |x| (the inputs reach |logits| = 800): use a stable form (np.logaddexp, "
+                  "np.log1p, subtract the max before exp)",
+                  "hw04 bce_with_logits, log σ(z) on logits of ±800"),
     "blocks": ("the right blocks in another order along an axis",
-               "your dWx holds the right blocks in another order along axis 1: i, f, o, g where i, f, g, o is "
-               "expected"),
+               "your dWx, dWh and db each hold the right blocks in another order: i, f, o, g where i, f, g, o is "
+               "expected (torch's gate order along the 4H columns is i, f, g, o); dx and dh_prev differ in "
+               "another way",
+               "hw08 lstm_step_backward, gates in the order i, f, o, g"),
     "reversed": ("the right values in reversed order",
-                 "your output holds the right values in reversed order along axis 0"),
-    "step": ("different only at the first or last step, one step too many or too few, or shifted by one",
-             "your output has one slice too many along axis 0: without its first one it is the expected"),
+                 "your output holds the right values in reversed order",
+                 "hw08 gradient_norms_through_time, indexed by steps back"),
+    "step": ("one step too many or too few, shifted by one, or different only at the first or last step",
+             "your output has one entry too many along axis 0: without its first one it is the expected (one "
+             "hidden state per input step, h0 not included?)",
+             "hw08 rnn_forward, h0 kept in the output"),
     "output": ("only one of several outputs differs",
-               "only dlogits differs (loss is right)"),
+               "only c_T differs (hs is right)",
+               "hw08 lstm_forward, the final h returned for the final c"),
 }
 
 # Hidden-case feedback: the pattern's kind only, never a value (a fixed vocabulary; see judge.hidden_hint).
@@ -74,12 +97,12 @@ HIDDEN_PHRASES: dict[str, str] = {
     "sign": "the difference is a sign",
     "transpose": "the values are transposed (axes swapped)",
     "reshape": "the right values in another shape",
-    "kink": "it differs only where an input is exactly 0 (a kink)",
+    "kink": "it differs only where an input is exactly zero (a kink)",
     "repeated": "it differs only at repeated indices",
     "nonfinite": "NaN or infinity where the result is finite: use a numerically stable form",
     "blocks": "the right blocks in another order",
     "reversed": "the right values in reversed order",
-    "step": "it differs only at the first or last step (off by one)",
+    "step": "an off-by-one in the steps (one too many or too few, shifted, or only the first or last wrong)",
     "output": "only one of the outputs differs",
 }
 
@@ -273,20 +296,22 @@ def _what(value: float, name: str) -> str:
     """"5 is the batch size", "4/3 is …", or the name alone when it starts with the value's formula ("√6 (…)")."""
     if name.startswith(("√", "1/√")):
         return name
+    shown = _fmt_num(value)
     f = _fraction(value, 1e-9)
-    shown = f"{f.numerator}/{f.denominator}" if f is not None and f.denominator > 1 else _fmt_num(value)
+    if len(shown) > 6 and f is not None and f.denominator > 1:
+        shown = f"{f.numerator}/{f.denominator}"  # 4/3, not 1.33333
     return f"{shown} is {name}"
 
 
 def _name_factor(k: float, ctx: Context, tol: float, level: int) -> tuple[str, str] | None:
     """(what the factor is, advice) when |k| or 1/|k| is a named quantity, else None. The exercise's own factors
-    come first; then, by `level`, the case's scalar inputs (1), a few constants such as 2 and 24 (2) and the sizes
-    of its arrays (2). Several quantities of the same value are all named: the numbers cannot tell them apart."""
+    come first; then, by `level`, the case's scalar inputs and a few constants such as 2 and 24 (1) and the sizes of
+    its arrays (2). Several quantities of the same value are all named: the numbers cannot tell them apart."""
     groups = [[f for f in ctx.factors if isinstance(f, Factor)]]
     if level >= 1:
-        groups.append(_scalars(ctx))
+        groups += [_scalars(ctx), _constants()]
     if level >= 2:
-        groups += [_constants(), _sizes(ctx)]
+        groups.append(_sizes(ctx))
     for group in groups:
         found = _matches(k, group, tol)
         if not found:
@@ -353,9 +378,9 @@ def _factor(e, g, ctx: Context, tol: _Tol) -> _Finding | None:
     n_sig = int(sig.sum())
     small_ints = bool(np.all(e == np.round(e)) and np.all(g == np.round(g)) and np.max(np.abs(e)) < 1000)
     if small_ints:
-        if n_sig < 3:
+        if n_sig < 2:
             return None  # 4 for 2 on a case of ones: a coincidence as often as a factor
-        level = 2
+        level = 2 if n_sig >= 3 else 0  # two small integers: only the exercise's own quantities name it
     else:
         level = 2 if n_sig >= 2 else 1
     named = _name_factor(k, ctx, match_tol, level)
@@ -710,6 +735,7 @@ def _diagnose(expected, got, ctx: Context, tol: _Tol, rtol: float, atol: float) 
     if not bad:
         return None
     found = [(p, _leaf(e, g, ctx, tol)) for p, e, g in bad]
+    found = _same_factor(found, bad, tol)
     if len(leaves) == 1:
         f = found[0][1]
         return None if f is None else _hint(f, [_subject(found[0][0], ctx)], "")
@@ -742,6 +768,24 @@ def _diagnose(expected, got, ctx: Context, tol: _Tol, rtol: float, atol: float) 
     pattern = explained[0][1].pattern
     prefix = f"{right}; " if right else ""
     return Hint(pattern, "hint: " + prefix + "; ".join(parts))
+
+
+def _same_factor(found: list, bad: list, tol: _Tol) -> list:
+    """An output left unexplained (one number, whose ratio alone names nothing) takes the factor that explains
+    another output, when that factor explains it too: "your loss and grad are each 3 × the expected"."""
+    factors = [f for _, f in found if f is not None and f.pattern == "factor"]
+    if not factors:
+        return found
+    k = float(factors[0].key.split(":", 1)[1])
+    out = []
+    for (p, f), (_, e, g) in zip(found, bad):
+        if f is None:
+            ea, ga = _number_array(e), _number_array(g)
+            if ea is not None and ga is not None and ea.shape == ga.shape and np.any(ea != 0) and \
+                    np.all(np.isfinite(ga)) and tol.close(k * ea, ga):
+                f = factors[0]
+        out.append((p, f))
+    return out
 
 
 def _subject(path: tuple, ctx: Context) -> str:

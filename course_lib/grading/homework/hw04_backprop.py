@@ -207,7 +207,8 @@ def skip_mlp(ns, params, X, y):
 
 
 def _layer_exercise(name, points, public, backward, derivation_first, edge_cases):
-    return Exercise(name, points, public, driver=layer_backward if backward else layer_forward,
+    params = ("dout", "cache") if backward else LAYER_PARAMS[name.rsplit("_", 1)[0]]
+    return Exercise(name, points, public, params=params, driver=layer_backward if backward else layer_forward,
                     shown_call=show_backward if backward else show_forward,
                     student_call=backward_call if backward else forward_call, derivation_first=derivation_first,
                     edge_cases=edge_cases, **_TOL)

@@ -225,8 +225,28 @@ def _deadline_factors(v):
     return out
 
 
-LAYER_TWO = Factor(2, "", "each multiply-add counted as 2 FLOPs twice?",
-                   "multiply-adds counted where FLOPs are asked, or a layer called twice counted once?")
+LAYER_TWO = Factor(2, "the FLOPs of one multiply-add, or the calls of a layer used twice",
+                   "each multiply-add counted as 2 FLOPs twice?",
+                   "multiply-adds counted where FLOPs are asked, or a shared layer counted once?")
+
+
+def _layer_factors(v):
+    """The groups of grouped convolutions, 2 (FLOPs per multiply-add, a layer called twice) and the input's leading
+    sizes (a Linear layer acts on every position of x's dimensions but the last)."""
+    shape = [int(d) for d in v.get("input_shape", [])]
+    groups = sorted({int(s[6]) for s in v.get("layers", []) if s and s[0] == "conv2d" and int(s[6]) > 1})
+    return [Factor(g, "the groups of a convolution", "each filter sees only C_in / groups input channels: did you "
+                   "count all of them?", "") for g in groups] + [LAYER_TWO] + [
+        Factor(d, f"x.shape[{i}]", "is a dimension counted twice?",
+                                 "a Linear layer acts on every position of x: all its dimensions but the last are "
+                                 "batch") for i, d in enumerate(shape[:-1]) if d > 1]
+def _memory_factors(v):
+    if str(v.get("optimizer", "")).lower() != "sgd":
+        return []
+    return [Factor(2, "the weights and their gradients (the same size)", "",
+                   "did you leave out the gradients, as large as the weights?")]
+
+
 GRU = ("batch", "seq_len", "d_in", "d_hidden", "num_layers", "bidirectional")
 ATTENTION = ("batch", "q_len", "kv_len", "d_model", "n_heads", "n_kv_heads")
 DEPTHWISE = ("batch", "c_in", "c_out", "kernel", "h_out", "w_out", "multiplier")
@@ -252,11 +272,11 @@ HOMEWORK = Homework(
                  atol=0.0, derivation_first=True,
                  edge_cases=("multi-query: one KV head", "1-byte (8-bit) cache", "batch of one, one token")),
         Exercise("training_memory_bytes", 2, _pub_memory(), params=("n_params", "optimizer", "param_bytes"),
-                 rtol=RTOL, atol=0.0, derivation_first=True,
+                 hints=Hints(factors=_memory_factors), rtol=RTOL, atol=0.0, derivation_first=True,
                  edge_cases=("plain SGD: no optimizer state", "8-bit weights with an FP32 master copy",
                              "mixed precision Adam")),
         Exercise("layer_flops", 2, _pub_layers(), params=("model", "x"), driver=layer_flops_of,
-                 student_call=layer_flops_call, hints=Hints(factors=lambda v: [LAYER_TWO]), uses_torch=True,
+                 student_call=layer_flops_call, hints=Hints(factors=_layer_factors), uses_torch=True,
                  rtol=0.0, atol=0.0, time_limit=20.0,
                  derivation_first=True,
                  edge_cases=("linear layer on a (B, T, d) sequence", "grouped convolution with stride and padding",
