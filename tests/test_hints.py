@@ -390,3 +390,29 @@ def test_exercise_hints_are_well_formed():
 
                     fs = ex.hints.factors(student_call(ex, c.args, c.kwargs).inputs)
                     assert all(isinstance(f, Factor) and np.isfinite(f.value) for f in fs), (ex.name, fs)
+
+
+def test_nbgrader_and_otter_test_cells_carry_the_hint():
+    """The exported test cells call the same judge: a public case's assertion message ends with the hint; a hidden
+    case's says only that it failed."""
+    from autograder.interop.common import graded_cases, test_code
+    from course_lib.grading.homework import load_homework
+
+    cases = graded_cases(load_homework("hw04"))["bce_with_logits"]
+    public = next(c for c in cases if not c.hidden)
+    hidden = next(c for c in cases if c.hidden)
+    student = (
+        "import numpy as np\n"
+        "def bce_with_logits(logits, y):\n"
+        "    p = np.exp(-np.logaddexp(0, -logits))\n"
+        "    return float(np.mean(np.logaddexp(0, logits) - y * logits)), p - y\n")
+    for gc, want in ((public, "hint: only dlogits differs (loss is right): your dlogits is 5 × the expected"),
+                     (hidden, None)):
+        ns: dict = {"__name__": "__main__"}
+        exec(student, ns)  # noqa: S102 - our own mutant
+        with pytest.raises(AssertionError) as err:
+            exec(test_code(gc), ns)  # noqa: S102 - the exported cell
+        if want:
+            assert want in str(err.value)
+        else:
+            assert str(err.value) == f"bce_with_logits: hidden case {gc.index} failed"
