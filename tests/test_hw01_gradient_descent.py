@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from gradeutil import assert_mutant_loses_only, grade_solution, reference_namespace
+from test_hints import assert_no_hint, expect_hint
 
 from course_lib.grading.homework import hw01_gradient_descent as H
 
@@ -22,29 +23,42 @@ def test_solution_full_marks():
 
 # --- classic mistakes, one exercise each -----------------------------------------------------------------
 
-@pytest.mark.parametrize("body", [
-    "return np.linalg.solve(X.T @ X + np.eye(X.shape[1]), X.T @ y)",        # a silent ridge term
-    "return (X.T @ y) / np.sum(X * X, axis=0)",                             # columns treated as orthogonal
-    "return np.linalg.solve(X.T @ X, X.T @ y / X.shape[0])",                # the MSE's 1/n on one side only
-])
-def test_mutant_ols(body):
-    assert_mutant_loses_only("hw01", f"import numpy as np\ndef ols_closed_form(X, y):\n    {body}\n",
-                             {"ols_closed_form"})
+# Each mutant also gets the hint of the pattern its numbers show (tests/test_hints.py), or none: (pattern, words of
+# the public hint) or None.
+N_TIMES = ("factor", "is n, the number of examples (X.shape[0]), did you sum where the mean is asked?")
 
 
-@pytest.mark.parametrize("ret", [
-    "float(r @ r) / (2 * n), X.T @ r",            # forgot 1/n in the gradient
-    "float(r @ r) / (2 * n), 2 * X.T @ r / n",    # 2/n in the gradient, ½ in the loss
-    "float(r @ r) / n, X.T @ r / n",              # no ½ in the loss
+@pytest.mark.parametrize("body,hint", [
+    ("return np.linalg.solve(X.T @ X + np.eye(X.shape[1]), X.T @ y)", None),         # a silent ridge term
+    ("return (X.T @ y) / np.sum(X * X, axis=0)", None),                              # columns treated as orthogonal
+    ("return np.linalg.solve(X.T @ X, X.T @ y / X.shape[0])",                        # the MSE's 1/n on one side only
+     ("factor", "of the expected everywhere", "is n, the number of examples (X.shape[0]), did you divide by n twice?")),
 ])
-def test_mutant_mse(ret):
-    assert_mutant_loses_only("hw01", f'''
+def test_mutant_ols(body, hint):
+    res = assert_mutant_loses_only("hw01", f"import numpy as np\ndef ols_closed_form(X, y):\n    {body}\n",
+                                   {"ols_closed_form"})
+    expect_hint(res, "ols_closed_form", hint)
+
+
+@pytest.mark.parametrize("ret,hint,shown", [
+    ("float(r @ r) / (2 * n), X.T @ r",                                # forgot 1/n in the gradient
+     ("factor", "only grad differs (loss is right)"), "your grad is 3 × the expected everywhere: 3 is n, the number"),
+    ("float(r @ r) / (2 * n), 2 * X.T @ r / n",                        # 2/n in the gradient, ½ in the loss
+     ("factor", "only grad differs (loss is right)"), "your grad is 2 × the expected everywhere: a ½ forgotten?"),
+    ("float(r @ r) / n, X.T @ r / n",                                  # no ½ in the loss
+     ("factor", "only loss differs (grad is right)"), "your loss is 2 × the expected: a ½ forgotten?"),
+])
+def test_mutant_mse(ret, hint, shown):
+    """(Where the gradient is two small integers, only a factor the exercise names is said: n, not 2.)"""
+    res = assert_mutant_loses_only("hw01", f'''
 import numpy as np
 def mse_loss_grad(w, X, y):
     r = X @ w - y
     n = X.shape[0]
     return {ret}
 ''', {"mse_loss_grad"})
+    expect_hint(res, "mse_loss_grad", hint)
+    assert any(shown in c.message for e in res.exercises for c in e.cases), shown
 
 
 @pytest.mark.parametrize("src", [
@@ -65,7 +79,13 @@ def logistic_loss_grad(beta, X, y):
     return float(np.sum(np.logaddexp(0.0, z) - y * z)), X.T @ (p - y)                  # sums, not means
 '''])
 def test_mutant_logistic(src):
-    assert_mutant_loses_only("hw01", "import numpy as np\n" + src, {"logistic_loss_grad"})
+    res = assert_mutant_loses_only("hw01", "import numpy as np\n" + src, {"logistic_loss_grad"})
+    hint = {"naive": ("nonfinite", "only loss differs (grad is right): your loss is nan where 233.333 is expected",
+                      "the inputs reach |X| = 400): use a stable form"),
+            "sign flipped": ("sign", "only grad differs (loss is right): your grad is the expected with the sign "
+                                     "flipped everywhere"),
+            "sums, not means": ("factor", "your loss and grad are each", N_TIMES[1])}
+    expect_hint(res, "logistic_loss_grad", next(v for k, v in hint.items() if k in src))
 
 
 @pytest.mark.parametrize("src", [
@@ -95,17 +115,37 @@ def gradient_descent(grad_fn, x0, lr, num_steps):
     return np.array(path)
 '''])
 def test_mutant_gd(src):
-    assert_mutant_loses_only("hw01", "import numpy as np\n" + src, {"gradient_descent"})
+    res = assert_mutant_loses_only("hw01", "import numpy as np\n" + src, {"gradient_descent"})
+    path = "row 0 is x0 and row k a copy of the iterate after k steps, num_steps + 1 rows"
+    hint = {"in place": ("step", "only at the first step along axis 0", path),  # shows where only row 0 is wrong
+            "x0 left out": ("step", "one entry too few along axis 0: it is the expected without its first one", path),
+            "at least one step": ("step",)}  # only the hidden zero-step case
+    expect_hint(res, "gradient_descent", next(v for k, v in hint.items() if k in src))
 
 
-@pytest.mark.parametrize("body", [
-    "return float(np.linalg.eigvalsh(X.T @ X)[-1])",                 # forgot 1/n
-    "return float(np.linalg.eigvalsh(X.T @ X / X.shape[0])[0])",     # smallest eigenvalue
-    "return float(np.trace(X.T @ X) / X.shape[0])",                  # sum of the eigenvalues
+@pytest.mark.parametrize("body,hint", [
+    ("return float(np.linalg.eigvalsh(X.T @ X)[-1])", ("factor",)),  # forgot 1/n (hidden cases: public are counts)
+    ("return float(np.linalg.eigvalsh(X.T @ X / X.shape[0])[0])", None),  # smallest eigenvalue
+    ("return float(np.trace(X.T @ X) / X.shape[0])", None),                # sum of the eigenvalues
 ])
-def test_mutant_smoothness(body):
-    assert_mutant_loses_only("hw01", f"import numpy as np\ndef smoothness_constant(X):\n    {body}\n",
-                             {"smoothness_constant"})
+def test_mutant_smoothness(body, hint):
+    res = assert_mutant_loses_only("hw01", f"import numpy as np\ndef smoothness_constant(X):\n    {body}\n",
+                                   {"smoothness_constant"})
+    expect_hint(res, "smoothness_constant", hint)
+
+
+def test_an_independent_correct_variant_gets_no_hint():
+    """lstsq for the normal equations, einsum for the gradients, the singular values for the smoothness constant."""
+    assert_no_hint(grade_solution("hw01", '''
+import numpy as np
+def ols_closed_form(X, y):
+    return np.linalg.lstsq(X, y, rcond=None)[0]
+def mse_loss_grad(w, X, y):
+    r = np.einsum("nd,d->n", X, w) - y
+    return float(np.mean(r ** 2) / 2), np.einsum("nd,n->d", X, r) / len(y)
+def smoothness_constant(X):
+    return float(np.linalg.svd(X, compute_uv=False)[0] ** 2 / X.shape[0])
+'''))
 
 
 # --- the maths, replayed independently ---------------------------------------------------------------------

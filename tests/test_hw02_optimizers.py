@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from gradeutil import assert_mutant_loses_only, grade_solution
+from test_hints import assert_no_hint, expect_hint
 
 from autograder.paths import solution_notebook
 from course_lib.grading.homework import load_homework
@@ -52,14 +53,36 @@ def backtracking_line_search(f, grad, x, d, alpha0=1.0, rho=0.5, c=1e-4, max_ste
 _ARMIJO = "f(x + alpha * d) <= fx + c * alpha * float(g @ d)"
 
 
+# The hint each mutant's numbers show (tests/test_hints.py): the step is off by a power of rho. Where it is rho² (the
+# first public case of two of them) no quantity names the factor, and only the hidden cases say "a constant factor".
+LS_HINTS = {"grad-norm-for-slope": ("factor",), "shrinks-first": ("factor", "1/2 of the expected: 0.5 is rho"),
+            "plain-decrease": ("factor",), "sign-flipped": ("factor", "10/3 × the expected: 0.3 is rho")}
+
+
 @pytest.mark.parametrize("start,condition", [
     ("alpha0", "f(x + alpha * d) <= fx - c * alpha * float(g @ g)"),  # assumes d = −∇f: ‖∇f‖² for −∇fᵀd
     ("alpha0 * rho", _ARMIJO),  # shrinks before trying the first step
     ("alpha0", "f(x + alpha * d) < fx"),  # plain decrease: no sufficient-decrease term
     ("alpha0", "f(x + alpha * d) <= fx - c * alpha * float(g @ d)"),  # the tilt's sign flipped
 ], ids=["grad-norm-for-slope", "shrinks-first", "plain-decrease", "sign-flipped"])
-def test_mutant_backtracking_line_search(start, condition):
-    assert_mutant_loses_only("hw02", _LS.format(start=start, condition=condition), {"backtracking_line_search"})
+def test_mutant_backtracking_line_search(start, condition, request):
+    res = assert_mutant_loses_only("hw02", _LS.format(start=start, condition=condition), {"backtracking_line_search"})
+    expect_hint(res, "backtracking_line_search", LS_HINTS[request.node.callspec.id])
+
+
+def test_an_independent_correct_variant_gets_no_hint():
+    """Optimizer steps written in other, equivalent forms."""
+    assert_no_hint(grade_solution("hw02", '''
+import numpy as np
+def momentum_step(w, g, v, lr, mu):
+    v = np.multiply(mu, v) - np.multiply(lr, g)
+    return np.add(w, v), v
+def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
+    m = m + (1 - beta1) * (g - m)
+    v = v + (1 - beta2) * (g * g - v)
+    step = lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps)
+    return w - step, m, v
+'''))
 
 
 def test_line_search_mutant_template_is_the_reference_when_right():
@@ -84,17 +107,18 @@ def test_backtracking_line_search_satisfies_armijo_and_is_maximal():
     np.testing.assert_allclose(xt.grad.numpy(), grad(x), rtol=1e-12)
 
 def test_mutant_adam_without_bias_correction():
-    assert_mutant_loses_only("hw02", '''
+    res = assert_mutant_loses_only("hw02", '''
 import numpy as np
 def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * g
     v = beta2 * v + (1 - beta2) * g * g
     return w - lr * m / (np.sqrt(v) + eps), m, v
 ''', {"adam_step"})
+    expect_hint(res, "adam_step", ("output", "only w differs (m and v are right)"))
 
 
 def test_mutant_adam_eps_inside_sqrt_as_on_the_slide():
-    assert_mutant_loses_only("hw02", '''
+    res = assert_mutant_loses_only("hw02", '''
 import numpy as np
 def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * g
@@ -102,10 +126,11 @@ def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
     m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
     return w - lr * m_hat / np.sqrt(v_hat + eps), m, v
 ''', {"adam_step"})
+    expect_hint(res, "adam_step", ("output", "only w differs (m and v are right)"))
 
 
 def test_mutant_adam_counts_from_zero():
-    assert_mutant_loses_only("hw02", '''
+    res = assert_mutant_loses_only("hw02", '''
 import numpy as np
 def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
     m = beta1 * m + (1 - beta1) * g
@@ -113,62 +138,70 @@ def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
     m_hat, v_hat = m / (1 - beta1 ** (t + 1)), v / (1 - beta2 ** (t + 1))
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 ''', {"adam_step"})
+    expect_hint(res, "adam_step", ("output", "only w differs (m and v are right)"))
 
 
 def test_mutant_adagrad_eps_inside_sqrt():
-    assert_mutant_loses_only("hw02", '''
+    res = assert_mutant_loses_only("hw02", '''
 import numpy as np
 def adagrad_step(w, g, s, lr, eps):
     s = s + g * g
     return w - lr * g / np.sqrt(s + eps), s
 ''', {"adagrad_step"})
+    expect_hint(res, "adagrad_step", ("output", "only w differs (s is right)"))
 
 
 def test_mutant_adagrad_uses_old_sum():
-    assert_mutant_loses_only("hw02", '''
+    res = assert_mutant_loses_only("hw02", '''
 import numpy as np
 def adagrad_step(w, g, s, lr, eps):
     w = w - lr * g / (np.sqrt(s) + eps)
     return w, s + g * g
 ''', {"adagrad_step"})
+    expect_hint(res, "adagrad_step", ("output", "only w differs (s is right)"))
 
 
 def test_mutant_rmsprop_swapped_decay():
-    assert_mutant_loses_only("hw02", '''
+    res = assert_mutant_loses_only("hw02", '''
 import numpy as np
 def rmsprop_step(w, g, s, lr, rho, eps):
     s = (1 - rho) * s + rho * g * g
     return w - lr * g / (np.sqrt(s) + eps), s
 ''', {"rmsprop_step"})
+    expect_hint(res, "rmsprop_step", None)
 
 
 def test_mutant_momentum_buffer_form_mixed_with_velocity_form():
-    assert_mutant_loses_only("hw02", '''
+    res = assert_mutant_loses_only("hw02", '''
 def momentum_step(w, g, v, lr, mu):
     v = mu * v + g          # torch's buffer, but the homework's state is the velocity V
     return w - lr * v, v
 ''', {"momentum_step"})
+    expect_hint(res, "momentum_step", ("factor", "only v differs (w is right): your v is −10 × the expected "
+                                                 "everywhere (and the sign flipped): 0.1 is lr"))
 
 
 def test_mutant_optimal_gd_step_one_over_L():
-    assert_mutant_loses_only("hw02", '''
+    res = assert_mutant_loses_only("hw02", '''
 def optimal_gd_step(lam_min, lam_max):
     return 1.0 / lam_max, 1.0 - lam_min / lam_max
 ''', {"optimal_gd_step"})
+    expect_hint(res, "optimal_gd_step", None)
 
 
 def test_mutant_optimal_momentum_rate_is_beta():
-    assert_mutant_loses_only("hw02", '''
+    res = assert_mutant_loses_only("hw02", '''
 import numpy as np
 def optimal_momentum(lam_min, lam_max):
     k = np.sqrt(lam_max / lam_min)
     beta = ((k - 1) / (k + 1)) ** 2
     return (2 / (np.sqrt(lam_min) + np.sqrt(lam_max))) ** 2, beta, beta
 ''', {"optimal_momentum"})
+    expect_hint(res, "optimal_momentum", None)
 
 
 def test_mutant_newton_schulz_forgets_to_transpose_back():
-    assert_mutant_loses_only("hw02", '''
+    res = assert_mutant_loses_only("hw02", '''
 import numpy as np
 def newton_schulz(G, steps=5):
     a, b, c = 3.4445, -4.7750, 2.0315
@@ -181,10 +214,11 @@ def newton_schulz(G, steps=5):
         X = a * X + (b * A + c * A @ A) @ X
     return X
 ''', {"newton_schulz"})
+    expect_hint(res, "newton_schulz", ("transpose", "the expected transposed (shape (2, 4) where (4, 2) is expected)"))
 
 
 def test_mutant_newton_schulz_cubic_iteration():
-    assert_mutant_loses_only("hw02", '''
+    res = assert_mutant_loses_only("hw02", '''
 import numpy as np
 def newton_schulz(G, steps=5):
     X = np.array(G, dtype=float)
@@ -193,10 +227,11 @@ def newton_schulz(G, steps=5):
         X = 1.5 * X - 0.5 * X @ X.T @ X
     return X
 ''', {"newton_schulz"})
+    expect_hint(res, "newton_schulz", None)
 
 
 def test_mutant_newton_schulz_spectral_normalisation():
-    assert_mutant_loses_only("hw02", '''
+    res = assert_mutant_loses_only("hw02", '''
 import numpy as np
 def newton_schulz(G, steps=5):
     a, b, c = 3.4445, -4.7750, 2.0315
@@ -207,6 +242,7 @@ def newton_schulz(G, steps=5):
         X = a * X + (b * A + c * A @ A) @ X
     return X
 ''', {"newton_schulz"})
+    expect_hint(res, "newton_schulz", None)
 
 
 # ---------------------------------------------------------------- float64 replays against torch.optim

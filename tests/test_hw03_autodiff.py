@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 from gradeutil import assert_mutant_loses_only, expected, grade_solution
+from test_hints import assert_no_hint, expect_hint
 
 from autograder.hidden.hw03_autodiff import HIDDEN
 from autograder.paths import solution_notebook
@@ -74,28 +75,32 @@ def _mutant(fn: str, old: str, new: str) -> str:
 
 
 # central_jacobian
+# Each mutant also gets the hint of the pattern its numbers show, or none (tests/test_hints.py, expect_hint).
 
 
 def test_mutant_jacobian_transposed():
     """Columns stacked as rows: (n, m) instead of (m, n), wrong even when square."""
-    assert_mutant_loses_only("hw03", _mutant("central_jacobian", "np.stack(columns, axis=1)",
+    res = assert_mutant_loses_only("hw03", _mutant("central_jacobian", "np.stack(columns, axis=1)",
                                              "np.stack(columns, axis=0)"), {"central_jacobian"})
+    expect_hint(res, "central_jacobian", ("transpose", "your output is the expected transposed"))
 
 
 def test_mutant_jacobian_divides_by_h():
-    assert_mutant_loses_only("hw03", _mutant("central_jacobian", "/ (2 * h))", "/ h)"), {"central_jacobian"})
+    res = assert_mutant_loses_only("hw03", _mutant("central_jacobian", "/ (2 * h))", "/ h)"), {"central_jacobian"})
+    expect_hint(res, "central_jacobian", ("factor", "2 × the expected everywhere: a ½ forgotten?"))
 
 
 def test_mutant_jacobian_one_sided():
     """A forward difference: O(h) error instead of O(h²)."""
-    assert_mutant_loses_only("hw03", _mutant(
+    res = assert_mutant_loses_only("hw03", _mutant(
         "central_jacobian",
         "(np.asarray(f(x + step), dtype=float) - np.asarray(f(x - step), dtype=float)) / (2 * h)",
         "(np.asarray(f(x + step), dtype=float) - np.asarray(f(x), dtype=float)) / h"), {"central_jacobian"})
+    expect_hint(res, "central_jacobian", None)
 
 
 def test_mutant_jacobian_perturbs_x_in_place_without_restoring():
-    assert_mutant_loses_only("hw03", '''
+    res = assert_mutant_loses_only("hw03", '''
 import numpy as np
 def central_jacobian(f, x, h):
     cols = []
@@ -107,36 +112,43 @@ def central_jacobian(f, x, h):
         cols.append((fp - fm) / (2 * h))
     return np.array(cols).T
 ''', {"central_jacobian"})
+    expect_hint(res, "central_jacobian", None)
 
 
 # complex_step_gradient
 
 
 def test_mutant_complex_step_real_part():
-    assert_mutant_loses_only("hw03", _mutant("complex_step_gradient", "np.imag(f(z))", "np.real(f(z))"),
+    res = assert_mutant_loses_only("hw03", _mutant("complex_step_gradient", "np.imag(f(z))", "np.real(f(z))"),
                              {"complex_step_gradient"})
+    expect_hint(res, "complex_step_gradient", None)
 
 
 def test_mutant_complex_step_divides_by_2h():
-    assert_mutant_loses_only("hw03", _mutant("complex_step_gradient", "np.imag(f(z)) / h", "np.imag(f(z)) / (2 * h)"),
+    res = assert_mutant_loses_only("hw03", _mutant("complex_step_gradient", "np.imag(f(z)) / h",
+                                                   "np.imag(f(z)) / (2 * h)"),
                              {"complex_step_gradient"})
+    expect_hint(res, "complex_step_gradient", ("factor", "1/2 of the expected", "an extra ½?"))
 
 
 def test_mutant_complex_step_all_coordinates_at_once():
     """x + ih·(1, …, 1): the derivative along the diagonal, the same number in every entry."""
-    assert_mutant_loses_only("hw03", _mutant("complex_step_gradient", "z[j] = complex(x[j], h)", "z = x + 1j * h"),
+    res = assert_mutant_loses_only("hw03", _mutant("complex_step_gradient", "z[j] = complex(x[j], h)",
+                                                   "z = x + 1j * h"),
                              {"complex_step_gradient"})
+    expect_hint(res, "complex_step_gradient", None)
 
 
 def test_mutant_complex_step_into_a_float_array():
     """A float64 copy cannot hold the imaginary step (NumPy drops it, or refuses)."""
-    assert_mutant_loses_only("hw03", _mutant("complex_step_gradient", "z = x.astype(complex)", "z = x.copy()"),
+    res = assert_mutant_loses_only("hw03", _mutant("complex_step_gradient", "z = x.astype(complex)", "z = x.copy()"),
                              {"complex_step_gradient"})
+    expect_hint(res, "complex_step_gradient", None)
 
 
 def test_mutant_complex_step_is_a_forward_difference():
     """(f(x + h e_j) − f(x)) / h with h = 1e-20 is 0: the subtraction cancels completely."""
-    assert_mutant_loses_only("hw03", '''
+    res = assert_mutant_loses_only("hw03", '''
 import numpy as np
 def complex_step_gradient(f, x, h):
     x = np.asarray(x, dtype=float)
@@ -146,44 +158,51 @@ def complex_step_gradient(f, x, h):
         g[j] = (float(np.real(f(x + e))) - float(np.real(f(x)))) / h
     return g
 ''', {"complex_step_gradient"})
+    expect_hint(res, "complex_step_gradient", None)
 
 
 # tape_gradient
 
 
 def test_mutant_tape_gradient_overwrites_instead_of_accumulating():
-    assert_mutant_loses_only("hw03", _mutant("tape_gradient", "adjoint[arg] = adjoint.get(arg, 0.0) + bar * d",
+    res = assert_mutant_loses_only("hw03", _mutant("tape_gradient", "adjoint[arg] = adjoint.get(arg, 0.0) + bar * d",
                                              "adjoint[arg] = bar * d"), {"tape_gradient"})
+    expect_hint(res, "tape_gradient", ("output", "only output['x'] differs (output['y'] is right)"))
 
 
 def test_mutant_tape_gradient_sweeps_in_tape_order():
     """Adjoints propagated front to back: an adjoint is used before all its contributions arrived."""
-    assert_mutant_loses_only("hw03", _mutant("tape_gradient", "for out, op, *args in reversed(tape):",
+    res = assert_mutant_loses_only("hw03", _mutant("tape_gradient", "for out, op, *args in reversed(tape):",
                                              "for out, op, *args in tape:"), {"tape_gradient"})
+    expect_hint(res, "tape_gradient", ("output",))
 
 
 def test_mutant_tape_gradient_relu_derivative_one_at_the_kink():
     res = assert_mutant_loses_only("hw03", _mutant("tape_gradient", "(1.0 if a[0] > 0 else 0.0,)",
                                                    "(1.0 if a[0] >= 0 else 0.0,)"), {"tape_gradient"})
+    expect_hint(res, "tape_gradient", None)
     ex = next(e for e in res.exercises if e.name == "tape_gradient")
     assert ex.points > 0.8 * ex.max_points  # only the kink case fails
 
 
 def test_mutant_tape_gradient_tanh_derivative_of_the_input():
     """1 − a² with a the argument, instead of 1 − tanh(a)²."""
-    assert_mutant_loses_only("hw03", _mutant("tape_gradient", "(1.0 - value[out] ** 2,)", "(1.0 - a[0] ** 2,)"),
+    res = assert_mutant_loses_only("hw03", _mutant("tape_gradient", "(1.0 - value[out] ** 2,)", "(1.0 - a[0] ** 2,)"),
                              {"tape_gradient"})
+    expect_hint(res, "tape_gradient", ("output", "only output['x'] differs (output['y'] is right)"))
 
 
 def test_mutant_tape_gradient_quotient_sign():
-    assert_mutant_loses_only("hw03", _mutant("tape_gradient", "-a[0] / a[1] ** 2", "a[0] / a[1] ** 2"),
+    res = assert_mutant_loses_only("hw03", _mutant("tape_gradient", "-a[0] / a[1] ** 2", "a[0] / a[1] ** 2"),
                              {"tape_gradient"})
+    expect_hint(res, "tape_gradient", ("output", "only output['y'] differs (output['x'] is right)"))
 
 
 def test_mutant_tape_gradient_leaves_out_unused_inputs():
-    assert_mutant_loses_only("hw03", _mutant("tape_gradient", "{name: adjoint.get(name, 0.0) for name in inputs}",
+    res = assert_mutant_loses_only("hw03", _mutant("tape_gradient", "{name: adjoint.get(name, 0.0) for name in inputs}",
                                              "{name: adjoint[name] for name in inputs if name in adjoint}"),
                              {"tape_gradient"})
+    expect_hint(res, "tape_gradient", None)
 
 
 def test_alternative_correct_tape_gradient_scores_full():
@@ -216,28 +235,32 @@ def tape_gradient(tape, inputs, output):
             bar[j] += bar[len(inputs) + k] * l
     return {name: bar[idx[name]] for name in inputs}
 '''
-    r = grade_solution("hw03", src)
-    assert r.total == r.max_total, [c.message for e in r.exercises for c in e.cases if not c.ok]
+    assert_no_hint(grade_solution("hw03", src))  # full marks, and no case carries a hint
 
 
 # tape_jvp
 
 
 def test_mutant_tape_jvp_product_rule_one_term():
-    assert_mutant_loses_only("hw03", _mutant("tape_jvp", "da * b + a * db", "da * b"), {"tape_jvp"})
+    res = assert_mutant_loses_only("hw03", _mutant("tape_jvp", "da * b + a * db", "da * b"), {"tape_jvp"})
+    expect_hint(res, "tape_jvp", None)
 
 
 def test_mutant_tape_jvp_quotient_sign():
-    assert_mutant_loses_only("hw03", _mutant("tape_jvp", "(da - v * db) / b", "(da + v * db) / b"), {"tape_jvp"})
+    res = assert_mutant_loses_only("hw03", _mutant("tape_jvp", "(da - v * db) / b", "(da + v * db) / b"), {"tape_jvp"})
+    expect_hint(res, "tape_jvp", None)
 
 
 def test_mutant_tape_jvp_relu_passes_the_tangent_at_the_kink():
-    assert_mutant_loses_only("hw03", _mutant("tape_jvp", "if a > 0 else (0.0, 0.0)", "if a >= 0 else (0.0, 0.0)"),
+    res = assert_mutant_loses_only("hw03", _mutant("tape_jvp", "if a > 0 else (0.0, 0.0)", "if a >= 0 else (0.0, 0.0)"),
                              {"tape_jvp"})
+    expect_hint(res, "tape_jvp", None)
 
 
 def test_mutant_tape_jvp_power_forgets_the_inner_tangent():
-    assert_mutant_loses_only("hw03", _mutant("tape_jvp", "b * a ** (b - 1) * da", "b * a ** (b - 1)"), {"tape_jvp"})
+    res = assert_mutant_loses_only("hw03", _mutant("tape_jvp", "b * a ** (b - 1) * da", "b * a ** (b - 1)"),
+                                   {"tape_jvp"})
+    expect_hint(res, "tape_jvp", ("output",))
 
 
 # ------------------------------------------------------------------------------------------------ PyTorch replays

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from gradeutil import assert_mutant_loses_only, expected, grade_solution, reference_namespace
+from test_hints import assert_no_hint, expect_hint
 
 from autograder.release.leaks import leaks
 from course_lib.autodiff import numerical_gradient_array, rel_error
@@ -74,7 +75,7 @@ def embedding_backward(dout, cache):
     onehot = np.zeros((flat.size, W.shape[0])); onehot[np.arange(flat.size), flat] = 1.0
     return onehot.T @ dout.reshape(flat.size, -1)
 ''')
-    assert r.total == r.max_total, [c.message for e in r.exercises for c in e.cases if not c.ok]
+    assert_no_hint(r)  # full marks, and no case carries a hint
 
 
 # ------------------------------------------------------------------------------------------------ mutants
@@ -93,8 +94,35 @@ def embedding_forward(idx, W):
 '''
 
 
-def _mutant(body: str, broken: str, *pieces: str) -> None:
-    assert_mutant_loses_only(HW, "import numpy as np\n" + "".join(pieces) + body, {broken})
+def _mutant(body: str, broken: str, *pieces: str):
+    return assert_mutant_loses_only(HW, "import numpy as np\n" + "".join(pieces) + body, {broken})
+
+
+# The hint each mutant gets (tests/test_hints.py, expect_hint): (pattern, words of the public hint) or None, by the
+# mutant's id. Mistakes that show no pattern in the numbers get none.
+KINK = ("kink", "your output differs only where x is exactly 0", "at the kink, use the value the exercise asks for")
+REPEATED = ("repeated", "an index that occurs more than once in idx: every occurrence must add its contribution")
+HINTS = {
+    "relu": None, "constant": None, "swapped": None, "default": None,  # leaky_relu_forward: no pattern
+    "kink": KINK, "no-dout": None,  # leaky_relu_backward ("relu" as above)
+    "erf": None, "sqrt-2pi": None, "half": ("factor", "your output is 2 × the expected everywhere: a ½ forgotten?"),
+    "sigmoid": None, "product-rule": None, "inner-derivative": None, "tanh-prime": None, "power-rule": None,
+    "ravel": ("reshape", "your output holds the right values in shape (6, 2) where (2, 3, 2) is expected"),
+    "transposed": None, "unique": None,
+    "assign": REPEATED, "plus-equals": REPEATED, "loop-first-axis": REPEATED, "unique-rows": None,
+    "naive-log": ("nonfinite", "only loss differs (dlogits is right): your loss is nan where 400 is expected",
+                  "the inputs reach |logits| = 800): use a stable form"),
+    "one-sided": ("nonfinite", "only loss differs (dlogits is right): your loss is inf where 400 is expected"),
+    "no-mean": ("factor", "only dlogits differs (loss is right): your dlogits is",
+                "is the number of logits (the mean is over all of them), did you sum where the mean is asked?"),
+    "sign": ("sign", "only dlogits differs (loss is right): your dlogits is the expected with the sign flipped"),
+    "rows-not-entries": ("factor",),  # (N, K) logits: hidden cases only
+    "x-one-path": ("output", "only grads['X'] differs (loss, grads['W1'], grads['b1'], grads['W2'], grads['b2'] "
+                             "and grads['Ws'] are right)"),
+    "half-split": ("factor", "loss and grads['b2'] are right; your grads['W1'], grads['b1'], grads['W2'], "
+                             "grads['Ws'] and grads['X'] are each 1/2 of the expected everywhere: an extra ½?"),
+    "no-mask": None,
+}
 
 
 @pytest.mark.parametrize("body", [
@@ -107,8 +135,9 @@ def _mutant(body: str, broken: str, *pieces: str) -> None:
     # PyTorch's default slope misremembered
     "def leaky_relu_forward(x, alpha=0.1):\n    return np.where(x > 0, x, alpha * x), (x, alpha)\n",
 ], ids=["relu", "constant", "swapped", "default"])
-def test_mutant_leaky_relu_forward(body):
-    _mutant(body, "leaky_relu_forward")
+def test_mutant_leaky_relu_forward(body, request):
+    res = _mutant(body, "leaky_relu_forward")
+    expect_hint(res, "leaky_relu_forward", HINTS[request.node.callspec.id])
 
 
 @pytest.mark.parametrize("body", [
@@ -119,8 +148,9 @@ def test_mutant_leaky_relu_forward(body):
     # ReLU's derivative: no gradient on the negative side
     "def leaky_relu_backward(dout, cache):\n    x, a = cache\n    return dout * (x > 0)\n",
 ], ids=["kink", "no-dout", "relu"])
-def test_mutant_leaky_relu_backward(body):
-    _mutant(body, "leaky_relu_backward", _LEAKY_FWD)
+def test_mutant_leaky_relu_backward(body, request):
+    res = _mutant(body, "leaky_relu_backward", _LEAKY_FWD)
+    expect_hint(res, "leaky_relu_backward", HINTS[request.node.callspec.id])
 
 
 @pytest.mark.parametrize("body", [
@@ -135,8 +165,9 @@ def test_mutant_leaky_relu_backward(body):
     # sigmoid approximation x·σ(1.702x)
     "def gelu_forward(x):\n    return x * np.exp(-np.logaddexp(0, -1.702 * x)), _ref_cache(x)\n",
 ], ids=["erf", "sqrt-2pi", "half", "sigmoid"])
-def test_mutant_gelu_forward(body):
-    _mutant(body, "gelu_forward", _REF_GELU_CACHE)
+def test_mutant_gelu_forward(body, request):
+    res = _mutant(body, "gelu_forward", _REF_GELU_CACHE)
+    expect_hint(res, "gelu_forward", HINTS[request.node.callspec.id])
 
 
 _REF_GELU_CACHE = '''
@@ -165,8 +196,9 @@ def _du(x):
     "def gelu_backward(dout, x):\n    t = np.tanh(_u(x))\n"
     "    return dout * (0.5 * (1 + t) + 0.5 * x * (1 - t**2) * np.sqrt(2 / np.pi) * (1 + 0.044715 * x**2))\n",
 ], ids=["product-rule", "inner-derivative", "tanh-prime", "power-rule"])
-def test_mutant_gelu_backward(body):
-    _mutant(body, "gelu_backward", _GELU_FWD, _GELU_PARTS)
+def test_mutant_gelu_backward(body, request):
+    res = _mutant(body, "gelu_backward", _GELU_FWD, _GELU_PARTS)
+    expect_hint(res, "gelu_backward", HINTS[request.node.callspec.id])
 
 
 def test_mutant_gelu_backward_overflows_on_large_x():
@@ -181,6 +213,7 @@ def gelu_backward(dout, x):
 ''', {"gelu_backward"})
     ex = next(e for e in res.exercises if e.name == "gelu_backward")
     assert [c.ok for c in ex.cases if not c.hidden] == [True, True]
+    expect_hint(res, "gelu_backward", ("nonfinite",))
 
 
 @pytest.mark.parametrize("body", [
@@ -191,8 +224,9 @@ def gelu_backward(dout, x):
     # repeated indices looked up once
     "def embedding_forward(idx, W):\n    return W[np.unique(idx)], (idx, W.shape[0])\n",
 ], ids=["ravel", "transposed", "unique"])
-def test_mutant_embedding_forward(body):
-    _mutant(body, "embedding_forward")
+def test_mutant_embedding_forward(body, request):
+    res = _mutant(body, "embedding_forward")
+    expect_hint(res, "embedding_forward", HINTS[request.node.callspec.id])
 
 
 @pytest.mark.parametrize("body", [
@@ -210,8 +244,9 @@ def test_mutant_embedding_forward(body):
     "    g = np.zeros((len(u), shape[1]))\n    np.add.at(g, inv.reshape(-1), dout.reshape(-1, shape[1]))\n"
     "    return g\n",
 ], ids=["assign", "plus-equals", "loop-first-axis", "unique-rows"])
-def test_mutant_embedding_backward(body):
-    _mutant(body, "embedding_backward", _EMB_FWD)
+def test_mutant_embedding_backward(body, request):
+    res = _mutant(body, "embedding_backward", _EMB_FWD)
+    expect_hint(res, "embedding_backward", HINTS[request.node.callspec.id])
 
 
 @pytest.mark.parametrize("body", [
@@ -245,8 +280,9 @@ def test_mutant_embedding_backward(body):
     return float(np.mean(np.logaddexp(0, logits) - y * logits)), (p - y) / len(logits)
 ''',
 ], ids=["naive-log", "one-sided", "no-mean", "sign", "rows-not-entries"])
-def test_mutant_bce_with_logits(body):
-    _mutant(body, "bce_with_logits")
+def test_mutant_bce_with_logits(body, request):
+    res = _mutant(body, "bce_with_logits")
+    expect_hint(res, "bce_with_logits", HINTS[request.node.callspec.id])
 
 
 _SKIP_HEAD = '''
@@ -286,8 +322,11 @@ def skip_mlp_loss_and_grads(params, X, y):
                   "X": da @ W1.T + dz @ Ws.T}
 ''',
 ], ids=["x-one-path", "half-split", "no-mask", "kink"])
-def test_mutant_skip_mlp(tail):
-    _mutant(_SKIP_HEAD + tail, "skip_mlp_loss_and_grads")
+def test_mutant_skip_mlp(tail, request):
+    res = _mutant(_SKIP_HEAD + tail, "skip_mlp_loss_and_grads")
+    # a ReLU slope of 1 at a kink inside the network (a = 0) shows in the weights' gradients, which sum over it
+    expect_hint(res, "skip_mlp_loss_and_grads", None if request.node.callspec.id == "kink" else
+                HINTS[request.node.callspec.id])
 
 
 _SKIP_TAIL = '''
@@ -299,7 +338,10 @@ _SKIP_TAIL = '''
 
 def test_mutant_skip_mlp_gradient_of_the_sum_not_the_mean():
     """(p − onehot) without the 1/N of the mean loss: every gradient N times too large (N = 1 passes)."""
-    _mutant(_SKIP_HEAD.replace("    dz /= n\n", "") + _SKIP_TAIL, "skip_mlp_loss_and_grads")
+    res = _mutant(_SKIP_HEAD.replace("    dz /= n\n", "") + _SKIP_TAIL, "skip_mlp_loss_and_grads")
+    expect_hint(res, "skip_mlp_loss_and_grads", (
+        "factor", "loss is right; your grads['W1'], grads['b1'], grads['W2'], grads['b2'], grads['Ws'] and "
+                  "grads['X'] are each", "is N, the batch size (X.shape[0]), did you sum where the mean is asked?"))
 
 
 def test_mutant_skip_mlp_no_max_shift():
@@ -309,11 +351,12 @@ def test_mutant_skip_mlp_no_max_shift():
     res = assert_mutant_loses_only(HW, "import numpy as np\n" + body, {"skip_mlp_loss_and_grads"})
     ex = next(e for e in res.exercises if e.name == "skip_mlp_loss_and_grads")
     assert sum(not c.ok for c in ex.cases) == 1
+    expect_hint(res, "skip_mlp_loss_and_grads", ("nonfinite",))  # the loss overflows (the others differ too)
 
 
 def test_skip_mlp_does_not_depend_on_the_other_exercises():
     """A broken layer elsewhere (even one named like a lecture layer) costs only its own exercise."""
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 import numpy as np
 def leaky_relu_backward(dout, cache):
     x, a = cache
@@ -321,6 +364,8 @@ def leaky_relu_backward(dout, cache):
 def bce_with_logits(logits, y):
     return 0.0, np.zeros_like(logits)
 ''', {"leaky_relu_backward", "bce_with_logits"})
+    expect_hint(res, "leaky_relu_backward", None)
+    expect_hint(res, "bce_with_logits", None)
 
 
 # ------------------------------------------------------------------------------------------------ references

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from gradeutil import assert_mutant_loses_only, grade_solution, reference_namespace
+from test_hints import assert_no_hint, expect_hint
 
 from course_lib.compare import rel_error
 from course_lib.grading.homework import hw05_initialization as H
@@ -22,77 +23,87 @@ def test_solution_full_marks():
 
 
 # --- classic mistakes, one exercise each -----------------------------------------------------------------
+# Each also gets the hint of the pattern its numbers show, or none (tests/test_hints.py, expect_hint); the
+# initializers are judged by properties (no expected values), so they never get one.
 
 def test_mutant_xavier_lecun_variance():
-    assert_mutant_loses_only("hw05", '''
+    res = assert_mutant_loses_only("hw05", '''
 import numpy as np
 def xavier_uniform(fan_in, fan_out, rng):
     a = np.sqrt(3.0 / fan_in)          # Var = 1/fan_in: LeCun, not Glorot
     return rng.uniform(-a, a, size=(fan_in, fan_out))
 ''', {"xavier_uniform"})
+    expect_hint(res, "xavier_uniform", None)
 
 
 def test_mutant_xavier_normal_with_bound_as_std():
-    assert_mutant_loses_only("hw05", '''
+    res = assert_mutant_loses_only("hw05", '''
 import numpy as np
 def xavier_uniform(fan_in, fan_out, rng):
     return rng.normal(0.0, np.sqrt(6.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
 ''', {"xavier_uniform"})
+    expect_hint(res, "xavier_uniform", None)
 
 
 def test_mutant_xavier_forgot_factor_three():
-    assert_mutant_loses_only("hw05", '''
+    res = assert_mutant_loses_only("hw05", '''
 import numpy as np
 def xavier_uniform(fan_in, fan_out, rng):
     a = np.sqrt(2.0 / (fan_in + fan_out))
     return rng.uniform(-a, a, size=(fan_in, fan_out))
 ''', {"xavier_uniform"})
+    expect_hint(res, "xavier_uniform", None)
 
 
 def test_mutant_xavier_global_rng():
-    assert_mutant_loses_only("hw05", '''
+    res = assert_mutant_loses_only("hw05", '''
 import numpy as np
 def xavier_uniform(fan_in, fan_out, rng):
     a = np.sqrt(6.0 / (fan_in + fan_out))
     return np.random.uniform(-a, a, size=(fan_in, fan_out))
 ''', {"xavier_uniform"})
+    expect_hint(res, "xavier_uniform", None)
 
 
 def test_mutant_he_fan_out():
-    assert_mutant_loses_only("hw05", '''
+    res = assert_mutant_loses_only("hw05", '''
 import numpy as np
 def he_normal(fan_in, fan_out, rng):
     return rng.normal(0.0, np.sqrt(2.0 / fan_out), size=(fan_in, fan_out))
 ''', {"he_normal"})
+    expect_hint(res, "he_normal", None)
 
 
 def test_mutant_he_variance_passed_as_std():
-    assert_mutant_loses_only("hw05", '''
+    res = assert_mutant_loses_only("hw05", '''
 import numpy as np
 def he_normal(fan_in, fan_out, rng):
     return rng.normal(0.0, 2.0 / fan_in, size=(fan_in, fan_out))
 ''', {"he_normal"})
+    expect_hint(res, "he_normal", None)
 
 
 def test_mutant_he_uniform_same_variance():
-    assert_mutant_loses_only("hw05", '''
+    res = assert_mutant_loses_only("hw05", '''
 import numpy as np
 def he_normal(fan_in, fan_out, rng):
     a = np.sqrt(6.0 / fan_in)          # right variance, wrong distribution
     return rng.uniform(-a, a, size=(fan_in, fan_out))
 ''', {"he_normal"})
+    expect_hint(res, "he_normal", None)
 
 
 def test_mutant_he_transposed_shape():
-    assert_mutant_loses_only("hw05", '''
+    res = assert_mutant_loses_only("hw05", '''
 import numpy as np
 def he_normal(fan_in, fan_out, rng):
     return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_out, fan_in))
 ''', {"he_normal"})
+    expect_hint(res, "he_normal", None)
 
 
 def test_mutant_stats_of_preactivations():
-    assert_mutant_loses_only("hw05", '''
+    res = assert_mutant_loses_only("hw05", '''
 import numpy as np
 def forward_activation_stats(x, weights, activation):
     g = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
@@ -104,19 +115,21 @@ def forward_activation_stats(x, weights, activation):
         h = g(z)
     return np.array(means), np.array(stds)
 ''', {"forward_activation_stats"})
+    expect_hint(res, "forward_activation_stats", None)
 
 
 def test_mutant_bn_backward_constant_statistics():
-    assert_mutant_loses_only("hw05", '''
+    res = assert_mutant_loses_only("hw05", '''
 import numpy as np
 def batchnorm_backward(dout, cache):
     xhat, inv_std, gamma = cache
     return dout * gamma * inv_std, np.sum(dout * xhat, axis=0), dout.sum(axis=0)
 ''', {"batchnorm_backward"})
+    expect_hint(res, "batchnorm_backward", ("output", "only dx differs (dgamma and dbeta are right)"))
 
 
 def test_mutant_bn_backward_forgot_mean_path():
-    assert_mutant_loses_only("hw05", '''
+    res = assert_mutant_loses_only("hw05", '''
 import numpy as np
 def batchnorm_backward(dout, cache):
     xhat, inv_std, gamma = cache
@@ -125,26 +138,31 @@ def batchnorm_backward(dout, cache):
     dx = inv_std / n * (n * g - xhat * np.sum(g * xhat, axis=0))
     return dx, np.sum(dout * xhat, axis=0), dout.sum(axis=0)
 ''', {"batchnorm_backward"})
+    expect_hint(res, "batchnorm_backward", ("output", "only dx differs (dgamma and dbeta are right)"))
 
 
 def test_mutant_layernorm_over_batch_axis():
-    assert_mutant_loses_only("hw05", '''
+    res = assert_mutant_loses_only("hw05", '''
 import numpy as np
 def layernorm_forward(x, gamma, beta, eps):
     mu, var = x.mean(axis=0), x.var(axis=0)
     return gamma * (x - mu) / np.sqrt(var + eps) + beta
 ''', {"layernorm_forward"})
+    expect_hint(res, "layernorm_forward", None)
 
 
 def test_mutant_bn_unbiased_variance_costs_forward_and_backward():
     # the backward pass is graded through the student's own forward cache, so both lose points
-    assert_mutant_loses_only("hw05", '''
+    res = assert_mutant_loses_only("hw05", '''
 import numpy as np
 def batchnorm_forward(x, gamma, beta, eps):
     mu = x.mean(axis=0); var = x.var(axis=0, ddof=1)
     inv_std = 1 / np.sqrt(var + eps); xhat = (x - mu) * inv_std
     return gamma * xhat + beta, (xhat, inv_std, gamma)
 ''', {"batchnorm_forward", "batchnorm_backward"})
+    expect_hint(res, "batchnorm_backward", None)
+    # (a factor only where γ = 1 and β = 0: √(N/(N − 1)) on x̂)
+    expect_hint(res, "batchnorm_forward", ("factor", "0.866 × the expected everywhere: √(N/(N − 1)) for the batch"))
 
 
 # --- the property checks themselves ------------------------------------------------------------------------
@@ -254,8 +272,19 @@ _RES_OK = dict(out="x + h @ W2 + b2", mask="(z > 0)", dx="dout + dz @ W1.T", db1
 
 
 def test_residual_template_is_right_when_unchanged():
-    r = grade_solution("hw05", _RES.format(**_RES_OK))
-    assert r.total == r.max_total
+    assert_no_hint(grade_solution("hw05", _RES.format(**_RES_OK)))  # full marks, no hint
+
+
+RES_HINTS = {
+    "relu-after-add": None, "no-skip": None,
+    "no-identity-gradient": ("output", "only dx differs (dW1, db1, dW2 and db2 are right)"),
+    # the kink case zeroes W1's first column and b1's first entry, so the pre-activation is 0 there
+    "kink-gradient-one": ("kink", "differs only where W1 is exactly 0", "at the kink, use the value"),
+    "mean-bias": ("factor", "only db1 differs", "is N, the batch size (x.shape[0]), did you divide by N once too "
+                                                "often?"),
+    "dW2-transposed": ("transpose", "only dW2 differs (dx, dW1, db1 and db2 are right): your dW2 is the expected "
+                                    "transposed"),
+}
 
 
 @pytest.mark.parametrize("change,broken", [
@@ -266,8 +295,9 @@ def test_residual_template_is_right_when_unchanged():
     ({"db1": "dz.mean(axis=0)"}, "residual_block_backward"),  # bias gradient averaged over the batch
     ({"dW2": "dout.T @ h"}, "residual_block_backward"),  # the weight gradient transposed
 ], ids=["relu-after-add", "no-skip", "no-identity-gradient", "kink-gradient-one", "mean-bias", "dW2-transposed"])
-def test_mutant_residual_block(change, broken):
-    assert_mutant_loses_only("hw05", _RES.format(**{**_RES_OK, **change}), {broken})
+def test_mutant_residual_block(change, broken, request):
+    res = assert_mutant_loses_only("hw05", _RES.format(**{**_RES_OK, **change}), {broken})
+    expect_hint(res, broken, RES_HINTS[request.node.callspec.id])
 
 
 def test_residual_block_reference_matches_torch_and_centred_differences():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from gradeutil import assert_mutant_loses_only, grade_solution, reference_namespace
+from test_hints import assert_no_hint, expect_hint
 
 from autograder.paths import solution_notebook
 from course_lib.grading.homework import hw06_regularization as H
@@ -24,8 +25,28 @@ def test_solution_full_marks():
 
 # --- classic mistakes ----------------------------------------------------------------------------------------
 
+# Each mutant also gets the hint of the pattern its numbers show, or none (tests/test_hints.py, expect_hint); dropout
+# forward and the folds are judged by properties (no expected values), so they never get one.
+UNSCALED = ("factor", "is the inverted-dropout scale 1/(1 − p), did you forget to scale the kept units by 1/(1 − p)")
+DIVERGES = ("nonfinite", "NaN or infinite at all 5 entries", "an overflow (values growing without bound) or a "
+                                                              "division by zero?")
+
+
+def test_an_independent_correct_variant_gets_no_hint():
+    """Ridge by an augmented least-squares problem, soft thresholding by clipping."""
+    assert_no_hint(grade_solution("hw06", '''
+import numpy as np
+def ridge_closed_form(X, y, lam):
+    n, d = X.shape
+    A = np.vstack([X, np.sqrt(n * lam) * np.eye(d)])
+    return np.linalg.lstsq(A, np.concatenate([y, np.zeros(d)]), rcond=None)[0]
+def soft_threshold(x, lam):
+    return x - np.clip(x, -lam, lam)
+'''))
+
+
 def test_mutant_dropout_without_rescaling():
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 import numpy as np
 def dropout_forward(x, p, train, rng):
     if not train:
@@ -33,10 +54,11 @@ def dropout_forward(x, p, train, rng):
     mask = (rng.random(x.shape) >= p).astype(float)
     return x * mask, mask
 ''', {"dropout_forward"})
+    expect_hint(res, "dropout_forward", None)
 
 
 def test_mutant_dropout_keeps_with_probability_p():
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 import numpy as np
 def dropout_forward(x, p, train, rng):
     if not train:
@@ -44,20 +66,22 @@ def dropout_forward(x, p, train, rng):
     mask = (rng.random(x.shape) < p).astype(float)      # p read as the keep probability
     return x * mask / (1 - p), mask
 ''', {"dropout_forward"})
+    expect_hint(res, "dropout_forward", None)
 
 
 def test_mutant_dropout_also_in_eval():
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 import numpy as np
 def dropout_forward(x, p, train, rng):
     mask = (rng.random(x.shape) >= p).astype(float)
     return x * mask / (1 - p), mask
 ''', {"dropout_forward"})
+    expect_hint(res, "dropout_forward", None)
 
 
 def test_mutant_dropout_original_test_time_scaling():
     # the 2014 paper's convention: no scaling in training, multiply by (1 − p) at test time
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 import numpy as np
 def dropout_forward(x, p, train, rng):
     if not train:
@@ -65,10 +89,11 @@ def dropout_forward(x, p, train, rng):
     mask = (rng.random(x.shape) >= p).astype(float)
     return x * mask, mask
 ''', {"dropout_forward"})
+    expect_hint(res, "dropout_forward", None)
 
 
 def test_mutant_dropout_one_mask_per_feature():
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 import numpy as np
 def dropout_forward(x, p, train, rng):
     if not train:
@@ -76,10 +101,11 @@ def dropout_forward(x, p, train, rng):
     mask = np.broadcast_to((rng.random(x.shape[-1]) >= p).astype(float), x.shape).copy()
     return x * mask / (1 - p), mask
 ''', {"dropout_forward"})
+    expect_hint(res, "dropout_forward", None)
 
 
 def test_mutant_dropout_global_rng():
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 import numpy as np
 def dropout_forward(x, p, train, rng):
     if not train:
@@ -87,35 +113,39 @@ def dropout_forward(x, p, train, rng):
     mask = (np.random.rand(*x.shape) >= p).astype(float)
     return x * mask / (1 - p), mask
 ''', {"dropout_forward"})
+    expect_hint(res, "dropout_forward", None)
 
 
 def test_mutant_dropout_backward_unscaled():
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 import numpy as np
 def dropout_backward(dout, mask, p):
     return dout * mask
 ''', {"dropout_backward"})
+    expect_hint(res, "dropout_backward", UNSCALED)
 
 
 def test_mutant_ridge_without_n():
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 import numpy as np
 def ridge_closed_form(X, y, lam):
     return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
 ''', {"ridge_closed_form"})
+    expect_hint(res, "ridge_closed_form", None)
 
 
 def test_mutant_soft_threshold_one_sided():
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 import numpy as np
 def soft_threshold(x, lam):
     return np.maximum(np.asarray(x, dtype=float) - lam, 0.0)
 ''', {"soft_threshold"})
+    expect_hint(res, "soft_threshold", None)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_mutant_lasso_assumes_unit_columns():
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 import numpy as np
 def lasso_coordinate_descent(X, y, lam, num_sweeps):
     n, d = X.shape
@@ -127,10 +157,11 @@ def lasso_coordinate_descent(X, y, lam, num_sweeps):
             r -= X[:, j] * (new - w[j]); w[j] = new
     return w
 ''', {"lasso_coordinate_descent"})
+    expect_hint(res, "lasso_coordinate_descent", DIVERGES)
 
 
 def test_mutant_lasso_jacobi_updates():
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 import numpy as np
 def lasso_coordinate_descent(X, y, lam, num_sweeps):
     n, d = X.shape
@@ -141,10 +172,11 @@ def lasso_coordinate_descent(X, y, lam, num_sweeps):
         w = np.sign(rho) * np.maximum(np.abs(rho) - lam, 0.0) / z
     return w
 ''', {"lasso_coordinate_descent"})
+    expect_hint(res, "lasso_coordinate_descent", ("nonfinite",))
 
 
 def test_mutant_lasso_residual_includes_own_feature():
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 import numpy as np
 def lasso_coordinate_descent(X, y, lam, num_sweeps):
     n, d = X.shape
@@ -155,18 +187,20 @@ def lasso_coordinate_descent(X, y, lam, num_sweeps):
             w[j] = np.sign(rho) * max(abs(rho) - lam, 0.0) / z[j]
     return w
 ''', {"lasso_coordinate_descent"})
+    expect_hint(res, "lasso_coordinate_descent", ("nonfinite",))
 
 
 def test_mutant_early_stopping_argmin():
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 import numpy as np
 def early_stopping_epoch(val_losses, patience):
     return int(np.argmin(val_losses))
 ''', {"early_stopping_epoch"})
+    expect_hint(res, "early_stopping_epoch", None)
 
 
 def test_mutant_early_stopping_off_by_one():
-    assert_mutant_loses_only("hw06", '''
+    res = assert_mutant_loses_only("hw06", '''
 def early_stopping_epoch(val_losses, patience):
     best, best_epoch, wait = float("inf"), 0, 0
     for epoch, loss in enumerate(val_losses):
@@ -178,6 +212,7 @@ def early_stopping_epoch(val_losses, patience):
                 break
     return best_epoch
 ''', {"early_stopping_epoch"})
+    expect_hint(res, "early_stopping_epoch", None)
 
 
 # --- the property check itself ------------------------------------------------------------------------------
@@ -274,7 +309,8 @@ def test_hidden_early_stopping_cases_separate_argmin():
     "    return [(np.setdiff1d(o, v), v) for v in np.array_split(o, k)]\n",
 ], ids=["no-shuffle", "remainder-in-last-fold", "train-includes-val", "global-rng"])
 def test_mutant_k_fold_indices(src):
-    assert_mutant_loses_only("hw06", src, {"k_fold_indices"})
+    res = assert_mutant_loses_only("hw06", src, {"k_fold_indices"})
+    expect_hint(res, "k_fold_indices", None)
 
 
 def test_k_fold_reference_agrees_with_scikit_learn_partition_rules():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from gradeutil import assert_mutant_loses_only, grade_solution
+from test_hints import assert_no_hint, expect_hint
 
 from autograder.grade.reference import reference_chunks
 from course_lib.compare import rel_error
@@ -100,17 +101,41 @@ def test_maxpool_matches_torch_and_centred_differences(ref, size, stride):
     np.testing.assert_allclose(dx, numeric_grad(loss, x), rtol=1e-7, atol=1e-8)
 
 
+# Each mutant also gets the hint of the pattern its numbers show, or none (tests/test_hints.py, expect_hint).
+# The flipped kernel shows as a sign only on the slide's antisymmetric edge kernel (the other cases: no pattern).
+FLIPPED = ("sign", "the expected with the sign flipped everywhere: a minus sign, or the kernel flipped")
+ONLY_DX = ("output", "only dx differs (dw and db are right)")
+AVERAGED = ("factor", "only db differs (dx and dw are right): your db is 1/",
+            "is N·H_out·W_out, the positions db sums over, did you average where the sum is asked?")
+
+
+def test_an_independent_correct_variant_gets_no_hint():
+    """The output size by ceiling division, the fast forward pass by sliding windows and einsum."""
+    assert_no_hint(grade_solution(HW, '''
+import numpy as np
+def conv2d_output_shape(H, W, kernel, stride=1, pad=0):
+    kh, kw = (kernel, kernel) if np.isscalar(kernel) else tuple(kernel)
+    return (-(-(H + 2 * pad - kh + 1) // stride), -(-(W + 2 * pad - kw + 1) // stride))
+def conv2d_forward_fast(x, w, b, stride=1, pad=0):
+    HH, WW = w.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (HH, WW), axis=(2, 3))[:, :, ::stride, ::stride]
+    return np.einsum("ncijuv,fcuv->nfij", win, w) + b[None, :, None, None]
+'''))
+
+
 def test_mutant_output_shape_forgets_padding_on_both_sides():
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 def conv2d_output_shape(H, W, kernel, stride=1, pad=0):
     kh, kw = (kernel, kernel) if np.isscalar(kernel) else tuple(kernel)
     return ((H + pad - kh) // stride + 1, (W + pad - kw) // stride + 1)
 ''', {"conv2d_output_shape"})
+    expect_hint(res, "conv2d_output_shape", None)
 
 
 def test_mutant_naive_flips_the_kernel():
     """True convolution instead of cross-correlation: disagrees with torch's conv2d."""
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 def conv2d_forward_naive(x, w, b, stride=1, pad=0):
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
@@ -126,21 +151,23 @@ def conv2d_forward_naive(x, w, b, stride=1, pad=0):
                     out[n, f, i, j] = np.sum(patch * w[f, :, ::-1, ::-1]) + b[f]
     return out, (x, w, b, stride, pad)
 ''', {"conv2d_forward_naive"})
+    expect_hint(res, "conv2d_forward_naive", FLIPPED)
 
 
 def test_mutant_fast_ignores_stride():
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 def conv2d_forward_fast(x, w, b, stride=1, pad=0):
     HH, WW = w.shape[2:]
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     win = np.lib.stride_tricks.sliding_window_view(xp, (HH, WW), axis=(2, 3))
     return np.einsum("ncijuv,fcuv->nfij", win, w) + b[None, :, None, None]
 ''', {"conv2d_forward_fast"})
+    expect_hint(res, "conv2d_forward_fast", None)
 
 
 def test_mutant_backward_overwrites_instead_of_accumulating():
     """dx of overlapping windows assigned with = instead of +=: wrong wherever windows overlap."""
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 def conv2d_backward(dout, cache):
     x, w, b, stride, pad = cache
     N, C, H, W = x.shape
@@ -159,27 +186,42 @@ def conv2d_backward(dout, cache):
             dxp[:, :, rows, cols] = np.einsum("nf,fcuv->ncuv", g, w)
     return dxp[:, :, pad:pad + H, pad:pad + W], dw, db
 ''', {"conv2d_backward"})
+    expect_hint(res, "conv2d_backward", ONLY_DX)
 
 
 def test_mutant_backward_bias_grad_averaged():
-    assert_mutant_loses_only(HW, '''
-_ref_conv2d_backward = conv2d_backward
+    res = assert_mutant_loses_only(HW, '''
 def conv2d_backward(dout, cache):
-    dx, dw, db = _ref_conv2d_backward(dout, cache)
-    return dx, dw, dout.mean(axis=(0, 2, 3))
+    x, w, b, stride, pad = cache
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    _, _, Ho, Wo = dout.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp = np.zeros_like(xp)
+    dw = np.zeros_like(w)
+    for i in range(Ho):
+        for j in range(Wo):
+            rows = slice(i * stride, i * stride + HH)
+            cols = slice(j * stride, j * stride + WW)
+            g = dout[:, :, i, j]
+            dw += np.einsum("nf,ncuv->fcuv", g, xp[:, :, rows, cols])
+            dxp[:, :, rows, cols] += np.einsum("nf,fcuv->ncuv", g, w)
+    return dxp[:, :, pad:pad + H, pad:pad + W], dw, dout.mean(axis=(0, 2, 3))
 ''', {"conv2d_backward"})
+    expect_hint(res, "conv2d_backward", AVERAGED)
 
 
 def test_mutant_average_pooling():
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 def maxpool2d_forward(x, size=2, stride=2):
     win = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(2, 3))[:, :, ::stride, ::stride]
     return win.mean(axis=(-2, -1)), (x, size, stride)
 ''', {"maxpool2d_forward"})
+    expect_hint(res, "maxpool2d_forward", None)
 
 
 def test_mutant_pool_backward_overwrites_overlaps():
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 def maxpool2d_backward(dout, cache):
     x, size, stride = cache
     N, C, Ho, Wo = dout.shape
@@ -193,6 +235,7 @@ def maxpool2d_backward(dout, cache):
                     dx[n, c, i * stride + u, j * stride + v] = dout[n, c, i, j]
     return dx
 ''', {"maxpool2d_backward"})
+    expect_hint(res, "maxpool2d_backward", None)
 
 
 @pytest.mark.parametrize("size,stride", [(3, 2), (2, 1), (2, 2)])
@@ -223,7 +266,7 @@ def test_edge_cases_label_hidden_cases_and_derivation_first_points():
 
 def test_mutant_pool_backward_splits_the_gradient_between_ties():
     """mask = (window == max) sends the gradient to every tied input: wrong under the stated convention."""
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 def maxpool2d_backward(dout, cache):
     x, size, stride = cache
     N, C, Ho, Wo = dout.shape
@@ -236,11 +279,12 @@ def maxpool2d_backward(dout, cache):
             dx[:, :, rows, cols] += mask * dout[:, :, i, j][:, :, None, None]
     return dx
 ''', {"maxpool2d_backward"})
+    expect_hint(res, "maxpool2d_backward", None)
 
 
 def test_mutant_pool_forward_starts_the_maximum_at_zero():
     """A running maximum started at 0 instead of -inf: wrong only when a whole window is negative."""
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 def maxpool2d_forward(x, size=2, stride=2):
     N, C, H, W = x.shape
     Ho, Wo = (H - size) // stride + 1, (W - size) // stride + 1
@@ -250,15 +294,27 @@ def maxpool2d_forward(x, size=2, stride=2):
             out = np.maximum(out, x[:, :, u:u + stride * (Ho - 1) + 1:stride, v:v + stride * (Wo - 1) + 1:stride])
     return out, (x, size, stride)
 ''', {"maxpool2d_forward"})
+    expect_hint(res, "maxpool2d_forward", None)
 
 
 def test_mutant_backward_unpads_with_negative_slices():
     """dx = dx_pad[:, :, pad:-pad, pad:-pad]: an empty array when pad == 0."""
-    assert_mutant_loses_only(HW, '''
-_ref_conv2d_backward = conv2d_backward
+    res = assert_mutant_loses_only(HW, '''
 def conv2d_backward(dout, cache):
     x, w, b, stride, pad = cache
-    dx, dw, db = _ref_conv2d_backward(dout, cache)
-    dxp = np.pad(dx, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    return dxp[:, :, pad:-pad, pad:-pad], dw, db
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    _, _, Ho, Wo = dout.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp = np.zeros_like(xp)
+    dw = np.zeros_like(w)
+    for i in range(Ho):
+        for j in range(Wo):
+            rows = slice(i * stride, i * stride + HH)
+            cols = slice(j * stride, j * stride + WW)
+            g = dout[:, :, i, j]
+            dw += np.einsum("nf,ncuv->fcuv", g, xp[:, :, rows, cols])
+            dxp[:, :, rows, cols] += np.einsum("nf,fcuv->ncuv", g, w)
+    return dxp[:, :, pad:-pad, pad:-pad], dw, dout.sum(axis=(0, 2, 3))
 ''', {"conv2d_backward"})
+    expect_hint(res, "conv2d_backward", ONLY_DX)

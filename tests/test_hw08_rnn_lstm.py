@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 from gradeutil import assert_mutant_loses_only, grade_solution
+from test_hints import assert_no_hint, expect_hint
 
 from autograder.grade.reference import reference_chunks
 from course_lib.grading.homework.hw08_rnn_lstm import build_rnn_cell
@@ -107,27 +108,51 @@ def test_gradient_norms_match_explicit_jacobian_product(ref):
     np.testing.assert_allclose(norms, want, rtol=1e-10)
 
 
+# Each mutant also gets the hint of the pattern its numbers show, or none (tests/test_hints.py, expect_hint); the
+# parametrized ones by id:
+BPTT_HINTS = {
+    "one-minus-h": None, "tanh-of-h": None,
+    "mean-bias": ("factor", "only db differs", "is N, the batch size (x.shape[0]), did you average over the batch"),
+    "dWh-transposed": ("transpose", "only dWh differs (dx, dh_prev, dWx and db are right): your dWh is the expected "
+                                    "transposed"),
+    "Wh-not-transposed": ("output", "only dh_prev differs (dx, dWx, dWh and db are right)"),
+    "no-carry": None, "last-step-only": None, "truncation-off-by-one": None, "ignores-truncate": None,
+    "no-sum-over-time": ("output", "only dWh differs (dxs, dh0, dWx and db are right)"),
+    "no-forget-gate": ("output", "only dc_prev differs (dx, dh_prev, dWx, dWh and db are right)"),
+    "no-tanh-prime": None, "drops-dc": None, "sigmoid-prime": None,
+    "gate-order": ("blocks", "your dWx, dWh and db each hold the right blocks in another order: i, f, o, g where "
+                             "i, f, g, o is expected", "dx and dh_prev differ in another way"),
+    "per-array": ("factor", "total_norm is right; your clipped[0] is", "a constant factor"),
+    "always-rescales": ("factor", "total_norm is right; your clipped[0] and clipped[1] are each"),
+    "l1-norm": ("output", "only total_norm differs (clipped[0] and clipped[1] are right)"),
+}
+
+
 def test_mutant_rnn_forward_includes_h0():
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 def rnn_forward(xs, h0, Wx, Wh, b):
     hs = [h0]
     for x in xs:
         hs.append(rnn_step_forward(x, hs[-1], Wx, Wh, b))
     return np.stack(hs)
 ''', {"rnn_forward"})
+    expect_hint(res, "rnn_forward", ("step", "one entry too many along axis 0: without its first one it is the "
+                                             "expected", "h0 not included?"))
 
 
 def test_mutant_rnn_step_transposed_recurrent_weight():
     """h_prev @ Wh.T: same shapes, wrong maths; rnn_forward (which calls the step) breaks with it."""
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 def rnn_step_forward(x, h_prev, Wx, Wh, b):
     return np.tanh(x @ Wx + h_prev @ Wh.T + b)
 ''', {"rnn_step_forward", "rnn_forward"})
+    expect_hint(res, "rnn_step_forward", None)
+    expect_hint(res, "rnn_forward", None)
 
 
 def test_mutant_lstm_gate_order_ifog():
     """cs231n's gate order (i, f, o, g) is a fine LSTM but not torch's; lstm_forward calls the step."""
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     a = x @ Wx + h_prev @ Wh + b
     H = a.shape[1] // 4
@@ -136,10 +161,13 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     c = f * c_prev + i * g
     return o * np.tanh(c), c
 ''', {"lstm_step_forward", "lstm_forward"})
+    # h and c are not the gates: nothing in their numbers shows the order (lstm_step_backward's dW does)
+    expect_hint(res, "lstm_step_forward", None)
+    expect_hint(res, "lstm_forward", None)
 
 
 def test_mutant_lstm_forward_returns_final_h_instead_of_c():
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 def lstm_forward(xs, h0, c0, Wx, Wh, b):
     h, c = h0, c0
     hs = []
@@ -148,19 +176,30 @@ def lstm_forward(xs, h0, c0, Wx, Wh, b):
         hs.append(h)
     return np.stack(hs), h
 ''', {"lstm_forward"})
+    expect_hint(res, "lstm_forward", ("output", "only c_T differs (hs is right)"))
 
 
 def test_mutant_gradient_norms_reversed():
     """Indexing by steps back (T − t) instead of by t: the array comes out reversed."""
-    assert_mutant_loses_only(HW, '''
-_ref_gn = gradient_norms_through_time
+    res = assert_mutant_loses_only(HW, '''
 def gradient_norms_through_time(cell, T, xs=None, h0=None):
-    return _ref_gn(cell, T, xs, h0)[::-1].copy()
+    import torch
+    p = next(cell.parameters())
+    xs = torch.zeros(T, cell.input_size, dtype=p.dtype) if xs is None else xs
+    h = (torch.zeros(cell.hidden_size, dtype=p.dtype) if h0 is None else h0).clone().requires_grad_(True)
+    states = [h]
+    for t in range(T):
+        states.append(cell(xs[t], states[-1]))
+    rows = [torch.autograd.grad(states[-1][k], states[:-1], retain_graph=True)
+            for k in range(cell.hidden_size)]
+    norms = [float(torch.linalg.matrix_norm(torch.stack([r[t] for r in rows]))) for t in range(T)]
+    return np.array(norms[::-1])
 ''', {"gradient_norms_through_time"})
+    expect_hint(res, "gradient_norms_through_time", ("reversed", "the right values in reversed order"))
 
 
 def test_mutant_gradient_norms_spectral_instead_of_frobenius():
-    assert_mutant_loses_only(HW, '''
+    res = assert_mutant_loses_only(HW, '''
 def gradient_norms_through_time(cell, T, xs=None, h0=None):
     import torch
     p = next(cell.parameters())
@@ -174,6 +213,7 @@ def gradient_norms_through_time(cell, T, xs=None, h0=None):
     return np.array([float(torch.linalg.matrix_norm(torch.stack([r[t] for r in rows]), ord=2))
                      for t in range(T)])
 ''', {"gradient_norms_through_time"})
+    expect_hint(res, "gradient_norms_through_time", None)
 
 
 # ---------------------------------------------------------------- backpropagation through time
@@ -189,8 +229,7 @@ _STEP_OK = dict(da="dh * (1 - h ** 2)", WxT="Wx.T", WhT="Wh.T", dWh="h_prev.T @ 
 
 
 def test_step_template_is_right_when_unchanged():
-    r = grade_solution(HW, _STEP.format(**_STEP_OK))
-    assert r.total == r.max_total
+    assert_no_hint(grade_solution(HW, _STEP.format(**_STEP_OK)))  # an independent correct variant: no hint
 
 
 @pytest.mark.parametrize("change", [
@@ -200,8 +239,9 @@ def test_step_template_is_right_when_unchanged():
     {"dWh": "da.T @ h_prev"},  # the recurrent-weight gradient transposed
     {"WhT": "Wh"},  # dh_prev without the transpose (square Wh: shapes still fit)
 ], ids=["one-minus-h", "tanh-of-h", "mean-bias", "dWh-transposed", "Wh-not-transposed"])
-def test_mutant_rnn_step_backward(change):
-    assert_mutant_loses_only(HW, _STEP.format(**{**_STEP_OK, **change}), {"rnn_step_backward"})
+def test_mutant_rnn_step_backward(change, request):
+    res = assert_mutant_loses_only(HW, _STEP.format(**{**_STEP_OK, **change}), {"rnn_step_backward"})
+    expect_hint(res, "rnn_step_backward", BPTT_HINTS[request.node.callspec.id])
 
 
 _SEQ = '''
@@ -237,8 +277,9 @@ def test_sequence_template_is_right_when_unchanged():
     {"cut": "t % truncate == 1"},  # truncation one step off
     {"cut": "False"},  # ignores truncate
 ], ids=["no-carry", "last-step-only", "no-sum-over-time", "truncation-off-by-one", "ignores-truncate"])
-def test_mutant_rnn_backward(change):
-    assert_mutant_loses_only(HW, _SEQ.format(**{**_SEQ_OK, **change}), {"rnn_backward"})
+def test_mutant_rnn_backward(change, request):
+    res = assert_mutant_loses_only(HW, _SEQ.format(**{**_SEQ_OK, **change}), {"rnn_backward"})
+    expect_hint(res, "rnn_backward", BPTT_HINTS[request.node.callspec.id])
 
 
 _LSTM = '''
@@ -270,8 +311,9 @@ def test_lstm_template_is_right_when_unchanged():
     {"gates": "[di * i * (1 - i), df * f * (1 - f), do * o * (1 - o), dg * (1 - g ** 2)]"},  # i, f, o, g order
     {"gates": "[di * i, df * f, dg * (1 - g ** 2), do * o]"},  # σ' written as σ
 ], ids=["no-forget-gate", "no-tanh-prime", "drops-dc", "gate-order", "sigmoid-prime"])
-def test_mutant_lstm_step_backward(change):
-    assert_mutant_loses_only(HW, _LSTM.format(**{**_LSTM_OK, **change}), {"lstm_step_backward"})
+def test_mutant_lstm_step_backward(change, request):
+    res = assert_mutant_loses_only(HW, _LSTM.format(**{**_LSTM_OK, **change}), {"lstm_step_backward"})
+    expect_hint(res, "lstm_step_backward", BPTT_HINTS[request.node.callspec.id])
 
 
 @pytest.mark.parametrize("src", [
@@ -288,8 +330,9 @@ def test_mutant_lstm_step_backward(change):
     "    n = float(sum(np.sum(np.abs(g)) for g in grads))\n"
     "    return [g * min(1, max_norm / (n + 1e-6)) for g in grads], n\n",
 ], ids=["per-array", "always-rescales", "l1-norm"])
-def test_mutant_clip_grad_norm(src):
-    assert_mutant_loses_only(HW, src, {"clip_grad_norm"})
+def test_mutant_clip_grad_norm(src, request):
+    res = assert_mutant_loses_only(HW, src, {"clip_grad_norm"})
+    expect_hint(res, "clip_grad_norm", BPTT_HINTS[request.node.callspec.id])
 
 
 def test_bptt_reference_matches_torch_autograd_in_float64(ref):

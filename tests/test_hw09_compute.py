@@ -8,6 +8,7 @@ import math
 
 import pytest
 from gradeutil import assert_mutant_loses_only, grade_solution, reference_namespace
+from test_hints import assert_no_hint, expect_hint
 
 torch = pytest.importorskip("torch")
 
@@ -36,18 +37,44 @@ def test_design_edge_cases_label_hidden_cases_and_derivation_first_share():
     assert share >= 0.5 and hw.max_points == 11
 
 
+# Each mutant also gets the hint of the pattern its numbers show, or none (tests/test_hints.py, expect_hint). A count
+# that is off by a factor is named where the factor is one of the exercise's quantities; where two quantities have the
+# same value in a case, the hint names both.
+DIRECTIONS = ("factor", "1/2 of the expected: 2 is the FLOPs of one multiply-add or the number of directions")
+FOUR_GATES = ("factor", "4/3 × the expected: 4/3 is 4 gate blocks for a GRU's 3 (r, z, n)")
+KEYS_ONLY = ("factor", "1/2 of the expected: 2 is the two tensors cached (keys and values)")
+QUERY_HEADS = ("factor", "8 × the expected: 8 is the bits in a byte or n_heads / n_kv_heads, the query heads per KV")
+ONE_LAYER = ("factor", "of the expected:", "is n_layers")
+BITS = ("factor", "8 × the expected: 8 is the bits in a byte")
+NO_GRADIENTS = ("factor", "1/2 of the expected: 2 is the weights and their gradients (the same size)")
+SHARED_ONCE = ("factor", "only output['1.inner'] differs (output['0'] is right): your output['1.inner'] is 1/2 of the "
+                         "expected: 2 is the FLOPs of one multiply-add, or the calls of a layer used twice",
+               "or a shared layer counted once?")
+
+
+def test_an_independent_correct_variant_gets_no_hint():
+    """The KV cache and the memory counted term by term, in another order."""
+    assert_no_hint(grade_solution("hw09", '''
+def kv_cache_bytes(n_layers, batch, seq_len, d_model, n_heads, n_kv_heads, bytes_per_element=2):
+    head_dim = d_model // n_heads
+    per_token = 2 * n_kv_heads * head_dim * bytes_per_element
+    return n_layers * batch * seq_len * per_token
+'''))
+
+
 # ---------------------------------------------------------------- classic mistakes, one exercise each
 # gru_flops
 def test_mutant_gru_second_layer_reads_the_input_size():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def gru_flops(batch, seq_len, d_in, d_hidden, num_layers=1, bidirectional=False):
     dirs = 2 if bidirectional else 1
     return num_layers * dirs * seq_len * 6 * batch * d_hidden * (d_in + d_hidden)
 ''', {"gru_flops"})
+    expect_hint(res, "gru_flops", None)
 
 
 def test_mutant_gru_forgets_the_second_direction():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def gru_flops(batch, seq_len, d_in, d_hidden, num_layers=1, bidirectional=False):
     total, size = 0, d_in
     for _ in range(num_layers):
@@ -55,10 +82,11 @@ def gru_flops(batch, seq_len, d_in, d_hidden, num_layers=1, bidirectional=False)
         size = (2 if bidirectional else 1) * d_hidden
     return total
 ''', {"gru_flops"})
+    expect_hint(res, "gru_flops", DIRECTIONS)
 
 
 def test_mutant_gru_upper_layers_read_one_direction():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def gru_flops(batch, seq_len, d_in, d_hidden, num_layers=1, bidirectional=False):
     dirs = 2 if bidirectional else 1
     total, size = 0, d_in
@@ -67,10 +95,11 @@ def gru_flops(batch, seq_len, d_in, d_hidden, num_layers=1, bidirectional=False)
         size = d_hidden
     return total
 ''', {"gru_flops"})
+    expect_hint(res, "gru_flops", None)
 
 
 def test_mutant_gru_four_gates():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def gru_flops(batch, seq_len, d_in, d_hidden, num_layers=1, bidirectional=False):
     dirs = 2 if bidirectional else 1
     total, size = 0, d_in
@@ -79,146 +108,164 @@ def gru_flops(batch, seq_len, d_in, d_hidden, num_layers=1, bidirectional=False)
         size = dirs * d_hidden
     return total
 ''', {"gru_flops"})
+    expect_hint(res, "gru_flops", FOUR_GATES)
 
 
 # attention_flops
 def test_mutant_attention_ignores_grouped_kv_heads():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def attention_flops(batch, q_len, kv_len, d_model, n_heads, n_kv_heads):
     return 4 * batch * q_len * d_model ** 2 + 4 * batch * kv_len * d_model ** 2 + 4 * batch * q_len * kv_len * d_model
 ''', {"attention_flops"})
+    expect_hint(res, "attention_flops", None)
 
 
 def test_mutant_attention_full_width_per_head():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def attention_flops(batch, q_len, kv_len, d_model, n_heads, n_kv_heads):
     kv_width = n_kv_heads * d_model // n_heads
     return (4 * batch * q_len * d_model ** 2 + 4 * batch * kv_len * d_model * kv_width
             + 4 * batch * n_heads * q_len * kv_len * d_model)
 ''', {"attention_flops"})
+    expect_hint(res, "attention_flops", None)
 
 
 def test_mutant_attention_projects_kv_over_the_query_length():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def attention_flops(batch, q_len, kv_len, d_model, n_heads, n_kv_heads):
     kv_width = n_kv_heads * d_model // n_heads
     return (4 * batch * q_len * d_model ** 2 + 4 * batch * q_len * d_model * kv_width
             + 4 * batch * q_len * kv_len * d_model)
 ''', {"attention_flops"})
+    expect_hint(res, "attention_flops", None)
 
 
 def test_mutant_attention_forgets_output_projection():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def attention_flops(batch, q_len, kv_len, d_model, n_heads, n_kv_heads):
     kv_width = n_kv_heads * d_model // n_heads
     return (2 * batch * q_len * d_model ** 2 + 4 * batch * kv_len * d_model * kv_width
             + 4 * batch * q_len * kv_len * d_model)
 ''', {"attention_flops"})
+    expect_hint(res, "attention_flops", None)
 
 
 # depthwise_separable_conv_flops
 def test_mutant_depthwise_counted_as_full_convolution():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def depthwise_separable_conv_flops(batch, c_in, c_out, kernel, h_out, w_out, multiplier=1):
     kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
     m = c_in * multiplier
     return 2 * batch * h_out * w_out * (m * c_in * kh * kw + c_out * m)
 ''', {"depthwise_separable_conv_flops"})
+    expect_hint(res, "depthwise_separable_conv_flops", None)
 
 
 def test_mutant_depthwise_kernel_not_squared():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def depthwise_separable_conv_flops(batch, c_in, c_out, kernel, h_out, w_out, multiplier=1):
     kh, kw = (kernel, 1) if isinstance(kernel, int) else kernel
     m = c_in * multiplier
     return 2 * batch * h_out * w_out * (m * kh * kw + c_out * m)
 ''', {"depthwise_separable_conv_flops"})
+    expect_hint(res, "depthwise_separable_conv_flops", None)
 
 
 def test_mutant_depthwise_pointwise_ignores_the_multiplier():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def depthwise_separable_conv_flops(batch, c_in, c_out, kernel, h_out, w_out, multiplier=1):
     kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
     return 2 * batch * h_out * w_out * (c_in * multiplier * kh * kw + c_out * c_in)
 ''', {"depthwise_separable_conv_flops"})
+    expect_hint(res, "depthwise_separable_conv_flops", None)
 
 
 def test_mutant_depthwise_forgets_pointwise():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def depthwise_separable_conv_flops(batch, c_in, c_out, kernel, h_out, w_out, multiplier=1):
     kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
     return 2 * batch * h_out * w_out * c_in * multiplier * kh * kw
 ''', {"depthwise_separable_conv_flops"})
+    expect_hint(res, "depthwise_separable_conv_flops", None)
 
 
 # kv_cache_bytes
 def test_mutant_kv_keys_only():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def kv_cache_bytes(n_layers, batch, seq_len, d_model, n_heads, n_kv_heads, bytes_per_element=2):
     return n_layers * batch * seq_len * n_kv_heads * (d_model // n_heads) * bytes_per_element
 ''', {"kv_cache_bytes"})
+    expect_hint(res, "kv_cache_bytes", KEYS_ONLY)
 
 
 def test_mutant_kv_all_query_heads():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def kv_cache_bytes(n_layers, batch, seq_len, d_model, n_heads, n_kv_heads, bytes_per_element=2):
     return 2 * n_layers * batch * seq_len * d_model * bytes_per_element
 ''', {"kv_cache_bytes"})
+    expect_hint(res, "kv_cache_bytes", QUERY_HEADS)
 
 
 def test_mutant_kv_one_layer():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def kv_cache_bytes(n_layers, batch, seq_len, d_model, n_heads, n_kv_heads, bytes_per_element=2):
     return 2 * batch * seq_len * n_kv_heads * (d_model // n_heads) * bytes_per_element
 ''', {"kv_cache_bytes"})
+    expect_hint(res, "kv_cache_bytes", ONE_LAYER)
 
 
 def test_mutant_kv_in_bits():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def kv_cache_bytes(n_layers, batch, seq_len, d_model, n_heads, n_kv_heads, bytes_per_element=2):
     return 16 * n_layers * batch * seq_len * n_kv_heads * (d_model // n_heads) * bytes_per_element
 ''', {"kv_cache_bytes"})
+    expect_hint(res, "kv_cache_bytes", BITS)
 
 
 # training_memory_bytes
 def test_mutant_memory_adam_one_state():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def training_memory_bytes(n_params, optimizer="adam", param_bytes=4):
     states = {"sgd": 0, "momentum": 1, "adam": 1}[optimizer]
     return float(n_params) * (2 * param_bytes + 4 * states + (4 if param_bytes < 4 else 0))
 ''', {"training_memory_bytes"})
+    expect_hint(res, "training_memory_bytes", None)
 
 
 def test_mutant_memory_no_master_copy():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def training_memory_bytes(n_params, optimizer="adam", param_bytes=4):
     states = {"sgd": 0, "momentum": 1, "adam": 2}[optimizer]
     return float(n_params) * (2 * param_bytes + 4 * states)
 ''', {"training_memory_bytes"})
+    expect_hint(res, "training_memory_bytes", None)
 
 
 def test_mutant_memory_forgets_gradients():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def training_memory_bytes(n_params, optimizer="adam", param_bytes=4):
     states = {"sgd": 0, "momentum": 1, "adam": 2}[optimizer]
     return float(n_params) * (param_bytes + 4 * states + (4 if param_bytes < 4 else 0))
 ''', {"training_memory_bytes"})
+    expect_hint(res, "training_memory_bytes", NO_GRADIENTS)
 
 
 def test_mutant_memory_states_in_low_precision():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def training_memory_bytes(n_params, optimizer="adam", param_bytes=4):
     states = {"sgd": 0, "momentum": 1, "adam": 2}[optimizer]
     return float(n_params) * (2 * param_bytes + param_bytes * states + (4 if param_bytes < 4 else 0))
 ''', {"training_memory_bytes"})
+    expect_hint(res, "training_memory_bytes", None)
 
 
 def test_mutant_memory_ignores_precision():
     """16 bytes for Adam in FP32 and in BF16 alike: right for those two, wrong for 8-bit weights."""
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 def training_memory_bytes(n_params, optimizer="adam", param_bytes=4):
     return float(n_params) * {"sgd": 8, "momentum": 12, "adam": 16}[optimizer]
 ''', {"training_memory_bytes"})
+    expect_hint(res, "training_memory_bytes", None)
 
 
 # layer_flops
@@ -260,23 +307,28 @@ def test_layer_flops_template_with_right_formulas_scores():
 
 
 def test_mutant_layer_flops_linear_batch_from_first_dimension():
-    assert_mutant_loses_only("hw09", _layer_mutant(linear="2 * inputs[0].shape[0] * m.in_features * m.out_features"),
+    res = assert_mutant_loses_only("hw09",
+                                   _layer_mutant(linear="2 * inputs[0].shape[0] * m.in_features * m.out_features"),
                              {"layer_flops"})
+    expect_hint(res, "layer_flops", ("factor",))
 
 
 def test_mutant_layer_flops_ignores_groups():
-    assert_mutant_loses_only("hw09", _layer_mutant(conv="2 * output.numel() * m.in_channels * kh * kw"),
+    res = assert_mutant_loses_only("hw09", _layer_mutant(conv="2 * output.numel() * m.in_channels * kh * kw"),
                              {"layer_flops"})
+    expect_hint(res, "layer_flops", ("factor",))  # the grouped convolution's count: hidden cases only
 
 
 def test_mutant_layer_flops_input_size_for_conv():
     conv = "2 * inputs[0].shape[0] * m.out_channels * (m.in_channels // m.groups) * kh * kw * " \
            "inputs[0].shape[2] * inputs[0].shape[3]"
-    assert_mutant_loses_only("hw09", _layer_mutant(conv=conv), {"layer_flops"})
+    res = assert_mutant_loses_only("hw09", _layer_mutant(conv=conv), {"layer_flops"})
+    expect_hint(res, "layer_flops", ("output", "only output['0'] differs (output['3'] is right)"))
 
 
 def test_mutant_layer_flops_counts_a_shared_layer_once():
-    assert_mutant_loses_only("hw09", _layer_mutant(accumulate="="), {"layer_flops"})
+    res = assert_mutant_loses_only("hw09", _layer_mutant(accumulate="="), {"layer_flops"})
+    expect_hint(res, "layer_flops", SHARED_ONCE)
 
 
 _FLOP_COUNTER_SHORTCUT = '''
@@ -301,45 +353,50 @@ def test_mutant_layer_flops_uses_flop_counter_mode():
     x = torch.randn(3, 2, 4)
     assert ns["layer_flops"](model, x) == REF["layer_flops"](model, x)
     res = assert_mutant_loses_only("hw09", _FLOP_COUNTER_SHORTCUT, {"layer_flops"})
+    expect_hint(res, "layer_flops", None)
     assert next(e for e in res.exercises if e.name == "layer_flops").points == 0
 
 
 # largest_model_for_days
 def test_mutant_deadline_days_as_seconds():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 import math
 def largest_model_for_days(days, n_gpus, peak_flops_per_gpu, mfu, tokens_per_param=20.0):
     n = math.sqrt(days * n_gpus * peak_flops_per_gpu * mfu / (6 * tokens_per_param))
     return n, tokens_per_param * n
 ''', {"largest_model_for_days"})
+    expect_hint(res, "largest_model_for_days", ("factor", "√86400 (a day has 86400 seconds"))
 
 
 def test_mutant_deadline_forgets_six():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 import math
 def largest_model_for_days(days, n_gpus, peak_flops_per_gpu, mfu, tokens_per_param=20.0):
     n = math.sqrt(days * 86400 * n_gpus * peak_flops_per_gpu * mfu / tokens_per_param)
     return n, tokens_per_param * n
 ''', {"largest_model_for_days"})
+    expect_hint(res, "largest_model_for_days", ("factor", "√6 (C = 6·N·D", "did you leave out the 6"))
 
 
 def test_mutant_deadline_tokens_divided_by_ratio():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 import math
 def largest_model_for_days(days, n_gpus, peak_flops_per_gpu, mfu, tokens_per_param=20.0):
     c = days * 86400 * n_gpus * peak_flops_per_gpu * mfu
     n = math.sqrt(c * tokens_per_param / 6)
     return n, n / tokens_per_param
 ''', {"largest_model_for_days"})
+    expect_hint(res, "largest_model_for_days", ("reversed", "the right values in reversed order"))
 
 
 def test_mutant_deadline_ignores_mfu():
-    assert_mutant_loses_only("hw09", '''
+    res = assert_mutant_loses_only("hw09", '''
 import math
 def largest_model_for_days(days, n_gpus, peak_flops_per_gpu, mfu, tokens_per_param=20.0):
     n = math.sqrt(days * 86400 * n_gpus * peak_flops_per_gpu / (6 * tokens_per_param))
     return n, tokens_per_param * n
 ''', {"largest_model_for_days"})
+    expect_hint(res, "largest_model_for_days", ("factor", "1/√mfu (the compute actually used"))
 
 
 # ------------------------------------------------------------- the reference against torch and by hand

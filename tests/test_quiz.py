@@ -311,6 +311,89 @@ def test_grade_sources_feedback_never_shows_the_answer():
             assert right_literal(x).strip("'") not in msg
 
 
+# -- wrong answers that teach ---------------------------------------------------------------------------------------
+
+WITH_WRONG = [q for q in all_questions() if getattr(q, "wrong", None)]
+
+
+def test_a_handful_of_questions_per_lecture_list_their_classic_wrong_answers():
+    per = {nn: sum(1 for q in quiz(nn).questions if q.wrong) for nn in lectures()}
+    assert all(n >= 2 for n in per.values()), per
+
+
+@pytest.mark.parametrize("q", WITH_WRONG, ids=lambda q: q.id)
+def test_a_listed_wrong_answer_gets_its_hint_from_the_shipped_keys_and_the_grader(q):
+    for value, hint in q.wrong.items():
+        v = verdict(q.id, value)
+        assert v.correct is False and v.hint == hint and hint in v.message, (q.id, value, v.message)
+        assert q.hint(value) == hint
+        res = quiz(q.id[:2]).grade_sources([f'answer("{q.id}", {value!r})'])
+        msg = next(e for e in res.exercises if e.name == q.id).cases[0].message
+        assert msg == f"wrong answer; hint: {hint}", msg
+        if isinstance(q, Number) and q.rtol:  # recognised within the question's tolerance, like the answer
+            assert verdict(q.id, value * (1 + 0.5 * q.rtol)).hint == hint
+        assert verdict(q.id, right_literal_value(q)).correct  # and the answer still opens the explanation
+
+
+def right_literal_value(q):
+    return q.value if isinstance(q, Number) else q.answer
+
+
+@pytest.mark.parametrize("nn", LECTURES)
+def test_hints_ship_encrypted_and_never_give_the_answer(nn):
+    text = release.quiz_keys_path(nn).read_text(encoding="utf-8")
+    for q in quiz(nn).questions:
+        for value, hint in getattr(q, "wrong", {}).items():
+            assert hint[:20] not in text, (q.id, hint)  # opens only with its own wrong answer
+            shown = f"({q.answer})" if isinstance(q, Choice) else str(right_literal_value(q))
+            assert shown not in hint, (q.id, hint)
+            if isinstance(q, Number):
+                leaves = {str(x) for x in _leaves(json.loads(text))}
+                assert not [c for c in q._canonicals(value) if c in leaves], (q.id, value)
+
+
+def test_generic_patterns_of_a_wrong_number(own_keys):
+    """−x, 10x, x/10, 100x, 1000x, 2x, x/2 and 1/x are recognised by hashing the transformed answer."""
+    cases = {-73856: "the sign is wrong", 738560: "10 times too large", 7385.6: "10 times too small",
+             7385600: "100 times too large", 73.856: "1000 times too small", 147712: "twice the right one",
+             36928: "half the right one", "1/73856": "reciprocal"}
+    for value, text in cases.items():
+        v = verdict("98.1", value)
+        assert v.correct is False and text in v.hint, (value, v.message)
+    for value, text in {0.0123: "the sign is wrong", -0.00123: "10 times too small", -1.23: "100 times too large",
+                        -0.0246: "twice the right one", -1 / 0.0123: "reciprocal"}.items():
+        assert text in verdict("98.2", value).hint, value
+    # near misses and unrelated answers get the plain message, no pattern
+    for value in (73857, -73855, 738561, 147713, 1234):
+        v = verdict("98.1", value)
+        assert v.correct is False and v.hint == "" and "not within the tolerance" in v.message, value
+    assert verdict("98.2", 0.0123 * 1.05).hint == "" and verdict("98.2", -0.0123 * 2.1).hint == ""
+    assert verdict("98.3", 0.5).hint == ""  # the answer is 0: no sign and no scale, so no pattern
+    assert verdict("98.4", "c").hint == ""  # choices have no generic patterns
+
+
+def test_generic_patterns_of_a_wrong_expression(own_keys):
+    assert "sign" in verdict("98.5", "-2*B*T*d").hint
+    assert "half the right one" in verdict("98.5", "B*T*d").hint
+    assert "twice the right one" in verdict("98.5", "4*B*T*d").hint
+    assert "reciprocal" in verdict("98.6", "(1-mu)/(alpha*g)").hint
+    assert verdict("98.5", "3*B*T*d").hint == "" and verdict("98.5", "2*B*T*d + 1").hint == ""
+
+
+def test_wrong_answers_are_validated():
+    with pytest.raises(ValueError, match="accepted as right"):
+        Number("97.1", 10.0, rtol=0.05, wrong={10.2: "close"}).validate()
+    with pytest.raises(ValueError, match="needs a hint"):
+        Number("97.1", 10.0, wrong={20.0: ""}).validate()
+    with pytest.raises(ValueError, match="gives the answer away"):
+        Expression("97.2", "2*N", variables=("N",), wrong={"N": "the answer is 2*N"}).validate()
+    with pytest.raises(ValueError, match="accepted as right"):
+        Choice("97.3", "b", wrong={"b": "b is wrong"}).validate()
+    q = Number("97.4", 66, atol=0.5, wrong={65: "one more"})
+    q.validate()  # the tolerance bands touch at 65.5: the right answer keeps it
+    assert set(q.accepted()).isdisjoint(c for c, _ in q.wrong_accepted())
+
+
 # -- the shipped keys ----------------------------------------------------------------------------------------------
 
 def _leaves(obj):

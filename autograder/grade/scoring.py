@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 
 from autograder.model import CaseResult, ExerciseResult
 from course_lib.grading.compare import PARTIAL_CREDIT
-from course_lib.grading.judge import hidden_message, judge, judge_budget
+from course_lib.grading.judge import hidden_hint, hidden_message, judge, judge_budget
 from course_lib.grading.model import Case, Exercise, show_value
+from course_lib.grading.model import describe_call as _describe_call
 
 
 @dataclass
@@ -29,18 +30,8 @@ def describe_input(case: Case, limit: int = 200) -> str:
 
 
 def describe_call(ex: Exercise, case: Case, limit: int = 240) -> str:
-    """The call as the student wrote it: the exercise's `shown_call` where a driver's arguments differ from the
-    student's signature (hw04 layers, hw05 initializers), else `name(inputs)`. One line."""
-    text = ""
-    if ex.shown_call is not None:
-        try:
-            text = str(ex.shown_call(tuple(case.args), dict(case.kwargs)))
-        except Exception:  # noqa: BLE001 - feedback text must never fail grading
-            text = ""
-    if not text:
-        text = f"{ex.name}({describe_input(case)})"
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"
+    """The call as the student wrote it, one line (course_lib.grading.model.describe_call)."""
+    return _describe_call(ex, case, limit)
 
 
 def score(ex: Exercise, public: list[Case], hidden: list[Case], expected: list[dict],
@@ -62,6 +53,8 @@ def score(ex: Exercise, public: list[Case], hidden: list[Case], expected: list[d
             v = judge(ex, c.args, c.kwargs, expected[i], g, status, note)
         if is_hidden:
             msg = "" if v.ok else f"hidden case {i - len(public) + 1}: {hidden_message(v, g)}"
+            if msg and hidden_hint(v):
+                msg += f"; {hidden_hint(v)}"
         else:
             msg = "" if v.ok else f"public case {i + 1} ({describe_call(ex, c)}): {v.message}"
         partial = 0.0 if v.ok else PARTIAL_CREDIT.get(v.kind, 0.0)

@@ -15,7 +15,8 @@ from functools import lru_cache
 
 from autograder.grade.homework import coded
 from autograder.model import Assignment
-from autograder.quizzes.model import Choice, Expression, Number, Quiz, keys_json, make_quiz
+from autograder.quizzes.assignment import Quiz, make_quiz
+from autograder.quizzes.model import Choice, Expression, Number, keys_json
 
 __all__ = ["Choice", "Expression", "Number", "Quiz", "quiz", "lectures", "all_quizzes", "load_assignment",
            "resolve_assignment", "keys_json", "is_quiz_name"]

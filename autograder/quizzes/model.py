@@ -1,9 +1,13 @@
-"""Concept checks, the instructor side: questions with their plain answers, the keys shipped to students, and
-the quiz as a Homework-like object that `course grade quizNN` grades.
+"""Concept checks, the instructor side: questions with their plain answers and the keys shipped to students (the
+quiz that `course grade quizNN` grades is quizzes/assignment.py).
 
     Number("07.1", 73856, rtol=0.0, atol=0.0)                 # a number, accepted within its tolerance
     Choice("07.2", "b", options=("a", "b", "c", "d"))          # one option label
     Expression("07.3", "C_in*k*k*C_out + C_out", variables=("C_in", "k", "C_out"))
+
+Each may list common wrong answers with a targeted hint, `wrong={73728: "one bias per filter?"}` (a number is
+recognised within the question's tolerance, an expression by its values, a choice by its label); any other wrong
+number or expression gets the generic patterns of course_lib.grading.quiz (sign, powers of ten, 2, the reciprocal).
 
 The canonical forms, the safe evaluator and the key format live in `course_lib.grading.quiz` (the student side needs
 them too); this module adds what must not be shipped: the answers, and the constant the salts and explanation
@@ -16,17 +20,13 @@ import hashlib
 import hmac
 import json
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import ClassVar, Iterator
+from typing import ClassVar
 
-from autograder.model import CaseResult, ExerciseResult, Submission, SubmissionResult, zero_result
-from course_lib.grading.model import Exercise, Homework
 from course_lib.grading.quiz import (
     ID_PATTERN,
-    LITERAL,
-    NOT_LITERAL,
     QuizError,
     b64,
     canonical,
@@ -34,6 +34,7 @@ from course_lib.grading.quiz import (
     evaluate,
     expression_canonical,
     keystream_xor,
+    number_canonical,
     parse_expression,
     significant,
     to_decimal,
@@ -79,6 +80,24 @@ class _Question:
         except QuizError as exc:
             return False, str(exc)
 
+    def wrong_accepted(self) -> list[tuple[str, str]]:
+        """(canonical form, hint) of every listed wrong answer (`wrong`); where the tolerance bands of a wrong and the
+        right answer touch, the right answer wins."""
+        right = set(self.accepted())
+        return [(c, hint) for value, hint in getattr(self, "wrong", {}).items() for c in self._canonicals(value)
+                if c not in right]
+
+    def _canonicals(self, value) -> list[str]:
+        return [canonical(self.spec(), value)]
+
+    def hint(self, value) -> str:
+        """What the student sees for a wrong `value`: the targeted or generic hint the shipped keys give ("" when
+        none applies), computed from the same keys (course_lib.grading.quiz.judge_answer)."""
+        from course_lib.grading.quiz import judge_answer
+
+        spec = json.loads(keys_json(self.id[:2], [self]))["questions"][self.id]
+        return judge_answer(self.id, spec, value).hint
+
     def plain(self) -> list:
         """The plain answer's forms (for the test that none of them is shipped)."""
         raise NotImplementedError
@@ -90,6 +109,14 @@ class _Question:
             raise ValueError(f"{self.id}: points must be a positive number")
         if not self.accepted():
             raise ValueError(f"{self.id}: no answer is accepted")
+        right = set(self.accepted())
+        for value, hint in getattr(self, "wrong", {}).items():
+            if not isinstance(hint, str) or not hint.strip():
+                raise ValueError(f"{self.id}: the wrong answer {value!r} needs a hint")
+            if canonical(self.spec(), value) in right:
+                raise ValueError(f"{self.id}: the wrong answer {value!r} is accepted as right")
+            if any(str(p) in hint for p in self.plain() if len(str(p)) > 1):
+                raise ValueError(f"{self.id}: the hint for {value!r} gives the answer away")
 
 
 @dataclass
@@ -102,11 +129,8 @@ class Number(_Question):
     atol: float = 0.0
     points: float = 1
     explanation: str = ""
+    wrong: dict = field(default_factory=dict)  # a common wrong number -> its hint (same tolerance as the answer)
     kind: ClassVar[str] = "number"
-
-    def _tol(self) -> Decimal:
-        v = to_decimal(self.value)
-        return max(to_decimal(float(self.atol)), to_decimal(float(self.rtol)) * abs(v))
 
     def spec(self) -> dict:
         if self.rtol == 0 and self.atol == 0:
@@ -117,11 +141,21 @@ class Number(_Question):
         return {"kind": self.kind, "mode": "a", "exp": int(math.floor(math.log10(self.atol))) - 1}
 
     def accepted(self) -> list[str]:
+        return self._roundings(self.value)
+
+    def _canonicals(self, value) -> list[str]:
+        return self._roundings(value)
+
+    def _roundings(self, value) -> list[str]:
+        """Every canonical form (under this question's spec) of a number within the tolerance of `value`: the
+        answer's tolerance for the answer, the same relative (or absolute) tolerance for a listed wrong one."""
         spec = self.spec()
-        v = to_decimal(self.value)
+        v = to_decimal(value)
         if spec["mode"] == "x":
             return [f"x{int(v)}"] if v == v.to_integral_value() else []
-        tol = self._tol()
+        tol = max(to_decimal(float(self.atol)), to_decimal(float(self.rtol)) * abs(v))
+        if tol == 0:
+            return [number_canonical(value, spec)]
         lo, hi = v - tol, v + tol
         out: list[str] = []
         if spec["mode"] == "a":
@@ -157,6 +191,9 @@ class Number(_Question):
     def validate(self) -> None:
         if isinstance(self.value, bool) or not isinstance(self.value, (int, float)) or not math.isfinite(self.value):
             raise ValueError(f"{self.id}: the value must be a finite number")
+        for w in self.wrong:
+            if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w):
+                raise ValueError(f"{self.id}: the wrong answer {w!r} must be a finite number")
         if self.rtol < 0 or self.atol < 0 or self.rtol >= 1:
             raise ValueError(f"{self.id}: need 0 <= rtol < 1 and atol >= 0")
         if self.rtol == 0 and self.atol == 0 and not float(self.value).is_integer():
@@ -173,6 +210,7 @@ class Choice(_Question):
     options: tuple = ("a", "b", "c", "d")
     points: float = 1
     explanation: str = ""
+    wrong: dict = field(default_factory=dict)  # an option label -> the hint for choosing it
     kind: ClassVar[str] = "choice"
 
     def spec(self) -> dict:
@@ -216,6 +254,7 @@ class Expression(_Question):
     variables: tuple = ()
     points: float = 1
     explanation: str = ""
+    wrong: dict = field(default_factory=dict)  # a common wrong expression -> its hint (recognised by its values)
     kind: ClassVar[str] = "expression"
 
     def spec(self) -> dict:
@@ -248,117 +287,17 @@ def keys_json(lecture: str, questions: list) -> str:
         for canon in q.accepted():
             ident, pad = entry(salt, canon)
             entries[b64(ident)] = b64(bytes(a ^ b for a, b in zip(key, pad)))
+        wrong = {}
+        for canon, hint in q.wrong_accepted():  # a hint opens only with its own wrong answer
+            ident, pad = entry(salt, canon)
+            wrong[b64(ident)] = b64(keystream_xor(pad, hint.encode("utf-8")))
         spec = q.spec()
         spec.update(salt=b64(salt), points_max=q.points, entries=dict(sorted(entries.items())),
                     explanation=b64(keystream_xor(key, q.explanation.encode("utf-8"))))
+        if wrong:
+            spec["wrong"] = dict(sorted(wrong.items()))
         out[q.id] = spec
     doc = {"lecture": lecture, "format": 1,
            "about": "Concept-check keys (course release): salted hashes only, see course_lib/grading/quiz.py.",
            "questions": out}
     return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-# -- the quiz as a homework ---------------------------------------------------------------------------------------
-
-QUIZ_KINDS = ("answer", "unanswered", "not literal")  # CaseResult.kind of a concept check
-
-
-@dataclass
-class Quiz(Homework):
-    """A lecture's concept checks as an Assignment (autograder.model): one exercise per question (its id), graded
-    from the literals written in the notebook's `answer(...)` calls, read as data (nothing runs). `exercises` may
-    be a subset of the questions (--exercise)."""
-
-    lecture: str = ""
-    questions: list = field(default_factory=list)
-    isolated: ClassVar[bool] = False  # no student code runs: no sandbox, no hidden cases, no seed
-
-    def question(self, qid: str):
-        for q in self.questions:
-            if q.id == qid:
-                return q
-        raise KeyError(qid)
-
-    @property
-    def fingerprint(self) -> str:
-        """sha256 of the plain answers and tolerances: a changed key regrades every submission."""
-        data = [(type(q).__name__, q.id, repr(sorted((k, repr(v)) for k, v in vars(q).items()
-                                                     if k != "explanation"))) for q in self.questions]
-        return "quiz:" + hashlib.sha256(repr(data).encode()).hexdigest()
-
-    def key_fingerprint(self, settings) -> str:
-        return self.fingerprint
-
-    def describe_isolation(self, settings) -> str:
-        return "not needed (answers read from the notebook as data)"
-
-    def only(self, exercise: str) -> Quiz:
-        return replace(self, exercises=[e for e in self.exercises if e.name == exercise])
-
-    def grade_sources(self, sources: list[str], student: str = "student") -> SubmissionResult:
-        """A SubmissionResult from the code cells' sources: right, wrong, not answered or not a literal."""
-        from course_lib.grading.quiz import read_answers
-
-        problems: list[str] = []
-        found = read_answers(sources, problems)
-        res = SubmissionResult(student, self.name, warnings=problems[:10], seen=sorted(found))
-        for ex in self.exercises:
-            q = self.question(ex.name)
-            how, value = found.get(q.id, ("none", None))
-            pts = float(ex.points)
-            if how == LITERAL:
-                ok, why = q.check(value)
-                msg = "" if ok else ("wrong answer" + (f" ({why})" if why else ""))
-                case = CaseResult(0, False, ok, msg, None, "answer")
-            elif how == NOT_LITERAL:
-                msg = f"not a literal: write the answer as a literal in the call, e.g. answer(\"{q.id}\", 0.5)"
-                case = CaseResult(0, False, False, msg, None, "not literal")
-            else:
-                msg = f"not answered (no answer(\"{q.id}\", …) with a value)"
-                case = CaseResult(0, False, False, msg, None, "unanswered")
-            res.exercises.append(ExerciseResult(q.id, pts if case.ok else 0.0, pts, [case]))
-        return res
-
-    def grade_file(self, path, student: str = "student") -> SubmissionResult:
-        """Grade one notebook file (read as data, bounded; a NotebookError when it cannot be read)."""
-        from course_lib.grading.notebook import code_cells, read_notebook
-
-        return self.grade_sources([src for _, src in code_cells(read_notebook(path))], student)
-
-    def grade_all(self, submissions: list[Submission], settings) -> Iterator[SubmissionResult]:
-        """Each notebook read as data, one after the other (no worker, no sandbox)."""
-        from autograder.grade.progress import progress_bar
-        from course_lib.grading.notebook import NotebookError
-
-        bar = progress_bar(len(submissions), settings.progress)
-        for sub in submissions:
-            try:
-                if sub.path is None:
-                    res = zero_result(self, sub.student, sub.problem)
-                else:
-                    res = self.grade_file(sub.path, sub.student)
-                    if sub.problem:
-                        res.warnings.insert(0, sub.problem)
-            except NotebookError as exc:
-                res = zero_result(self, sub.student, str(exc))
-            except Exception as exc:  # noqa: BLE001 - one submission never stops the class
-                res = zero_result(self, sub.student, f"could not be graded ({type(exc).__name__}: "
-                                                     f"{str(exc)[:160]}); tell the instructor")
-                res.grading_error = res.error
-            bar.update(1)
-            yield res
-        bar.close()
-
-    def guess(self, results: list[SubmissionResult]) -> str:
-        """A warning when no graded notebook calls answer() for any question of this quiz."""
-        ids = {q.id for q in self.questions}
-        read = [r for r in results if not r.error]
-        if not read or any(ids & set(r.seen) for r in read):
-            return ""
-        return (f"no submission calls answer() for a question of {self.name} (ids {self.lecture}.1, …): "
-                f"are these lecture {self.lecture} notebooks?")
-
-
-def make_quiz(name: str, lecture: str, questions: list) -> Quiz:
-    exercises = [Exercise(q.id, float(q.points), []) for q in questions]
-    return Quiz(name, exercises, lecture=lecture, questions=list(questions))

@@ -1,10 +1,12 @@
 """The homework design table, `docs/homework-design.md`: per homework, the points on derivation-first exercises
 against formula-given ones, and per exercise its kind, its edge cases and whether the self-check runs a
-centred-difference check. Generated from the `Exercise` objects by `course release` (checked by `--check`).
+centred-difference check; then the patterns a failing case is diagnosed with (course_lib.grading.hints), one
+example each. Generated from the `Exercise` objects and the hint patterns by `course release` (checked by `--check`).
 """
 
 from __future__ import annotations
 
+from course_lib.grading.hints import HIDDEN_PHRASES, PATTERNS
 from course_lib.grading.homework import all_homeworks
 from course_lib.grading.model import Homework
 
@@ -53,4 +55,29 @@ def design_table(homeworks: list[Homework] | None = None) -> str:
             edges = "; ".join(e.edge_cases).replace("|", "\\|") if e.edge_cases else "—"
             grad = "yes" if e.gradient_check is not None else ""
             lines.append(f"| `{e.name}` | {_points(e.points)} | {kind} | {edges} | {grad} |")
+    lines += ["", *hint_table()]
     return "\n".join(lines) + "\n"
+
+
+HINTS_HEADER = """## Hints: the mistake named from the numbers
+
+When a case fails, the judge (`course_lib.grading.hints`) looks at the expected and the returned values and the
+case's inputs, and when one of these patterns explains the whole difference within the exercise's tolerance, adds
+one line starting with `hint:` (the self-check, `course grade`'s feedback and the nbgrader/Otter test cells alike).
+A pattern that does not explain everything gives no hint. Hidden cases name only the kind of pattern, in the fixed
+words of the last column, never a value. Each example is the hint a classic-mistake mutant of the homework tests
+gets."""
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def hint_table() -> list[str]:
+    """The markdown lines of the hint patterns: pattern, what it means, an example hint and its mistake, the
+    hidden-case phrase."""
+    lines = [HINTS_HEADER, "", "| pattern | what it means | example (public case) | hidden case |", "|---|---|---|---|"]
+    for key, (meaning, example, mistake) in PATTERNS.items():
+        lines.append(f"| {key} | {_cell(meaning)} | {_cell(mistake)}: “hint: {_cell(example)}” | "
+                     f"“hint: {_cell(HIDDEN_PHRASES[key])}” |")
+    return lines

@@ -21,6 +21,8 @@ class Verdict:
     message: str = ""
     max_error: float | None = None
     kind: str = ""
+    pattern: str = ""  # the pattern that explains the difference (a key of course_lib.grading.hints.PATTERNS)
+    hint: str = ""  # its line for public feedback, "hint: …" (also the message's last line)
 
     def __post_init__(self):
         if self.kind and self.kind not in KINDS:
@@ -54,6 +56,22 @@ def distinct_strings(expected: float, got: float, digits: int = 6) -> tuple[str,
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float, np.ndarray, np.number, bool)) and not isinstance(v, str)
+
+
+def _nonfinite_message(path: str, e: np.ndarray, g: np.ndarray, wrong: np.ndarray) -> str:
+    """"output: got nan where 0.693147 was expected (at index (2,); 1 of 4 entries)", or the reverse."""
+    idx = tuple(int(i) for i in np.argwhere(wrong)[0]) if e.ndim else ()
+    want, have = float(e[idx]), float(g[idx])
+    text = f"{path}: got {_show(have)} where {_show(want)} was expected"
+    if e.ndim:
+        where = "(" + ", ".join(map(str, idx)) + (",)" if len(idx) == 1 else ")")
+        n = int(np.count_nonzero(wrong))
+        text += f" (at index {where}; {n} of {e.size} entries)" if e.size > 1 else ""
+    return text
+
+
+def _show(x: float) -> str:
+    return f"{x:.6g}" if np.isfinite(x) else {True: "inf", False: "-inf"}[bool(x > 0)] if np.isinf(x) else "nan"
 
 
 def compare(expected: Any, got: Any, rtol: float = 1e-6, atol: float = 1e-8, path: str = "output") -> Verdict:
@@ -99,12 +117,14 @@ def compare(expected: Any, got: Any, rtol: float = 1e-6, atol: float = 1e-8, pat
         return Verdict(True, "", 0.0)
     nan_mismatch = np.isnan(e) != np.isnan(g)
     if nan_mismatch.any():
-        return Verdict(False, f"{path}: got NaN where a number was expected (or the reverse)", kind="nan")
+        return Verdict(False, _nonfinite_message(path, e, g, nan_mismatch), kind="nan")
     both = ~np.isnan(e)
-    diff = np.abs(e[both] - g[both]) if both.any() else np.zeros(1)
+    with np.errstate(invalid="ignore"):  # inf − inf: judged just below
+        diff = np.abs(e[both] - g[both]) if both.any() else np.zeros(1)
     inf_bad = np.isinf(e[both]) | np.isinf(g[both])
     if inf_bad.any() and not np.array_equal(e[both][inf_bad], g[both][inf_bad]):
-        return Verdict(False, f"{path}: got an infinite value where a finite one was expected", kind="nan")
+        wrong = both & (np.isinf(e) | np.isinf(g)) & ~((e == g) | np.isnan(e))
+        return Verdict(False, _nonfinite_message(path, e, g, wrong), kind="nan")
     diff = np.where(inf_bad, 0.0, diff)
     max_err = float(diff.max()) if diff.size else 0.0
     ok = bool(np.all(diff <= atol + rtol * np.abs(np.where(inf_bad, 0.0, e[both]))))

@@ -39,9 +39,10 @@ def judge(
         return Verdict(False, "malformed result", kind="crash")
     if ex.check is None:
         try:
-            return compare(expected.get("value"), got["value"], ex.rtol, ex.atol)
+            v = compare(expected.get("value"), got["value"], ex.rtol, ex.atol)
         except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as exc:
             return Verdict(False, f"the result could not be compared ({type(exc).__name__})", kind="shape")
+        return with_hint(v, ex, args, kwargs, expected.get("value"), got["value"])
     try:
         v = ex.check(list(args), dict(kwargs), expected.get("value"), got["value"], ex.rtol, ex.atol)
     except Exception as exc:  # noqa: BLE001 - a forged result must not take the grader down
@@ -49,6 +50,34 @@ def judge(
     if not v.ok and not v.kind:
         v.kind = "property"
     return v
+
+
+def with_hint(v: Verdict, ex: Exercise, args, kwargs: dict, expected: Any, got: Any) -> Verdict:
+    """A failed value comparison with the pattern of its difference, when one explains all of it
+    (course_lib.grading.hints): `v.pattern` and `v.hint` set, the hint's line appended to the message."""
+    if v.ok or v.kind not in ("values", "nan", "shape"):
+        return v
+    from course_lib.grading.hints import Context, diagnose
+    from course_lib.grading.model import student_call
+
+    try:
+        call = student_call(ex, tuple(args), dict(kwargs))
+        h = diagnose(expected, got, Context.of(call.inputs, ex.hints), ex.rtol, ex.atol)
+    except Exception:  # noqa: BLE001 - a hint must never stop grading
+        h = None
+    if h is not None:
+        v.pattern, v.hint = h.pattern, h.text
+        v.message = f"{v.message}\n{h.text}"
+    return v
+
+
+def hidden_hint(v: Verdict) -> str:
+    """A hidden case's pattern from a fixed vocabulary (course_lib.grading.hints.HIDDEN_PHRASES), never a value:
+    "hint: the difference is a constant factor"; "" when no pattern explains the difference."""
+    from course_lib.grading.hints import HIDDEN_PHRASES
+
+    phrase = HIDDEN_PHRASES.get(v.pattern, "") if isinstance(v.pattern, str) else ""
+    return f"hint: {phrase}" if phrase else ""
 
 
 def judge_budget(ex: Exercise, cases: list, expected: list[dict], got: list[dict | None], t_ref: float | None,

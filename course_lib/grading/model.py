@@ -33,6 +33,18 @@ def case(*args, **kwargs) -> Case:
 
 
 @dataclass
+class StudentCall:
+    """A case as the student's function sees it: the call as they write it ("leaky_relu_backward(dout, cache)"),
+    its inputs by the names the student knows (what a cache holds included: {"x": …, "alpha": 0.1, "dout": …}),
+    and a note on anything not passed as a value ("cache: what your leaky_relu_forward(x, alpha) returned").
+    The self-check shows it; the hints name inputs from it (course_lib.grading.hints)."""
+
+    text: str
+    inputs: dict = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass
 class Budget:
     """A time budget on a larger hidden case: the student's call may take at most max(factor × t_ref, floor_s),
     t_ref being the reference's time on the same inputs in the same grading worker (each the fastest of up to
@@ -72,6 +84,15 @@ class Exercise:
     # the student's signature (e.g. "xavier_uniform(200, 300, rng) with rng = np.random.default_rng(11)");
     # None: "<name>(<args>)". Values are best shown with show_value.
     shown_call: Callable[[tuple, dict], str] | None = None
+    # The student's parameter names, in order (the assignment's signature): cases are shown and hints name inputs
+    # with them. Exercises whose driver takes other arguments than the student's function give `student_call`.
+    params: tuple[str, ...] = ()
+    # The student's own call for a case's (args, kwargs), with its inputs by name (see StudentCall); None: the
+    # exercise's function called with `params`.
+    student_call: Callable[[tuple, dict], StudentCall] | None = None
+    # What the hints may know about this exercise (course_lib.grading.hints.Hints: output names, factors to name
+    # such as the batch size, gate names, advice per pattern); None: the generic diagnosis only.
+    hints: Any = None
     # The prompt states the task, the contract and a hint, and the student derives the formula (True), or it
     # hands over the final expression to implement (False). docs/homework-design.md tabulates points by kind.
     derivation_first: bool = False
@@ -93,6 +114,59 @@ class Exercise:
             return [self.points / max(n_cases, 1)] * n_cases
         rest = self.points * (1.0 - self.budget.share) / (n_cases - 1)
         return [rest] * (n_cases - 1) + [self.points * self.budget.share]
+
+def student_call(ex: Exercise, args: tuple | list, kwargs: dict, params: tuple[str, ...] = ()) -> StudentCall:
+    """The case as the student's function sees it: ex.student_call where the driver's arguments differ from the
+    student's signature, else `name(p1, p2, …)` with the inputs named by ex.params (or `params`, e.g. the student's
+    own signature in the self-check; "argument 1", … when neither is known). Never raises."""
+    if ex.student_call is not None:
+        try:
+            call = ex.student_call(tuple(args), dict(kwargs))
+            if isinstance(call, StudentCall):
+                return call
+        except Exception:  # noqa: BLE001 - feedback must never fail grading
+            pass
+    names = list(ex.params or params)
+    inputs: dict = {}
+    for i, a in enumerate(args):
+        inputs[names[i] if i < len(names) else f"arg{i + 1}"] = a
+    inputs.update(kwargs)
+    return StudentCall(f"{ex.name}({', '.join(inputs)})", inputs)
+
+
+def cache_call(name: str, params: tuple[str, ...], forward: str) -> Callable[[tuple, dict], StudentCall]:
+    """Exercise.student_call for a backward pass graded on the cache of the student's own forward pass, whose
+    driver takes the forward's inputs then dout: `name(dout, cache)` with the inputs and dout by name."""
+    def call(args, kwargs):
+        inputs = dict(zip(params, args[:len(params)]))
+        return StudentCall(f"{name}(dout, cache)", {**inputs, "dout": args[len(params)]},
+                           f"cache: what your {forward}({', '.join(params)}) returned")
+
+    call.__name__ = f"{name}_call"
+    return call
+
+
+def describe_call(ex: Exercise, case: Case, limit: int = 240) -> str:
+    """The call as the student wrote it, in one line for the grader's feedback: the exercise's `shown_call`, else
+    its `student_call` with the inputs summarised ("gradient_descent(grad_fn, x0, lr, num_steps) with …"), else
+    `name(inputs)`."""
+    text = ""
+    if ex.shown_call is not None:
+        try:
+            text = str(ex.shown_call(tuple(case.args), dict(case.kwargs)))
+        except Exception:  # noqa: BLE001 - feedback text must never fail grading
+            text = ""
+    if not text and ex.student_call is not None:
+        call = student_call(ex, case.args, case.kwargs)
+        values = ", ".join(f"{k} = {show_value(v)}" for k, v in call.inputs.items())
+        text = call.text + (f" with {values}" if values else "") + (f"; {call.note}" if call.note else "")
+    if not text:
+        parts = [show_value(a) for a in case.args] + [f"{k}={show_value(v)}" for k, v in case.kwargs.items()]
+        inner = ", ".join(parts)
+        text = f"{ex.name}({inner if len(inner) <= 200 else inner[:200] + '…'})"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
 
 def show_value(v: Any, limit: int = 120) -> str:
     """One line for a value in feedback: small arrays in full, larger ones as `array of shape (2, 5)`,

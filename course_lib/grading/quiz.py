@@ -5,6 +5,14 @@ plain answer: per question a salt, and for every canonical form of an accepted a
 HMAC-SHA256(salt, canonical) (the lookup id) and the explanation key XOR the second half. The explanation is
 XOR-encrypted with a SHA-256 keystream of that key, so it opens only with a right answer.
 
+Wrong answers teach too. A question may list common wrong answers, each with a targeted hint ("did you forget the
+biases?"): the keys hold, under "wrong", the lookup id of every canonical form of each (accepted roundings, as for
+the right answer) and its hint XOR-encrypted with the second half of the HMAC, so a hint opens only for the wrong
+answer it belongs to and neither names the right one. Any other wrong number is checked against generic patterns
+(NUMBER_PATTERNS: the sign, a factor 10, 100, 1000 or 2, the reciprocal; expressions: the sign, 2, the reciprocal)
+by hashing the transformed answer (−x, x/10, …) and looking it up among the right answer's ids: nothing more is
+shipped for them, and what they reveal (the answer is −x) is what the student already holds up to that pattern.
+
 Canonical forms (the same code canonicalises on the grading side, from the plain answers):
 - number: rounded to `digits` significant digits ("r"), or to a multiple of 10^exp ("a"), or an exact integer
   ("x"); the keys list every rounding inside the tolerance, so an answer counts when it is inside the tolerance
@@ -240,12 +248,17 @@ def value_canonical(v) -> str:
     return f"{m}e{e}"
 
 
-def expression_canonical(text, variables, points: list[dict]) -> str:
-    """The values of an expression at the sample points, each rounded to 9 significant digits."""
+def expression_values(text, variables, points: list[dict]) -> list:
+    """The values of an expression at the sample points (a Fraction where exact, a float, or None)."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         text = repr(text)
     tree = parse_expression(text, tuple(variables))
-    return "e" + ";".join(value_canonical(evaluate(tree, point_values(p))) for p in points)
+    return [evaluate(tree, point_values(p)) for p in points]
+
+
+def expression_canonical(text, variables, points: list[dict]) -> str:
+    """The values of an expression at the sample points, each rounded to 9 significant digits."""
+    return "e" + ";".join(value_canonical(v) for v in expression_values(text, variables, points))
 
 
 def canonical(spec: dict, value) -> str:
@@ -314,31 +327,107 @@ class Verdict:
     correct: bool | None  # None: not answered, or the answer could not be read
     message: str
     explanation: str = ""
+    hint: str = ""  # for a wrong answer: what is wrong with it, when the keys know (targeted or a generic pattern)
 
 
-def verdict(qid: str, value) -> Verdict:
-    """Check `value` against question `qid`'s keys: right (with the explanation), wrong, or unreadable."""
+# Generic patterns of a wrong number: (transform of the student's value, what it says when the transformed value is
+# right). Each is checked by hashing the transformed value like any answer: nothing new is shipped for them.
+NUMBER_PATTERNS: tuple[tuple[str, object, str], ...] = (
+    ("sign", lambda f: -f, "the sign is wrong (the size is right)"),
+    ("10x", lambda f: f / 10, "your answer is 10 times too large: a power of ten (units?)"),
+    ("x/10", lambda f: f * 10, "your answer is 10 times too small: a power of ten (units?)"),
+    ("100x", lambda f: f / 100, "your answer is 100 times too large: a percentage where a fraction is asked?"),
+    ("x/100", lambda f: f * 100, "your answer is 100 times too small: a fraction where a percentage is asked?"),
+    ("1000x", lambda f: f / 1000, "your answer is 1000 times too large: a unit prefix (k, M, G)?"),
+    ("x/1000", lambda f: f * 1000, "your answer is 1000 times too small: a unit prefix (k, M, G)?"),
+    ("2x", lambda f: f / 2, "your answer is twice the right one: a factor 2 (a ½ forgotten, or 2 FLOPs per "
+                            "multiply-add counted twice)?"),
+    ("x/2", lambda f: f * 2, "your answer is half the right one: a factor 2 (an extra ½, or multiply-adds "
+                             "counted where FLOPs are asked)?"),
+    ("1/x", lambda f: 1 / f, "your answer is the reciprocal of the right one: a ratio upside down?"),
+)
+# The same for an expression, applied to its value at every sample point.
+EXPRESSION_PATTERNS: tuple[tuple[str, object, str], ...] = (
+    ("sign", lambda f: -f, "the sign is wrong (everything else is right)"),
+    ("2x", lambda f: f * Fraction(1, 2), "your expression is twice the right one: a factor 2 too many?"),
+    ("x/2", lambda f: f * 2, "your expression is half the right one: a factor 2 missing?"),
+    ("1/x", lambda f: 1 / f, "your expression is the reciprocal of the right one: a ratio upside down?"),
+)
+
+
+def _exact(v) -> Fraction:
+    """A number read from an answer (int, float, Fraction, numpy scalar) as an exact Fraction."""
+    if isinstance(v, Fraction):
+        return v
+    return Fraction(to_decimal(v))
+
+
+def _lookup(spec: dict, canon: str) -> tuple[bytes, bytes, str | None, str | None]:
+    """(id, pad, wrapped explanation key or None, encrypted wrong-answer hint or None) of a canonical form."""
+    ident, pad = entry(unb64(spec["salt"]), canon)
+    key = b64(ident)
+    return ident, pad, spec["entries"].get(key), (spec.get("wrong") or {}).get(key)
+
+
+def _pattern_hint(spec: dict, value, canon: str) -> str:
+    """The generic pattern that makes a wrong answer right (its sign, a power of ten, 2, the reciprocal), found by
+    hashing the transformed answer; "" when none does."""
+    kind = spec["kind"]
     try:
-        spec = load_keys(lecture_of(qid))["questions"].get(qid)
-    except QuizError as exc:
-        return Verdict(None, f"{qid}: {exc}")
-    if spec is None:
-        return Verdict(None, f"{qid}: no such question in this lecture")
+        if kind == "number":
+            f = _exact(evaluate(parse_expression(value, ())) if isinstance(value, str) else value)
+            if f == 0 or _lookup(spec, number_canonical(0, spec))[2] is not None:
+                return ""  # 0 has no sign and no scale: near an answer of 0, every small number is "x/1000"
+            for _name, fn, text in NUMBER_PATTERNS:
+                if _lookup(spec, number_canonical(fn(f), spec))[2] is not None:
+                    return text
+        elif kind == "expression":
+            values = expression_values(value, spec["variables"], spec["sample"])
+            if all(v is None or v == 0 for v in values):
+                return ""
+            for _name, fn, text in EXPRESSION_PATTERNS:
+                moved = [None if v is None else (None if (v == 0 and _name == "1/x") else fn(_exact(v)))
+                         for v in values]
+                if _lookup(spec, "e" + ";".join(value_canonical(v) for v in moved))[2] is not None:
+                    return text
+    except (QuizError, ArithmeticError, ValueError, TypeError, OverflowError):
+        return ""
+    return ""
+
+
+def judge_answer(qid: str, spec: dict, value) -> Verdict:
+    """Check `value` against one question's key `spec`: right (with the explanation), wrong (with a hint when a
+    listed wrong answer or a generic pattern explains it), or unreadable. The grader calls it too."""
     if value is None:
         return Verdict(None, f"{qid}: not answered yet")
     try:
         canon = canonical(spec, value)
     except QuizError as exc:
         return Verdict(False, f"✗ {qid} not yet: {exc}")
-    ident, pad = entry(unb64(spec["salt"]), canon)
-    wrapped = spec["entries"].get(b64(ident))
+    _ident, pad, wrapped, wrong = _lookup(spec, canon)
     if wrapped is None:
-        hint = {"number": "not within the tolerance", "choice": "not this option",
-                "expression": "this expression does not agree with the answer"}.get(spec["kind"], "not right")
-        return Verdict(False, f"✗ {qid} not yet: {hint}. Reread the section and try again.")
+        hint = keystream_xor(pad, unb64(wrong)).decode("utf-8", "replace") if wrong is not None else \
+            _pattern_hint(spec, value, canon)
+        if hint:
+            return Verdict(False, f"✗ {qid} not yet: {hint}", hint=hint)
+        why = {"number": "not within the tolerance", "choice": "not this option",
+               "expression": "this expression does not agree with the answer"}.get(spec["kind"], "not right")
+        return Verdict(False, f"✗ {qid} not yet: {why}. Reread the section and try again.")
     key = bytes(a ^ b for a, b in zip(unb64(wrapped), pad))
     text = keystream_xor(key, unb64(spec["explanation"])).decode("utf-8", "replace")
     return Verdict(True, f"✓ {qid} correct.", text)
+
+
+def verdict(qid: str, value) -> Verdict:
+    """Check `value` against question `qid`'s keys: right (with the explanation), wrong (with a hint when the keys
+    know the mistake), or unreadable."""
+    try:
+        spec = load_keys(lecture_of(qid))["questions"].get(qid)
+    except QuizError as exc:
+        return Verdict(None, f"{qid}: {exc}")
+    if spec is None:
+        return Verdict(None, f"{qid}: no such question in this lecture")
+    return judge_answer(qid, spec, value)
 
 
 def answer(qid: str, value) -> None:

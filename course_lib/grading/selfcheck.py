@@ -36,38 +36,74 @@ def _caller_namespace(depth: int = 2) -> dict:
 
 def show_args(args, kwargs, limit: int = 160) -> str:
     """The call's arguments, short: small arrays in full, large ones summarised by NumPy."""
-    import numpy as np
-
-    def one(v):
-        if isinstance(v, np.ndarray):
-            return np.array2string(v, precision=4, separator=", ", threshold=8).replace("\n", "")
-        return repr(v)
-
-    text = ", ".join([one(a) for a in args] + [f"{k}={one(v)}" for k, v in kwargs.items()])
+    text = ", ".join([one_line(a, limit) for a in args] + [f"{k}={one_line(v, limit)}" for k, v in kwargs.items()])
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def run_public_cases(name: str, namespace: dict) -> list[tuple[int, Verdict, str]]:
+def one_line(v, limit: int = 160) -> str:
+    """A value on one line: an array in full up to 40 entries (else its shape and its corners), containers
+    element by element, never a multi-line repr."""
+    import numpy as np
+
+    from course_lib.grading.model import show_value
+
+    if isinstance(v, np.ndarray):
+        if v.size <= 40:
+            text = np.array2string(v, precision=4, separator=", ", max_line_width=10**6)
+        else:
+            corners = np.array2string(v, precision=4, separator=", ", max_line_width=10**6, threshold=0, edgeitems=2)
+            text = f"array of shape {tuple(v.shape)}: {corners}"
+        text = " ".join(text.split())
+    else:
+        text = show_value(v, limit)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def case_lines(ex: Exercise, case, params: tuple[str, ...] = ()) -> list[str]:
+    """A public case as the student's call (not the grader's driver call) and its inputs, one line each:
+    ["leaky_relu_backward(dout, cache); cache: what your leaky_relu_forward(x, alpha) returned",
+     "x = [[-2. , -0.5, 0. , 0.5, 2. ], [ 3. , -3. , 1. , -1. , 0. ]]", "alpha = 0.1", "dout = …"]."""
+    from course_lib.grading.model import student_call
+
+    call = student_call(ex, tuple(case.args), dict(case.kwargs), params)
+    return [call.text + (f"; {call.note}" if call.note else "")] + \
+        [f"{k} = {one_line(v)}" for k, v in call.inputs.items()]
+
+
+def _params_of(fn) -> tuple[str, ...]:
+    """The parameter names of the student's function (for exercises that do not declare them)."""
+    import inspect
+
+    try:
+        return tuple(p.name for p in inspect.signature(fn).parameters.values()
+                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    except (TypeError, ValueError):
+        return ()
+
+
+def run_public_cases(name: str, namespace: dict) -> list[tuple[int, Verdict, list[str]]]:
     """Run the public cases of exercise `name` with the definitions in `namespace`, all within the exercise's
-    time limit: once it is spent, this and the remaining cases fail with kind "timeout"."""
+    time limit: once it is spent, this and the remaining cases fail with kind "timeout". Each result holds the
+    case's lines (case_lines)."""
     from course_lib.grading.judge import OutOfTime, judge, run_and_judge, time_limit
     from course_lib.grading.public import expected_outputs
 
     hw, ex = find_exercise(name)
     expected = expected_outputs(hw, ex)
-    out: list[tuple[int, Verdict, str]] = []
+    params = () if ex.params else _params_of(namespace.get(name))
+    out: list[tuple[int, Verdict, list[str]]] = []
     try:
         with time_limit(ex.time_limit):
             for i, (c, e) in enumerate(zip(ex.public, expected)):
                 out.append((i, run_and_judge(namespace, ex, list(c.args), dict(c.kwargs), e),
-                            show_args(c.args, c.kwargs)))
+                            case_lines(ex, c, params)))
     except OutOfTime:
         stopped = Verdict(False, f"stopped after {ex.time_limit:g} s, this exercise's time limit: is there an "
                                  "endless loop?", kind="timeout")
         first = len(out)
         for i, c in list(enumerate(ex.public))[first:]:
             out.append((i, stopped if i == first else judge(ex, [], {}, {}, None, "timeout"),
-                        show_args(c.args, c.kwargs)))
+                        case_lines(ex, c, params)))
     return out
 
 
@@ -132,7 +168,9 @@ def check(name: str, fn: Callable | None = None, namespace: dict | None = None, 
         return True
     print(f"✗ {name}: {len(results) - len(failed)}/{len(results)} public cases pass.")
     for i, v, shown in failed[:3]:
-        print(f"  case {i + 1}: {name}({shown})\n    {v.message}")
+        print(f"  case {i + 1}: {shown[0]}")
+        for line in shown[1:] + v.message.split("\n"):
+            print(f"    {line}")
     if len(failed) > 3:
         print(f"  … and {len(failed) - 3} more.")
     if not any(v.kind == "timeout" for _, v, _ in failed):

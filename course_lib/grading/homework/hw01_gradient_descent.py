@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.grading.gradcheck import numerical_gradient
-from course_lib.grading.model import Exercise, Homework, case
+from course_lib.grading.hints import Factor, Hints
+from course_lib.grading.model import Exercise, Homework, StudentCall, case
 
 
 def design(rng, n, d, intercept=True, scale=1.0):
@@ -58,6 +59,25 @@ def gd_on_quadratic(ns, A, b, x0, lr, num_steps):
     )
 
 
+def gd_call(args, kwargs):
+    """gradient_descent(grad_fn, x0, lr, num_steps) on the quadratic the driver builds from A and b."""
+    A, b, x0, lr, num_steps = args[:5]
+    return StudentCall("gradient_descent(grad_fn, x0, lr, num_steps)",
+                       {"A": A, "b": b, "x0": x0, "lr": lr, "num_steps": num_steps},
+                       "grad_fn(w) = A @ w − b, the gradient of ½ wᵀAw − bᵀw")
+
+
+def _n_examples(v):
+    return [Factor(np.shape(v["X"])[0], "n, the number of examples (X.shape[0])",
+                   "did you sum where the mean is asked?", "did you divide by n twice?")]
+
+
+LOSS_HINTS = Hints(outputs=("loss", "grad"), factors=_n_examples)
+MEAN_HINTS = Hints(factors=_n_examples)
+PATH_HINTS = Hints(steps=0, advice={"step": "row 0 is x0 and row k a copy of the iterate after k steps, "
+                                            "num_steps + 1 rows"})
+
+
 def loss_grad_check(name):
     """A gradient check for `name(w, X, y) -> (loss, grad)`: the student's grad beside centred differences of the
     student's own loss, at the case's point."""
@@ -75,17 +95,22 @@ def loss_grad_check(name):
 HOMEWORK = Homework(
     name="hw01_gradient_descent",
     exercises=[
-        Exercise("ols_closed_form", 2, _pub_ols(), rtol=1e-06, atol=1e-08, derivation_first=True,
+        Exercise("ols_closed_form", 2, _pub_ols(), params=("X", "y"), hints=MEAN_HINTS, rtol=1e-06, atol=1e-08,
+                 derivation_first=True,
                  edge_cases=("square system (n = d)", "columns of very different scales")),
-        Exercise("mse_loss_grad", 2, _pub_mse(), rtol=1e-06, atol=1e-09, derivation_first=True,
+        Exercise("mse_loss_grad", 2, _pub_mse(), params=("w", "X", "y"), hints=LOSS_HINTS, rtol=1e-06, atol=1e-09,
+                 derivation_first=True,
                  edge_cases=("many examples (n = 500)", "large residuals (|Xw − y| ~ 1e4)"),
                  gradient_check=loss_grad_check("mse_loss_grad")),
-        Exercise("logistic_loss_grad", 3, _pub_logistic(), rtol=1e-06, atol=1e-09, derivation_first=True,
+        Exercise("logistic_loss_grad", 3, _pub_logistic(), params=("beta", "X", "y"), hints=LOSS_HINTS, rtol=1e-06,
+                 atol=1e-09, derivation_first=True,
                  edge_cases=("large logits (|z| in the hundreds)", "batch of one", "tiny logits (z near 0)"),
                  gradient_check=loss_grad_check("logistic_loss_grad")),
-        Exercise("gradient_descent", 2, _pub_gd(), driver=gd_on_quadratic, rtol=1e-07, atol=1e-10,
+        Exercise("gradient_descent", 2, _pub_gd(), params=("grad_fn", "x0", "lr", "num_steps"),
+                 driver=gd_on_quadratic, student_call=gd_call, hints=PATH_HINTS, rtol=1e-07, atol=1e-10,
                  edge_cases=("zero steps", "one-dimensional problem (d = 1)")),
-        Exercise("smoothness_constant", 1, _pub_smooth(), rtol=1e-07, atol=1e-10, derivation_first=True,
+        Exercise("smoothness_constant", 1, _pub_smooth(), params=("X",), hints=MEAN_HINTS, rtol=1e-07, atol=1e-10,
+                 derivation_first=True,
                  edge_cases=("wide matrix (n < d, rank-deficient XᵀX)", "columns of very different scales")),
     ],
 )

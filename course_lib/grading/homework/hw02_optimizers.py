@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.grading.model import Exercise, Homework, case
+from course_lib.grading.hints import Hints
+from course_lib.grading.model import Exercise, Homework, StudentCall, case
 
 _W = np.array([0.5, -1.0, 2.0])
 _G = np.array([0.1, -0.3, 0.02])
@@ -116,6 +117,14 @@ def line_search_on(ns, name, x, d, alpha0, rho, c, **kwargs):
                                                 alpha0, rho, c, **kwargs))
 
 
+def line_search_call(args, kwargs):
+    """backtracking_line_search(f, grad, x, d, alpha0, rho, c) on the named objective."""
+    name, x, d, alpha0, rho, c = args[:6]
+    inputs = {"x": x, "d": d, "alpha0": alpha0, "rho": rho, "c": c, **kwargs}
+    return StudentCall(f"backtracking_line_search(f, grad, {', '.join(inputs)})", inputs,
+                       f"f, grad: the {name} objective and its gradient")
+
+
 def _pub_line_search():
     x = np.array([1.0, 1.0, 1.0])
     _, grad = objective("quadratic")
@@ -133,22 +142,30 @@ def _pub_line_search():
 HOMEWORK = Homework(
     name="hw02_optimizers",
     exercises=[
-        Exercise("momentum_step", 1, _pub_momentum(), rtol=1e-09, atol=1e-12,
+        Exercise("momentum_step", 1, _pub_momentum(), params=("w", "g", "v", "lr", "mu"),
+                 hints=Hints(outputs=("w", "v")), rtol=1e-09, atol=1e-12,
                  edge_cases=("mu = 0 (plain gradient descent)", "matrix-shaped parameters")),
-        Exercise("adagrad_step", 1, _pub_adagrad(), rtol=1e-09, atol=1e-12,
+        Exercise("adagrad_step", 1, _pub_adagrad(), params=("w", "g", "s", "lr", "eps"),
+                 hints=Hints(outputs=("w", "s")), rtol=1e-09, atol=1e-12,
                  edge_cases=("large eps, tiny gradients", "matrix-shaped parameters")),
-        Exercise("rmsprop_step", 1, _pub_rmsprop(), rtol=1e-09, atol=1e-12,
+        Exercise("rmsprop_step", 1, _pub_rmsprop(), params=("w", "g", "s", "lr", "rho", "eps"),
+                 hints=Hints(outputs=("w", "s")), rtol=1e-09, atol=1e-12,
                  edge_cases=("large eps, tiny gradients", "matrix-shaped parameters")),
-        Exercise("adam_step", 2, _pub_adam(), rtol=1e-09, atol=1e-12, derivation_first=True,
+        Exercise("adam_step", 2, _pub_adam(), params=("w", "g", "m", "v", "t", "lr", "beta1", "beta2", "eps"),
+                 hints=Hints(outputs=("w", "m", "v")), rtol=1e-09, atol=1e-12, derivation_first=True,
                  edge_cases=("first step (t = 1, zero moments)", "large eps, tiny gradients",
                              "late step (bias correction near 1)")),
-        Exercise("optimal_gd_step", 1, _pub_opt_gd(), rtol=1e-09, atol=1e-12, derivation_first=True,
+        Exercise("optimal_gd_step", 1, _pub_opt_gd(), params=("lam_min", "lam_max"), rtol=1e-09, atol=1e-12,
+                 derivation_first=True,
                  edge_cases=("kappa = 1 (rate 0)", "ill-conditioned (kappa = 1000)")),
-        Exercise("optimal_momentum", 2, _pub_opt_mom(), rtol=1e-09, atol=1e-12, derivation_first=True,
+        Exercise("optimal_momentum", 2, _pub_opt_mom(), params=("lam_min", "lam_max"), rtol=1e-09, atol=1e-12,
+                 derivation_first=True,
                  edge_cases=("kappa = 1 (rate 0)", "ill-conditioned (kappa = 10^4)")),
-        Exercise("newton_schulz", 2, _pub_ns(), rtol=1e-06, atol=1e-09,
+        Exercise("newton_schulz", 2, _pub_ns(), params=("G", "steps"), rtol=1e-06, atol=1e-09,
                  edge_cases=("tall matrix (transpose and back)", "rank-deficient input", "a single step")),
-        Exercise("backtracking_line_search", 2, _pub_line_search(), driver=line_search_on, rtol=1e-12, atol=0.0,
+        Exercise("backtracking_line_search", 2, _pub_line_search(),
+                 params=("f", "grad", "x", "d", "alpha0", "rho", "c", "max_steps"), driver=line_search_on,
+                 student_call=line_search_call, rtol=1e-12, atol=0.0,
                  derivation_first=True,
                  edge_cases=("preconditioned direction (d ≠ −∇f)", "non-convex objective (Rosenbrock)",
                              "small first trial step accepted at once")),

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from course_lib.grading.model import Exercise, Homework, case
+from course_lib.grading.model import Exercise, Homework, StudentCall, case
 
 BINARY = ("add", "sub", "mul", "div", "pow")
 UNARY = ("neg", "exp", "log", "sin", "tanh", "relu")
@@ -84,6 +84,15 @@ def central_jacobian_on(ns, name, x, h):
 def complex_step_on(ns, name, x, h):
     """The student's complex_step_gradient on the named scalar test function (it accepts complex input)."""
     return np.asarray(ns["complex_step_gradient"](_scalar(name), np.array(x, dtype=float), h), dtype=float)
+
+
+def _on_named(exercise):
+    def call(args, kwargs):
+        name, x, h = args[:3]
+        return StudentCall(f"{exercise}(f, x, h)", {"x": x, "h": h}, f"f: the test function {name!r}")
+
+    call.__name__ = f"{exercise}_call"
+    return call
 
 
 def _pub_jacobian():
@@ -270,19 +279,23 @@ def _pub_jvp():
 HOMEWORK = Homework(
     name="hw03_autodiff",
     exercises=[
-        Exercise("central_jacobian", 1, _pub_jacobian(), driver=central_jacobian_on, rtol=1e-07, atol=1e-08,
+        Exercise("central_jacobian", 1, _pub_jacobian(), params=("f", "x", "h"), driver=central_jacobian_on,
+                 student_call=_on_named("central_jacobian"), rtol=1e-07, atol=1e-08,
                  derivation_first=False,
                  edge_cases=("one input (n = 1)", "one output (m = 1)", "non-square Jacobian (m > n)")),
-        Exercise("complex_step_gradient", 1, _pub_complex(), driver=complex_step_on, rtol=1e-10, atol=1e-12,
+        Exercise("complex_step_gradient", 1, _pub_complex(), params=("f", "x", "h"), driver=complex_step_on,
+                 student_call=_on_named("complex_step_gradient"), rtol=1e-10, atol=1e-12,
                  derivation_first=False,
                  edge_cases=("step h = 1e-100, far below where differences cancel", "one coordinate (d = 1)")),
-        Exercise("tape_gradient", 5, _pub_gradient(), driver=tape_gradient_on, rtol=1e-08, atol=1e-10,
+        Exercise("tape_gradient", 5, _pub_gradient(), params=("tape", "inputs", "output"), driver=tape_gradient_on,
+                 rtol=1e-08, atol=1e-10,
                  derivation_first=True,
                  edge_cases=("a variable used twice in one instruction (x·x)", "exact zero at the ReLU kink",
                              "an input the output does not depend on", "the output is one of the inputs",
                              "instructions after the output", "a long chain (144 instructions)",
                              "random tape with constants on either side")),
-        Exercise("tape_jvp", 3, _pub_jvp(), driver=tape_jvp_on, rtol=1e-08, atol=1e-10,
+        Exercise("tape_jvp", 3, _pub_jvp(), params=("tape", "inputs", "tangents"), driver=tape_jvp_on, rtol=1e-08,
+                 atol=1e-10,
                  derivation_first=True,
                  edge_cases=("a variable used twice in one instruction (x·x)", "exact zero at the ReLU kink",
                              "zero tangent on every input but one", "a long chain (144 instructions)",

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.grading.model import Exercise, Homework, case, show_value
+from course_lib.grading.hints import Factor, Hints
+from course_lib.grading.model import Exercise, Homework, StudentCall, case, show_value
 
 LAYERS = ("leaky_relu", "gelu", "embedding")
 
@@ -147,6 +148,41 @@ def show_backward(args, kwargs):
             f"{layer}_forward({', '.join(show_value(a) for a in inputs)})")
 
 
+LAYER_PARAMS = {"leaky_relu": ("x", "alpha"), "gelu": ("x",), "embedding": ("idx", "W")}
+
+
+def forward_call(args, kwargs):
+    """The student's call of a forward case: gelu_forward(x), with x by name."""
+    layer, inputs = args[0], args[1:]
+    names = LAYER_PARAMS.get(layer, ())
+    named = dict(zip(names, inputs))
+    return StudentCall(f"{layer}_forward({', '.join(list(named))})", named)
+
+
+def backward_call(args, kwargs):
+    """The student's call of a backward case: leaky_relu_backward(dout, cache), the cache described."""
+    layer, inputs, dout = args[0], args[1], args[2]
+    named = dict(zip(LAYER_PARAMS.get(layer, ()), inputs))
+    return StudentCall(f"{layer}_backward(dout, cache)", {**named, "dout": dout},
+                       f"cache: what your {layer}_forward({', '.join(named)}) returned")
+
+
+def _bce_factors(v):
+    z = np.asarray(v["logits"])
+    out = [Factor(z.size, "the number of logits (the mean is over all of them)",
+                  "did you sum where the mean is asked?", "did you divide by it twice?")]
+    if z.ndim == 2 and z.shape[1] > 1:
+        out.append(Factor(z.shape[1], "K, the number of columns of logits (the mean is over all N·K entries)",
+                          "did you divide by N, the rows, instead of N·K, the entries?", ""))
+    return out
+
+
+BCE_HINTS = Hints(outputs=("loss", "dlogits"), factors=_bce_factors)
+SKIP_HINTS = Hints(outputs=("loss", "grads"), factors=lambda v: [Factor(
+    np.shape(v["X"])[0], "N, the batch size (X.shape[0])", "did you sum where the mean is asked?",
+    "did you divide by N twice?")])
+
+
 def bce(ns, logits, y):
     """bce_with_logits(logits, y) -> (loss, dlogits)."""
     res = ns["bce_with_logits"](np.array(logits, dtype=float), np.array(y, dtype=float))
@@ -171,8 +207,10 @@ def skip_mlp(ns, params, X, y):
 
 
 def _layer_exercise(name, points, public, backward, derivation_first, edge_cases):
-    return Exercise(name, points, public, driver=layer_backward if backward else layer_forward,
-                    shown_call=show_backward if backward else show_forward, derivation_first=derivation_first,
+    params = ("dout", "cache") if backward else LAYER_PARAMS[name.rsplit("_", 1)[0]]
+    return Exercise(name, points, public, params=params, driver=layer_backward if backward else layer_forward,
+                    shown_call=show_backward if backward else show_forward,
+                    student_call=backward_call if backward else forward_call, derivation_first=derivation_first,
                     edge_cases=edge_cases, **_TOL)
 
 
@@ -192,10 +230,12 @@ HOMEWORK = Homework(
         _layer_exercise("embedding_backward", 1.5, _pub_emb_bwd(), True, True,
                         ("repeated indices accumulate", "index array of shape (N, T)", "batch of one",
                          "rows never looked up")),
-        Exercise("bce_with_logits", 2.5, _pub_bce(), driver=bce, derivation_first=True,
+        Exercise("bce_with_logits", 2.5, _pub_bce(), params=("logits", "y"), driver=bce, hints=BCE_HINTS,
+                 derivation_first=True,
                  edge_cases=("large logits (|z| up to 1000)", "soft targets in [0, 1]", "multi-label (N, K) logits",
                              "batch of one"), **_TOL),
-        Exercise("skip_mlp_loss_and_grads", 4, _pub_skip(), driver=skip_mlp, derivation_first=True,
+        Exercise("skip_mlp_loss_and_grads", 4, _pub_skip(), params=("params", "X", "y"), driver=skip_mlp,
+                 hints=SKIP_HINTS, derivation_first=True,
                  edge_cases=("batch of one", "exact zeros at the ReLU kink", "large logits", "two classes"),
                  **_TOL),
     ],

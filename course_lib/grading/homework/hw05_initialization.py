@@ -23,7 +23,8 @@ import numpy as np
 
 from course_lib.grading.compare import Verdict
 from course_lib.grading.gradcheck import numerical_gradients
-from course_lib.grading.model import Exercise, Homework, case, show_value
+from course_lib.grading.hints import Factor, Hints
+from course_lib.grading.model import Exercise, Homework, StudentCall, cache_call, case, show_value
 
 
 def init_draws(fan_in, fan_out, target=60_000):
@@ -120,6 +121,18 @@ def show_bn_backward(args, kwargs):
     x, gamma, beta, eps, dout = args[:5]
     return (f"batchnorm_backward(dout={show_value(dout)}, cache) with the cache of your batchnorm_forward("
             f"{show_value(x)}, {show_value(gamma)}, {show_value(beta)}, {show_value(eps)})")
+
+
+def _init_call(name):
+    def call(args, kwargs):
+        fan_in, fan_out, seed = args[0], args[1], args[2]
+        draws = int(args[3]) if len(args) > 3 else 1
+        more = f", called {draws} times on that rng" if draws > 1 else ""
+        return StudentCall(f"{name}(fan_in, fan_out, rng)", {"fan_in": fan_in, "fan_out": fan_out},
+                           f"rng = np.random.default_rng({seed}){more}")
+
+    call.__name__ = f"{name}_call"
+    return call
 
 
 def _common(name, args, got):
@@ -332,29 +345,57 @@ def _grad_check(fn):
     return gradient_check
 
 
+def _batch(v):
+    return [Factor(np.shape(v["x"])[0], "N, the batch size (x.shape[0])", "did you sum where the mean is asked?",
+                   "did you divide by N once too often?")]
+
+
+STATS_HINTS = Hints(outputs=("means", "stds"))
+def _unbiased(v):
+    n = np.shape(v["x"])[0]
+    return [Factor(math.sqrt(n / (n - 1)), "√(N/(N − 1)) for the batch size N",
+                   "did you divide the variance by N where N − 1 is asked?",
+                   "did you divide the variance by N − 1 (unbiased) where N is asked?")] if n > 1 else []
+
+
+BN_FORWARD_HINTS = Hints(factors=_unbiased)
+BN_BACKWARD_HINTS = Hints(outputs=("dx", "dgamma", "dbeta"), factors=_batch)
+RES_BACKWARD_HINTS = Hints(outputs=("dx", "dW1", "db1", "dW2", "db2"), factors=_batch)
+
 INIT_EDGES = ("very unequal fans", "tiny layer drawn many times")
 RES_EDGES = ("batch of one", "exact zeros at the ReLU kink", "hidden layer wider than the input")
+
+BN = ("x", "gamma", "beta", "eps")
+RES = ("x", "W1", "b1", "W2", "b2")
 
 HOMEWORK = Homework(
     name="hw05_initialization",
     exercises=[
-        Exercise("xavier_uniform", 2, _pub_init(), driver=draw_xavier, check=xavier_props,
-                 shown_call=_show_init("xavier_uniform"), derivation_first=True, edge_cases=INIT_EDGES),
-        Exercise("he_normal", 2, _pub_init(), driver=draw_he, check=he_props, shown_call=_show_init("he_normal"),
-                 derivation_first=True, edge_cases=INIT_EDGES),
-        Exercise("forward_activation_stats", 2, _pub_stats(), driver=activation_stats, rtol=1e-07, atol=1e-10,
+        Exercise("xavier_uniform", 2, _pub_init(), params=("fan_in", "fan_out", "rng"), driver=draw_xavier,
+                 check=xavier_props, shown_call=_show_init("xavier_uniform"),
+                 student_call=_init_call("xavier_uniform"), derivation_first=True, edge_cases=INIT_EDGES),
+        Exercise("he_normal", 2, _pub_init(), params=("fan_in", "fan_out", "rng"), driver=draw_he, check=he_props,
+                 shown_call=_show_init("he_normal"), student_call=_init_call("he_normal"), derivation_first=True,
+                 edge_cases=INIT_EDGES),
+        Exercise("forward_activation_stats", 2, _pub_stats(), params=("x", "weights", "activation"),
+                 driver=activation_stats, hints=STATS_HINTS, rtol=1e-07, atol=1e-10,
                  edge_cases=("a single layer", "batch of one", "saturating sigmoid (large pre-activations)")),
-        Exercise("batchnorm_forward", 2, _pub_bn(), driver=bn_forward, rtol=1e-06, atol=1e-08,
+        Exercise("batchnorm_forward", 2, _pub_bn(), params=BN, driver=bn_forward, hints=BN_FORWARD_HINTS,
+                 rtol=1e-06, atol=1e-08,
                  edge_cases=("constant feature (zero variance)", "large offset (|mean| ≫ std)")),
-        Exercise("batchnorm_backward", 3, _pub_bn_back(), driver=bn_backward, rtol=1e-05, atol=1e-08,
-                 shown_call=show_bn_backward, derivation_first=True,
-                 edge_cases=("constant feature (zero variance)", "batch of two"),
+        Exercise("batchnorm_backward", 3, _pub_bn_back(), params=("dout", "cache"), driver=bn_backward,
+                 rtol=1e-05, atol=1e-08, shown_call=show_bn_backward,
+                 student_call=cache_call("batchnorm_backward", BN, "batchnorm_forward"), hints=BN_BACKWARD_HINTS,
+                 derivation_first=True, edge_cases=("constant feature (zero variance)", "batch of two"),
                  gradient_check=_grad_check(bn_gradient_check)),
-        Exercise("layernorm_forward", 1, _pub_ln(), rtol=1e-06, atol=1e-08,
+        Exercise("layernorm_forward", 1, _pub_ln(), params=BN, rtol=1e-06, atol=1e-08,
                  edge_cases=("batch of one", "large offset (|mean| ≫ std)")),
-        Exercise("residual_block_forward", 1, _pub_res_fwd(), driver=res_forward, rtol=1e-09, atol=1e-12,
-                 edge_cases=RES_EDGES),
-        Exercise("residual_block_backward", 3, _pub_res_bwd(), driver=res_backward, rtol=1e-07, atol=1e-10,
-                 derivation_first=True, edge_cases=RES_EDGES, gradient_check=_grad_check(res_gradient_check)),
+        Exercise("residual_block_forward", 1, _pub_res_fwd(), params=RES, driver=res_forward, rtol=1e-09,
+                 atol=1e-12, edge_cases=RES_EDGES),
+        Exercise("residual_block_backward", 3, _pub_res_bwd(), params=("dout", "cache"), driver=res_backward,
+                 rtol=1e-07, atol=1e-10, student_call=cache_call("residual_block_backward", RES,
+                                                                   "residual_block_forward"),
+                 hints=RES_BACKWARD_HINTS, derivation_first=True, edge_cases=RES_EDGES,
+                 gradient_check=_grad_check(res_gradient_check)),
     ],
 )

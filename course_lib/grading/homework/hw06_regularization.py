@@ -26,7 +26,8 @@ import numpy as np
 from course_lib.grading.compare import Verdict
 from course_lib.grading.exact import on_grid
 from course_lib.grading.gradcheck import numerical_gradient
-from course_lib.grading.model import Exercise, Homework, case
+from course_lib.grading.hints import Factor, Hints
+from course_lib.grading.model import Exercise, Homework, StudentCall, case
 
 
 def random_x(rng, shape, scale=1.0):
@@ -239,6 +240,33 @@ def kfold_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
     return Verdict(True, "", 0.0)
 
 
+def _seeded(name, params):
+    def call(args, kwargs):
+        inputs = dict(zip(params, args[:len(params)]))
+        return StudentCall(f"{name}({', '.join(params)}, rng)", inputs,
+                           f"rng = np.random.default_rng({args[len(params)]})")
+
+    call.__name__ = f"{name}_call"
+    return call
+
+
+def _keep_scale(v):
+    p = float(v["p"])
+    return [Factor(1.0 / (1.0 - p), "the inverted-dropout scale 1/(1 − p)", "is the 1/(1 − p) applied twice?",
+                   "did you forget to scale the kept units by 1/(1 − p), as the forward pass does?")] if p < 1 else []
+
+
+def _n_examples(v):
+    return [Factor(np.shape(v["X"])[0], "n, the number of examples (X.shape[0])",
+                   "is the penalty nλ where the objective asks for λ (or the reverse)?",
+                   "is the penalty nλ where the objective asks for λ (or the reverse)?")]
+
+
+DROPOUT_HINTS = Hints(factors=_keep_scale)
+RIDGE_HINTS = Hints(factors=_n_examples)
+EARLY_HINTS = Hints(advice={"step": "is the epoch counted from 0?"})
+
+
 def _pub_kfold():
     return [case(10, 5, 1), case(11, 3, 2), case(7, 7, 3), case(23, 4, 4)]
 
@@ -262,21 +290,30 @@ def dropout_gradient_check(ns, args, kwargs):
 HOMEWORK = Homework(
     name="hw06_regularization",
     exercises=[
-        Exercise("dropout_forward", 2, _pub_dropout(), driver=dropout_draw, check=dropout_props,
+        Exercise("dropout_forward", 2, _pub_dropout(), params=("x", "p", "train", "rng"), driver=dropout_draw,
+                 check=dropout_props,
+                 student_call=_seeded("dropout_forward", ("x", "p", "train")),
                  edge_cases=("evaluation mode (train = False)", "p = 0 (keep everything)")),
-        Exercise("dropout_backward", 1, _pub_dropout_back(), rtol=1e-10, atol=1e-12, derivation_first=True,
+        Exercise("dropout_backward", 1, _pub_dropout_back(), params=("dout", "mask", "p"), hints=DROPOUT_HINTS,
+                 rtol=1e-10, atol=1e-12,
+                 derivation_first=True,
                  edge_cases=("p = 0 (identity)", "high drop rate (p = 0.95)"),
                  gradient_check=dropout_gradient_check),
-        Exercise("ridge_closed_form", 2, _pub_ridge(), rtol=1e-06, atol=1e-08, derivation_first=True,
+        Exercise("ridge_closed_form", 2, _pub_ridge(), params=("X", "y", "lam"), hints=RIDGE_HINTS, rtol=1e-06,
+                 atol=1e-08,
+                 derivation_first=True,
                  edge_cases=("more features than examples (d > n)", "lam = 0 (ordinary least squares)")),
-        Exercise("soft_threshold", 1, _pub_soft(), rtol=1e-10, atol=1e-12, derivation_first=True,
+        Exercise("soft_threshold", 1, _pub_soft(), params=("x", "lam"), rtol=1e-10, atol=1e-12, derivation_first=True,
                  edge_cases=("a scalar input", "lam = 0 (identity)", "entries exactly at 0 and ±lam")),
-        Exercise("lasso_coordinate_descent", 3, _pub_lasso(), rtol=1e-06, atol=1e-08, derivation_first=True,
+        Exercise("lasso_coordinate_descent", 3, _pub_lasso(), params=("X", "y", "lam", "num_sweeps"), rtol=1e-06,
+                 atol=1e-08, derivation_first=True,
                  edge_cases=("lam so large that every weight is 0", "an all-zero column",
                              "unnormalised columns of different scales")),
-        Exercise("early_stopping_epoch", 1, _pub_early(), rtol=0, atol=0,
+        Exercise("early_stopping_epoch", 1, _pub_early(), params=("val_losses", "patience"), hints=EARLY_HINTS,
+                 rtol=0, atol=0,
                  edge_cases=("patience = 1", "ties are not improvements", "the list ends before patience runs out")),
-        Exercise("k_fold_indices", 2, _pub_kfold(), driver=kfold_draw, check=kfold_props, derivation_first=True,
+        Exercise("k_fold_indices", 2, _pub_kfold(), params=("n", "k", "rng"), driver=kfold_draw, check=kfold_props,
+                 student_call=_seeded("k_fold_indices", ("n", "k")), derivation_first=True,
                  edge_cases=("leave-one-out (k = n)", "uneven split (k does not divide n)")),
     ],
 )

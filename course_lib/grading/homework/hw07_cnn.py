@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.grading.exact import on_grid
-from course_lib.grading.model import Budget, Exercise, Homework, case
+from course_lib.grading.hints import Factor, Hints
+from course_lib.grading.model import Budget, Exercise, Homework, cache_call, case
 
 
 def _out_hw(H, W, k, s, p):
@@ -128,29 +129,54 @@ def pool_forward_backward(ns, x, size, stride, dout):
     return np.asarray(ns["maxpool2d_backward"](_f(dout), cache), dtype=float)
 
 
+def _stride(v):
+    s = v.get("stride")
+    return [Factor(s, "the stride", "did you multiply by the stride where you divide?",
+                   "did you divide by the stride twice?")] if isinstance(s, (int, float)) and s > 1 else []
+
+
+CONV = ("x", "w", "b", "stride", "pad")
+CONV_FORWARD_HINTS = Hints(advice={"sign": "a minus sign, or the kernel flipped (true convolution where "
+                                           "cross-correlation is asked) on an antisymmetric kernel?"})
+SHAPE_HINTS = Hints(outputs=("H_out", "W_out"), factors=_stride)
+def _positions(v):
+    n, f = np.shape(v["dout"])[:2]
+    return [Factor(np.size(v["dout"]) / f, "N·H_out·W_out, the positions db sums over",
+                   "is each position counted more than once?", "did you average where the sum is asked?"),
+            Factor(n, "N, the batch size (x.shape[0])", "did you sum where the mean is asked?",
+                   "did you average over the batch where the sum is asked?")]
+
+
+CONV_BACKWARD_HINTS = Hints(outputs=("dx", "dw", "db"), factors=_positions)
+
 CONV_EDGES = ("stride > 1 and non-square kernel", "batch of one", "padding larger than the kernel's half",
               "stride that leaves the last rows unused")
 
 HOMEWORK = Homework(
     name="hw07_cnn",
     exercises=[
-        Exercise("conv2d_output_shape", 1, _pub_shape(), driver=output_shape, rtol=0.0, atol=0.0,
-                 derivation_first=True,
+        Exercise("conv2d_output_shape", 1, _pub_shape(), params=("H", "W", "kernel", "stride", "pad"),
+                 driver=output_shape, hints=SHAPE_HINTS, rtol=0.0, atol=0.0, derivation_first=True,
                  edge_cases=("non-square kernel", "stride that does not divide the padded length",
                              "kernel as large as the padded input")),
-        Exercise("conv2d_forward_naive", 2, _pub_fwd(), driver=conv_naive_out, rtol=1e-07, atol=1e-09, time_limit=20.0,
-                 edge_cases=CONV_EDGES),
-        Exercise("conv2d_forward_fast", 2, _pub_fwd(), rtol=1e-07, atol=1e-09, time_limit=20.0,
+        Exercise("conv2d_forward_naive", 2, _pub_fwd(), params=CONV, driver=conv_naive_out, hints=CONV_FORWARD_HINTS,
+                 rtol=1e-07, atol=1e-09,
+                 time_limit=20.0, edge_cases=CONV_EDGES),
+        Exercise("conv2d_forward_fast", 2, _pub_fwd(), params=CONV, hints=CONV_FORWARD_HINTS, rtol=1e-07, atol=1e-09,
+                 time_limit=20.0,
                  edge_cases=CONV_EDGES, budget=Budget(large_conv, factor=10.0, floor_s=0.05, repeats=5)),
         Exercise(
-            "conv2d_backward", 3, _pub_bwd(), driver=conv_forward_backward, rtol=1e-07, atol=1e-09, time_limit=20.0,
+            "conv2d_backward", 3, _pub_bwd(), params=("dout", "cache"), driver=conv_forward_backward,
+            student_call=cache_call("conv2d_backward", CONV, "conv2d_forward_naive"), hints=CONV_BACKWARD_HINTS,
+            rtol=1e-07, atol=1e-09, time_limit=20.0,
             derivation_first=True, edge_cases=CONV_EDGES + ("overlapping windows (stride < kernel)",),
         ),
-        Exercise("maxpool2d_forward", 1, _pub_pool(), driver=pool_out, rtol=0.0, atol=0.0,
-                 edge_cases=("overlapping windows (stride < size)", "all inputs negative", "batch of one",
-                             "ties in a window")),
-        Exercise("maxpool2d_backward", 2, _pub_pool_bwd(), driver=pool_forward_backward, rtol=1e-12, atol=1e-12,
-                 derivation_first=True,
+        Exercise("maxpool2d_forward", 1, _pub_pool(), params=("x", "size", "stride"), driver=pool_out, rtol=0.0,
+                 atol=0.0, edge_cases=("overlapping windows (stride < size)", "all inputs negative", "batch of one",
+                                       "ties in a window")),
+        Exercise("maxpool2d_backward", 2, _pub_pool_bwd(), params=("dout", "cache"), driver=pool_forward_backward,
+                 student_call=cache_call("maxpool2d_backward", ("x", "size", "stride"), "maxpool2d_forward"),
+                 rtol=1e-12, atol=1e-12, derivation_first=True,
                  edge_cases=("ties in a window", "overlapping windows (stride < size)", "all inputs negative",
                              "batch of one")),
     ],

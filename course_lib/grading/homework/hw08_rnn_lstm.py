@@ -16,7 +16,8 @@ import numpy as np
 
 from course_lib.grading.exact import on_grid
 from course_lib.grading.gradcheck import numerical_gradients
-from course_lib.grading.model import Exercise, Homework, case
+from course_lib.grading.hints import Factor, Hints
+from course_lib.grading.model import Exercise, Homework, StudentCall, case
 
 
 def rnn_params(rng, D, H, scale=1.0):
@@ -284,22 +285,55 @@ def lstm_step_gradient_check(ns, args, kwargs):
     return list(zip(names, grads, numerical_gradients(loss, params)))
 
 
+def norms_call(args, kwargs):
+    """gradient_norms_through_time(cell, T, xs, h0) on the float64 RNNCell the driver builds from the weights."""
+    W_ih, W_hh, b_ih, b_hh, T = args[:5]
+    inputs = {"T": T, **kwargs, "W_ih": W_ih, "W_hh": W_hh, "b_ih": b_ih, "b_hh": b_hh}
+    shown = ", ".join(["cell", "T"] + [k for k in ("xs", "h0") if k in kwargs])
+    return StudentCall(f"gradient_norms_through_time({shown})", inputs,
+                       "cell: a float64 torch.nn.RNNCell with weight_ih = W_ih, weight_hh = W_hh, bias_ih = b_ih, "
+                       "bias_hh = b_hh")
+
+
+GATES = ("i", "f", "g", "o")
+RNN_STEP = ("x", "h_prev", "Wx", "Wh", "b")
+LSTM_STEP = ("x", "h_prev", "c_prev", "Wx", "Wh", "b")
+SEQUENCE_HINTS = Hints(steps=0, advice={"step": "one hidden state per input step, h0 not included?"})
+LSTM_FORWARD_HINTS = Hints(outputs=("hs", "c_T"), steps=0,
+                           advice={"step": "one hidden state per input step, h0 not included?"})
+NORMS_HINTS = Hints(steps=0, advice={"step": "entry t is the norm of ∂h_T/∂h_t, for t = 0..T−1?"})
+RNN_STEP_BACKWARD_HINTS = Hints(outputs=("dx", "dh_prev", "dWx", "dWh", "db"),
+                                factors=lambda v: [Factor(np.shape(v["x"])[0], "N, the batch size (x.shape[0])",
+                                                          "did you sum where the mean is asked?",
+                                                          "did you average over the batch where the sum is asked?")])
+RNN_BACKWARD_HINTS = Hints(outputs=("dxs", "dh0", "dWx", "dWh", "db"),
+                           advice={"step": "check the first and last steps of the backward loop (and where "
+                                           "truncation cuts)"})
+LSTM_STEP_BACKWARD_HINTS = Hints(outputs=("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db"), blocks=GATES,
+                                 advice={"blocks": "torch's gate order along the 4H columns is i, f, g, o"})
+CLIP_HINTS = Hints(outputs=("clipped", "total_norm"))
+
+
 HOMEWORK = Homework(
     name="hw08_rnn_lstm",
     exercises=[
-        Exercise("rnn_step_forward", 1, _pub_rnn_step(), rtol=1e-09, atol=1e-12,
+        Exercise("rnn_step_forward", 1, _pub_rnn_step(), params=RNN_STEP, rtol=1e-09, atol=1e-12,
                  edge_cases=("batch of one", "saturated tanh (large pre-activations)")),
-        Exercise("rnn_forward", 1, _pub_rnn(), rtol=1e-09, atol=1e-12,
-                 edge_cases=("T = 1 sequence", "batch of one", "long sequence (T = 15)")),
-        Exercise("lstm_step_forward", 3, _pub_lstm_step(), rtol=1e-09, atol=1e-12,
+        Exercise("rnn_forward", 1, _pub_rnn(), params=("xs", "h0", "Wx", "Wh", "b"), hints=SEQUENCE_HINTS,
+                 rtol=1e-09, atol=1e-12, edge_cases=("T = 1 sequence", "batch of one", "long sequence (T = 15)")),
+        Exercise("lstm_step_forward", 3, _pub_lstm_step(), params=LSTM_STEP, hints=Hints(outputs=("h", "c")),
+                 rtol=1e-09, atol=1e-12,
                  edge_cases=("large pre-activations (stable sigmoid)", "hidden size of one (H = 1)")),
-        Exercise("lstm_forward", 2, _pub_lstm(), rtol=1e-09, atol=1e-12,
-                 edge_cases=("T = 1 sequence", "long sequence (T = 20)")),
+        Exercise("lstm_forward", 2, _pub_lstm(), params=("xs", "h0", "c0", "Wx", "Wh", "b"), hints=LSTM_FORWARD_HINTS,
+                 rtol=1e-09, atol=1e-12, edge_cases=("T = 1 sequence", "long sequence (T = 20)")),
         Exercise(
             "gradient_norms_through_time",
             3,
             _pub_gn(),
+            params=("cell", "T", "xs", "h0"),
             driver=grad_norms,
+            student_call=norms_call,
+            hints=NORMS_HINTS,
             rtol=1e-07,
             atol=1e-12,
             uses_torch=True,
@@ -308,19 +342,23 @@ HOMEWORK = Homework(
             edge_cases=("zero inputs, zero start and no bias (Jacobian = W_hh)", "exploding regime (rho > 1)",
                         "vanishing regime (rho < 1)"),
         ),
-        Exercise("rnn_step_backward", 2, _pub_rnn_step_back(), rtol=1e-07, atol=1e-10, derivation_first=True,
+        Exercise("rnn_step_backward", 2, _pub_rnn_step_back(), params=("dh",) + RNN_STEP,
+                 hints=RNN_STEP_BACKWARD_HINTS, rtol=1e-07, atol=1e-10, derivation_first=True,
                  edge_cases=("batch of one", "saturated tanh (large pre-activations)", "zero upstream gradient"),
                  gradient_check=rnn_step_gradient_check),
-        Exercise("rnn_backward", 3, _pub_rnn_back(), driver=rnn_backward_on, rtol=1e-07, atol=1e-10,
+        Exercise("rnn_backward", 3, _pub_rnn_back(), params=("dhs", "xs", "h0", "Wx", "Wh", "b", "truncate"),
+                 driver=rnn_backward_on, hints=RNN_BACKWARD_HINTS, rtol=1e-07, atol=1e-10,
                  uses_torch=True, time_limit=20.0, derivation_first=True,
                  edge_cases=("full BPTT (no truncation)", "truncation at every step (truncate = 1)",
                              "T = 1 sequence", "batch of one"),
                  gradient_check=rnn_backward_gradient_check),
-        Exercise("lstm_step_backward", 3, _pub_lstm_step_back(), driver=lstm_step_backward_on, rtol=1e-07,
+        Exercise("lstm_step_backward", 3, _pub_lstm_step_back(), params=("dh", "dc") + LSTM_STEP,
+                 driver=lstm_step_backward_on, hints=LSTM_STEP_BACKWARD_HINTS, rtol=1e-07,
                  atol=1e-10, uses_torch=True, time_limit=20.0, derivation_first=True,
                  edge_cases=("batch of one", "saturated gates", "hidden size of one (H = 1)"),
                  gradient_check=lstm_step_gradient_check),
-        Exercise("clip_grad_norm", 1, _pub_clip(), driver=clip_on, rtol=1e-09, atol=1e-12,
+        Exercise("clip_grad_norm", 1, _pub_clip(), params=("grads", "max_norm"), driver=clip_on, hints=CLIP_HINTS,
+                 rtol=1e-09, atol=1e-12,
                  edge_cases=("all-zero gradients", "norm already below max_norm (unchanged)",
                              "arrays of different shapes")),
     ],

@@ -20,7 +20,10 @@ Kinds (arguments after the kind):
 
 from __future__ import annotations
 
-from course_lib.grading.model import Exercise, Homework, case
+import math
+
+from course_lib.grading.hints import Factor, Hints
+from course_lib.grading.model import Exercise, Homework, StudentCall, case
 
 # Counting formulas are exact integers; floats (1e23 FLOPs) only need relative accuracy.
 RTOL = 1e-9
@@ -176,27 +179,111 @@ def layer_flops_of(ns, layers, input_shape):
     return {str(k): int(v) for k, v in got.items()}
 
 
+def layer_flops_call(args, kwargs):
+    """layer_flops(model, x) on the model and input the driver builds from the layer specs."""
+    layers, input_shape = args[:2]
+    return StudentCall("layer_flops(model, x)", {"layers": layers, "input_shape": input_shape},
+                       "model: an nn.Sequential of these layers (layer k named \"k\"); x: an input of that shape")
+
+
+MAC = Factor(2, "the FLOPs of one multiply-add", "each multiply-add counted as 2 FLOPs twice?",
+             "multiply-adds (MACs) counted where FLOPs are asked?")
+
+
+def _gru_factors(v):
+    out = [MAC, Factor(4 / 3, "4 gate blocks for a GRU's 3 (r, z, n)",
+                       "did you count an LSTM's four gates?", "")]
+    if v.get("bidirectional"):
+        out.append(Factor(2, "the number of directions", "",
+                          "did you count one direction of the bidirectional layers?"))
+    return out
+
+
+def _kv_factors(v):
+    out = [Factor(2, "the two tensors cached (keys and values)", "",
+                  "did you count the keys only (or the values only)?"),
+           Factor(8, "the bits in a byte", "bits counted where bytes are asked?", "")]
+    if v.get("n_kv_heads"):
+        out.append(Factor(v["n_heads"] / v["n_kv_heads"], "n_heads / n_kv_heads, the query heads per KV head",
+                          "did you cache every query head? only the n_kv_heads KV heads are cached", ""))
+    return out
+
+
+def _deadline_factors(v):
+    """N and D grow like √C (C = 6·N·D, D = r·N): a factor f on C is √f on both."""
+    out = [Factor(math.sqrt(24), "√24 (a day has 24 hours, and N and D grow like the square root of the compute)",
+                  "hours and days mixed up?", "hours and days mixed up?"),
+           Factor(math.sqrt(86400), "√86400 (a day has 86400 seconds, and N and D grow like the square root of the "
+                                    "compute)", "seconds and days mixed up?", "seconds and days mixed up?"),
+           Factor(math.sqrt(3600), "√3600 (an hour has 3600 seconds, and N and D grow like the square root of the "
+                                   "compute)", "seconds and hours mixed up?", "seconds and hours mixed up?"),
+           Factor(math.sqrt(6), "√6 (C = 6·N·D, and N and D grow like √C)", "did you leave out the 6 of C = 6ND?",
+                  "is the 6 of C = 6ND counted twice?")]
+    if 0 < v.get("mfu", 0) < 1:
+        out.append(Factor(1 / math.sqrt(v["mfu"]), "1/√mfu (the compute actually used is mfu × peak)",
+                          "did you leave out the MFU (the share of the peak the run achieves)?", ""))
+    return out
+
+
+LAYER_TWO = Factor(2, "the FLOPs of one multiply-add, or the calls of a layer used twice",
+                   "each multiply-add counted as 2 FLOPs twice?",
+                   "multiply-adds counted where FLOPs are asked, or a shared layer counted once?")
+
+
+def _layer_factors(v):
+    """The groups of grouped convolutions, 2 (FLOPs per multiply-add, a layer called twice) and the input's leading
+    sizes (a Linear layer acts on every position of x's dimensions but the last)."""
+    shape = [int(d) for d in v.get("input_shape", [])]
+    groups = sorted({int(s[6]) for s in v.get("layers", []) if s and s[0] == "conv2d" and int(s[6]) > 1})
+    return [Factor(g, "the groups of a convolution", "each filter sees only C_in / groups input channels: did you "
+                   "count all of them?", "") for g in groups] + [LAYER_TWO] + [
+        Factor(d, f"x.shape[{i}]", "is a dimension counted twice?",
+                                 "a Linear layer acts on every position of x: all its dimensions but the last are "
+                                 "batch") for i, d in enumerate(shape[:-1]) if d > 1]
+def _memory_factors(v):
+    if str(v.get("optimizer", "")).lower() != "sgd":
+        return []
+    return [Factor(2, "the weights and their gradients (the same size)", "",
+                   "did you leave out the gradients, as large as the weights?")]
+
+
+GRU = ("batch", "seq_len", "d_in", "d_hidden", "num_layers", "bidirectional")
+ATTENTION = ("batch", "q_len", "kv_len", "d_model", "n_heads", "n_kv_heads")
+DEPTHWISE = ("batch", "c_in", "c_out", "kernel", "h_out", "w_out", "multiplier")
+KV = ("n_layers", "batch", "seq_len", "d_model", "n_heads", "n_kv_heads", "bytes_per_element")
+DEADLINE = ("days", "n_gpus", "peak_flops_per_gpu", "mfu", "tokens_per_param")
+
 HOMEWORK = Homework(
     name="hw09_compute",
     exercises=[
-        Exercise("gru_flops", 2, _pub_gru(), rtol=RTOL, atol=0.0, derivation_first=True,
+        Exercise("gru_flops", 2, _pub_gru(), params=GRU, hints=Hints(factors=_gru_factors), rtol=RTOL, atol=0.0,
+                 derivation_first=True,
                  edge_cases=("sequence of length 1", "bidirectional stack (layer 2 reads both directions)",
                              "deep unidirectional stack")),
-        Exercise("attention_flops", 2, _pub_attention(), rtol=RTOL, atol=0.0, derivation_first=True,
+        Exercise("attention_flops", 2, _pub_attention(), params=ATTENTION, hints=Hints(factors=lambda v: [MAC]),
+                 rtol=RTOL, atol=0.0,
+                 derivation_first=True,
                  edge_cases=("cross-attention: q_len != kv_len", "one decoding step: q_len = 1",
                              "multi-query: one KV head", "plain multi-head: n_kv_heads = n_heads")),
-        Exercise("depthwise_separable_conv_flops", 1, _pub_depthwise(), rtol=RTOL, atol=0.0, derivation_first=True,
-                 edge_cases=("non-square kernel", "depth multiplier > 1", "1x1 output")),
-        Exercise("kv_cache_bytes", 1, _pub_kv(), rtol=RTOL, atol=0.0, derivation_first=True,
+        Exercise("depthwise_separable_conv_flops", 1, _pub_depthwise(), params=DEPTHWISE,
+                 hints=Hints(factors=lambda v: [MAC]), rtol=RTOL, atol=0.0,
+                 derivation_first=True, edge_cases=("non-square kernel", "depth multiplier > 1", "1x1 output")),
+        Exercise("kv_cache_bytes", 1, _pub_kv(), params=KV, hints=Hints(factors=_kv_factors), rtol=RTOL,
+                 atol=0.0, derivation_first=True,
                  edge_cases=("multi-query: one KV head", "1-byte (8-bit) cache", "batch of one, one token")),
-        Exercise("training_memory_bytes", 2, _pub_memory(), rtol=RTOL, atol=0.0, derivation_first=True,
+        Exercise("training_memory_bytes", 2, _pub_memory(), params=("n_params", "optimizer", "param_bytes"),
+                 hints=Hints(factors=_memory_factors), rtol=RTOL, atol=0.0, derivation_first=True,
                  edge_cases=("plain SGD: no optimizer state", "8-bit weights with an FP32 master copy",
                              "mixed precision Adam")),
-        Exercise("layer_flops", 2, _pub_layers(), driver=layer_flops_of, uses_torch=True, rtol=0.0, atol=0.0,
-                 time_limit=20.0, derivation_first=True,
+        Exercise("layer_flops", 2, _pub_layers(), params=("model", "x"), driver=layer_flops_of,
+                 student_call=layer_flops_call, hints=Hints(factors=_layer_factors), uses_torch=True,
+                 rtol=0.0, atol=0.0, time_limit=20.0,
+                 derivation_first=True,
                  edge_cases=("linear layer on a (B, T, d) sequence", "grouped convolution with stride and padding",
                              "a shared layer called twice", "a layer that is never called")),
-        Exercise("largest_model_for_days", 1, _pub_deadline(), rtol=1e-7, atol=0.0, derivation_first=True,
-                 edge_cases=("run shorter than a day", "tokens per parameter far from 20")),
+        Exercise("largest_model_for_days", 1, _pub_deadline(), params=DEADLINE,
+                 hints=Hints(outputs=("N", "D"), factors=_deadline_factors, advice={"reversed": "N and D swapped?"}),
+                 rtol=1e-7, atol=0.0,
+                 derivation_first=True, edge_cases=("run shorter than a day", "tokens per parameter far from 20")),
     ],
 )
