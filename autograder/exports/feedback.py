@@ -50,11 +50,12 @@ def feedback_markdown(hw: Homework, r: SubmissionResult, isolation: str, row=Non
     lines.append("")
     for e in r.exercises:
         bad = [c for c in e.cases if not c.ok]
-        if not bad and e.status == "ok":
+        if not bad and e.status == Outcome.OK and not e.note:
             continue
         lines.append(f"## `{e.name}`")
-        if e.status != "ok" and e.note:
-            lines.append(f"- {md_text(e.status)}: {md_text(e.note)}")
+        if e.note:
+            status = f"{md_text(e.status)}: " if e.status != Outcome.OK else ""
+            lines.append(f"- {status}{md_text(e.note)}")
         for c in bad[:6]:
             lines.append(f"- {md_text(c.message)}")
         if len(bad) > 6:

@@ -1,6 +1,8 @@
 """Concept checks (graded lecture questions), instructor side: one module per lecture, `lectureNN.py`, each with
-`QUESTIONS = [Number(...), Choice(...), Expression(...)]` (plain answers: never shipped). The registry finds them
-by file name.
+`QUESTIONS = [Number(...), Choice(...), Expression(...)]` (plain answers: never shipped) and optionally
+`SEALED = True` (the release setting that ships no key for its graded checks: students' `answer()` only records a
+well-formed answer; the answers and explanations come with the grade; `practice=True` questions keep instant
+feedback and are not graded). The registry finds them by file name.
 
     quiz("07")              # the Quiz (a Homework: one exercise per question) named quiz07_<topic>
     load_assignment(name)   # hw01 / hw01_gradient_descent -> the code homework; quiz07 / quiz07_cnn -> the quiz
@@ -62,7 +64,8 @@ def _load(nn: str) -> Quiz:
             raise ValueError(f"lecture{nn}.py: id {q.id} appears twice")
         seen.add(q.id)
     topic = _topic(nn)
-    return make_quiz(f"quiz{nn}_{topic}" if topic else f"quiz{nn}", nn, questions)
+    sealed = bool(getattr(mod, "SEALED", False))
+    return make_quiz(f"quiz{nn}_{topic}" if topic else f"quiz{nn}", nn, questions, sealed)
 
 
 def quiz(nn) -> Quiz:

@@ -22,6 +22,7 @@ class Quiz(Homework):
 
     lecture: str = ""
     questions: list = field(default_factory=list)
+    sealed: bool = False  # graded checks ship no key: the answer and explanation come with the grade
     isolated: ClassVar[bool] = False  # no student code runs: no sandbox, no hidden cases, no seed
 
     def question(self, qid: str):
@@ -55,22 +56,27 @@ class Quiz(Homework):
         res = SubmissionResult(student, self.name, warnings=problems[:10], seen=sorted(found))
         for ex in self.exercises:
             q = self.question(ex.name)
-            how, value = found.get(q.id, ("none", None))
-            pts = float(ex.points)
-            if how == LITERAL:
-                ok, why = q.check(value)
-                hint = "" if ok or why else q.hint(value)
-                msg = "" if ok else ("wrong answer" + (f" ({why})" if why else "") +
-                                     (f"; hint: {hint}" if hint else ""))
-                case = CaseResult(0, False, ok, msg, None, "answer")
-            elif how == NOT_LITERAL:
-                msg = f"not a literal: write the answer as a literal in the call, e.g. answer(\"{q.id}\", 0.5)"
-                case = CaseResult(0, False, False, msg, None, "not literal")
-            else:
-                msg = f"not answered (no answer(\"{q.id}\", …) with a value)"
-                case = CaseResult(0, False, False, msg, None, "unanswered")
-            res.exercises.append(ExerciseResult(q.id, pts if case.ok else 0.0, pts, [case]))
+            try:  # each question on its own: an answer that cannot be read costs that question only
+                case = self._case(q, *found.get(q.id, ("none", None)))
+            except Exception as exc:  # noqa: BLE001
+                case = CaseResult(0, False, False, f"the answer could not be read ({type(exc).__name__})", None,
+                                  "not literal")
+            note = f"answer: {q.plain()[0]}. {q.explanation}".strip() if self.sealed else ""
+            res.exercises.append(ExerciseResult(q.id, float(ex.points) if case.ok else 0.0, float(ex.points),
+                                                [case], note=note))
         return res
+
+    def _case(self, q, how: str, value) -> CaseResult:
+        if how == LITERAL:
+            ok, why = q.check(value)
+            hint = "" if ok or why or self.sealed else q.hint(value)
+            msg = "" if ok else ("wrong answer" + (f" ({why})" if why else "") + (f"; hint: {hint}" if hint else ""))
+            return CaseResult(0, False, ok, msg, None, "answer")
+        if how == NOT_LITERAL:
+            msg = f"not a literal: write the answer as a literal in the call, e.g. answer(\"{q.id}\", 0.5)"
+            return CaseResult(0, False, False, msg, None, "not literal")
+        msg = f"not answered (no answer(\"{q.id}\", …) with a value)"
+        return CaseResult(0, False, False, msg, None, "unanswered")
 
     def grade_file(self, path, student: str = "student") -> SubmissionResult:
         """Grade one notebook file (read as data, bounded; a NotebookError when it cannot be read)."""
@@ -112,6 +118,8 @@ class Quiz(Homework):
                 f"are these lecture {self.lecture} notebooks?")
 
 
-def make_quiz(name: str, lecture: str, questions: list) -> Quiz:
-    exercises = [Exercise(q.id, float(q.points), []) for q in questions]
-    return Quiz(name, exercises, lecture=lecture, questions=list(questions))
+def make_quiz(name: str, lecture: str, questions: list, sealed: bool = False) -> Quiz:
+    """The quiz of a lecture: one exercise per graded question (in a sealed lecture, practice checks are not
+    graded: they keep their instant feedback)."""
+    exercises = [Exercise(q.id, float(q.points), []) for q in questions if not (sealed and q.practice)]
+    return Quiz(name, exercises, lecture=lecture, questions=list(questions), sealed=sealed)

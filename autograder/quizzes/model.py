@@ -130,6 +130,7 @@ class Number(_Question):
     points: float = 1
     explanation: str = ""
     wrong: dict = field(default_factory=dict)  # a common wrong number -> its hint (same tolerance as the answer)
+    practice: bool = False  # a practice check: instant feedback, never graded (see keys_json's `sealed`)
     kind: ClassVar[str] = "number"
 
     def spec(self) -> dict:
@@ -211,6 +212,7 @@ class Choice(_Question):
     points: float = 1
     explanation: str = ""
     wrong: dict = field(default_factory=dict)  # an option label -> the hint for choosing it
+    practice: bool = False  # a practice check: instant feedback, never graded (see keys_json's `sealed`)
     kind: ClassVar[str] = "choice"
 
     def spec(self) -> dict:
@@ -255,6 +257,7 @@ class Expression(_Question):
     points: float = 1
     explanation: str = ""
     wrong: dict = field(default_factory=dict)  # a common wrong expression -> its hint (recognised by its values)
+    practice: bool = False  # a practice check: instant feedback, never graded (see keys_json's `sealed`)
     kind: ClassVar[str] = "expression"
 
     def spec(self) -> dict:
@@ -278,10 +281,15 @@ class Expression(_Question):
 Question = Number | Choice | Expression
 
 
-def keys_json(lecture: str, questions: list) -> str:
-    """The shipped key file of one lecture: no plain answer, deterministic (salts and keys derived from ids)."""
+def keys_json(lecture: str, questions: list, sealed: bool = False) -> str:
+    """The shipped key file of one lecture: no plain answer, deterministic (salts and keys derived from ids). In a
+    sealed lecture a graded question ships its public spec only (what makes an answer well-formed): no salted
+    answers, hints or explanation, so nothing in the notebook can tell a right answer; practice checks ship keys."""
     out = {}
     for q in questions:
+        if sealed and not q.practice:
+            out[q.id] = {**q.spec(), "points_max": q.points, "sealed": True}
+            continue
         salt, key = salt_of(q.id), explanation_key(q.id)
         entries = {}
         for canon in q.accepted():

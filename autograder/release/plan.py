@@ -49,7 +49,7 @@ def plan_quizzes(quizzes: list | None = None) -> list[Planned]:
     """The concept-check key files (course_lib/quiz_keys/lectureNN.json): salted hashes, no plain answer."""
     from autograder.quizzes import all_quizzes, keys_json
 
-    return [Planned(quiz_keys_path(q.lecture), keys_json(q.lecture, q.questions), "quiz")
+    return [Planned(quiz_keys_path(q.lecture), keys_json(q.lecture, q.questions, q.sealed), "quiz")
             for q in (all_quizzes() if quizzes is None else quizzes)]
 
 

@@ -262,7 +262,17 @@ def expression_canonical(text, variables, points: list[dict]) -> str:
 
 
 def canonical(spec: dict, value) -> str:
-    """The canonical string of `value` for a question's public spec; QuizError when it cannot be read."""
+    """The canonical string of `value` for a question's public spec; QuizError when it cannot be read (a number
+    too large to compare, 1e61 say, included)."""
+    try:
+        return _canonical(spec, value)
+    except (ArithmeticError, ValueError, RecursionError) as exc:  # decimal.InvalidOperation is an ArithmeticError
+        if isinstance(exc, QuizError):
+            raise
+        raise QuizError("this value cannot be compared (too large or malformed)") from None
+
+
+def _canonical(spec: dict, value) -> str:
     kind = spec["kind"]
     if kind == "number":
         if isinstance(value, str):  # "9/11" or "1e-3": arithmetic without names
@@ -395,15 +405,21 @@ def _pattern_hint(spec: dict, value, canon: str) -> str:
     return ""
 
 
+SEALED_NOTE = "this check is sealed: the answer and its explanation come with your grade"
+
+
 def judge_answer(qid: str, spec: dict, value) -> Verdict:
     """Check `value` against one question's key `spec`: right (with the explanation), wrong (with a hint when a
-    listed wrong answer or a generic pattern explains it), or unreadable. The grader calls it too."""
+    listed wrong answer or a generic pattern explains it), or unreadable. The grader calls it too. A sealed
+    question's key holds no answer: the value is only checked to be well-formed and recorded."""
     if value is None:
         return Verdict(None, f"{qid}: not answered yet")
     try:
         canon = canonical(spec, value)
     except QuizError as exc:
         return Verdict(False, f"✗ {qid} not yet: {exc}")
+    if spec.get("sealed"):
+        return Verdict(None, f"✓ {qid} recorded: {value!r} ({SEALED_NOTE})")
     _ident, pad, wrapped, wrong = _lookup(spec, canon)
     if wrapped is None:
         hint = keystream_xor(pad, unb64(wrong)).decode("utf-8", "replace") if wrong is not None else \
