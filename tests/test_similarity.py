@@ -277,3 +277,143 @@ def test_cli_writes_the_html_report(tmp_path):
     assert "copy_of_ind1" in page and "class=\"shared\"" in page and "<pre>" in page
     first = (tmp_path / "out" / "similarity.csv").read_text().splitlines()[1]
     assert "copy_of_" in first
+
+
+# -- similarity that survives rewrites (issue 24 item 8, issue 25 item 7) ---------------------------------------
+
+def _with_endings(nb: dict, ending: str) -> dict:
+    out = json.loads(json.dumps(nb))
+    for cell in out["cells"]:
+        cell["source"] = cell["source"].replace("\n", ending)
+    return out
+
+
+def test_a_copy_saved_with_other_line_endings_is_still_a_pair():
+    """Before: a copy saved with \\r line endings appeared in no pair (its definitions were read as empty)."""
+    hw = load_homework(HW)
+    nbs = the_class()
+    nbs["copy_cr"] = _with_endings(nbs["copy_of_ind1"], "\r")
+    nbs["copy_crlf"] = _with_endings(nbs["copy_of_ind1"], "\r\n")
+    pairs, _ = similarity.compare(hw, nbs, similarity.reference_notebooks(hw))
+    score = {(p.a, p.b, p.function): p.score for p in pairs}
+    for f in ("adam_step", "backtracking_line_search"):
+        assert score[("copy_cr", "ind1", f)] == score[("copy_crlf", "ind1", f)] == score[("copy_of_ind1", "ind1", f)]
+        assert score[("copy_cr", "copy_crlf", f)] == 1.0
+
+
+EXEC_COPY = '''
+SRC = """
+def adam_step(w, g, m, v, t, lr, beta1, beta2, eps):
+    g = np.asarray(g, dtype=float)
+    m_new = m * beta1 + g * (1 - beta1)
+    v_new = v * beta2 + np.square(g) * (1 - beta2)
+    c1, c2 = 1 - np.power(beta1, t), 1 - np.power(beta2, t)
+    denom = np.sqrt(v_new / c2) + eps
+    w_new = np.asarray(w, dtype=float) - lr * (m_new / c1) / denom
+    return w_new, m_new, v_new
+"""
+
+
+class _Loader:
+    exec(SRC, globals())
+'''
+
+
+def test_code_run_from_a_string_is_flagged_and_compared():
+    """Before: source kept in a string and run with exec scored 0.00 against everyone, unflagged."""
+    hw = load_homework(HW)
+    nbs = the_class()
+    nbs["exec_copy"] = _nb(EXEC_COPY, SEARCH["ind3"])
+    flags: dict = {}
+    pairs, _ = similarity.compare(hw, nbs, similarity.reference_notebooks(hw), flags=flags)
+    assert flags == {"exec_copy": ["cell 2: exec"]}
+    best = max((p for p in pairs if "exec_copy" in (p.a, p.b) and p.function == "adam_step"), key=lambda p: p.score)
+    assert (best.a, best.b, best.score) == ("exec_copy", "ind4", 1.0)
+
+
+def test_running_strings_is_a_note_in_the_feedback_never_points():
+    from gradeutil import expected
+
+    from autograder.exports.feedback import feedback_markdown
+    from autograder.grade.submission import grade_extracted
+    from autograder.runners import InProcessRunner
+    from course_lib.grading.notebook import extract, read_notebook
+
+    nb = read_notebook(ROOT / "autograder" / "samples" / "hw01" / "correct.ipynb")
+    for cell in nb["cells"]:
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "code" and "def smoothness_constant(" in src:
+            cell["source"] = f"_SRC = {src!r}\n\n\nclass _Load:\n    exec(_SRC, globals())\n"
+    ex = extract(nb)
+    assert len(ex.runs_strings) == 1 and ex.runs_strings[0].endswith(": exec")
+    hw = load_homework("hw01")
+    res = grade_extracted(hw, ex, InProcessRunner(), expected("hw01"))
+    assert res.total == 10  # a note, never points
+    md = feedback_markdown(hw, res, "in-process")
+    assert f"your definitions run code held in strings ({ex.runs_strings[0]}); the instructor is told (no points " \
+           "are taken for it)" in md
+
+
+def test_what_counts_as_running_strings():
+    import ast
+
+    from course_lib.grading.notebook import runs_strings
+
+    def found(src: str) -> list[str]:
+        return sorted({w for node in ast.parse(src).body for w in runs_strings(node)})
+
+    assert found("def f(s):\n    return eval(s)") == ["eval"]
+    assert found("def f(s):\n    return compile(s, 'x', 'exec')") == ["compile"]
+    assert found("def f():\n    return __import__('os')") == ["__import__"]
+    assert found("import importlib\ndef f(n):\n    return importlib.import_module('num' + n)") == \
+        ["import_module of a computed name"]
+    assert found("import builtins\ndef f(s):\n    return getattr(builtins, 'ex' + 'ec')(s)") == \
+        ["import builtins"]
+    assert found("run = exec") == ["exec"]
+    assert found("def f(x=exec('y=1')):\n    pass") == ["exec"]
+    # not running strings: a literal module name, model.eval(), re.compile
+    assert found("import importlib, re\ndef f(model):\n    importlib.import_module('numpy')\n    model.eval()\n"
+                 "    return re.compile('a+')") == []
+
+
+def test_a_students_own_submissions_are_never_paired(tmp_path):
+    """Two Canvas submissions of user 12345 (same code): before, the student's own pair topped the report."""
+    hw = load_homework(HW)
+    nbs = {s: _nb(ADAM[s], SEARCH[s]) for s in ("ind2", "ind3", "ind4")}
+    nbs["12345~aaaaaaaaaaaa"] = nbs["12345~bbbbbbbbbbbb"] = _nb(ADAM["ind1"], SEARCH["ind1"])
+    pairs, _ = similarity.compare(hw, nbs, similarity.reference_notebooks(hw))
+    assert pairs and not [p for p in pairs if p.a.startswith("12345") and p.b.startswith("12345")]
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ada_12345_100_hw02.ipynb").write_text(json.dumps(nbs["12345~aaaaaaaaaaaa"]))
+    (subs / "ada_LATE_12345_200_hw02.ipynb").write_text(json.dumps(nbs["12345~aaaaaaaaaaaa"]))
+    (subs / "copy_of_ind1.ipynb").write_text(json.dumps(_nb(*COPIES["copy_of_ind1"][1:])))
+    res = similarity.run(hw, subs, tmp_path / "out")
+    assert [(p.a.split("~")[0], p.b.split("~")[0]) for p in res.ranked] == [("12345", "copy_of_ind1")] * 2
+    assert any(n.startswith("student id '12345' is claimed by 2 inputs") for n in res.notes)
+
+
+def test_pairs_are_ranked_once_each_with_their_functions(tmp_path):
+    """Before: (pair, function) rows, so one copied pair took one place per function in the top 20."""
+    hw = load_homework(HW)
+    pairs, _ = similarity.compare(hw, the_class(), similarity.reference_notebooks(hw))
+    ranked = similarity.rank_pairs(pairs)
+    assert len({(r.a, r.b) for r in ranked}) == len(ranked) == len({(p.a, p.b) for p in pairs})
+    planted = {(min(c, src), max(c, src)) for c, (src, _, _) in COPIES.items()}
+    assert {(r.a, r.b) for r in ranked[:3]} == planted
+    for r in ranked[:3]:
+        assert [p.function for p in r.rows][:2] in (["adam_step", "backtracking_line_search"],
+                                                    ["backtracking_line_search", "adam_step"])
+        assert r.rows == sorted(r.rows, key=lambda p: -p.score)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for s, nb in the_class().items():
+        (subs / f"{s}.ipynb").write_text(json.dumps(nb))
+    similarity.run(hw, subs, tmp_path / "out")
+    import csv
+
+    with open(tmp_path / "out" / "similarity.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    first = [r for r in rows if r["rank"] == "1"]
+    assert len(first) >= 2 and len({(r["student_a"], r["student_b"]) for r in first}) == 1
+    assert {(r["student_a"], r["student_b"]) for r in rows if r["rank"] in ("1", "2", "3")} == planted

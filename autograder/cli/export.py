@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
+from autograder.hidden.seed import resolve_seed
 from autograder.interop import gradescope, nbgrader, otter
 
 FOLDER_EXPORTS = {
@@ -12,8 +15,18 @@ FOLDER_EXPORTS = {
 }
 
 
+def seed(args) -> str:
+    """The one seed rule (hidden/seed.py), before anything is written: an empty seed stops the command, the public
+    default is used with a warning."""
+    value, warning = resolve_seed(args.hidden_seed)
+    if warning:
+        print(f"course export: warning: {warning}", file=sys.stderr)
+    return value
+
+
 def cmd_folder_export(args) -> int:
     export_fn, _, next_hint = FOLDER_EXPORTS[args.target]
+    args.hidden_seed = seed(args)
     for path in export_fn(args.homeworks or None, args.dir, args.hidden_seed):
         print(f"wrote {path}")
     print("next: " + next_hint.format(dir=args.dir))
@@ -21,6 +34,7 @@ def cmd_folder_export(args) -> int:
 
 
 def cmd_gradescope(args) -> int:
+    args.hidden_seed = seed(args)
     path = gradescope.export(args.assignment, args.zip, args.hidden_seed, args.hidden_visibility,
                              args.require_namespaces)
     print(f"wrote {path} ({path.stat().st_size // 1024} KiB): upload it as the Gradescope autograder")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.exports import write_all
-from autograder.grade.collect import Collection, collect_with_report
+from autograder.grade.collect import Collection, collect_with_report, shown
 from autograder.grade.pool import GradingError
 from autograder.grade.submission import merge_exercise
 from autograder.hidden.seed import SeedError, resolve_seed
@@ -54,6 +54,7 @@ class GradeOptions:
     times: str | None = None
     tz: str | None = None
     roster: str | None = None
+    allow_id_collisions: bool = False  # grade each input of a contested id under an id of its own
 
 
 @dataclass
@@ -75,6 +76,7 @@ class GradeReport:
     regraded: dict[str, int] = field(default_factory=dict)  # reason -> how many were graded again
     removed: list[str] = field(default_factory=list)  # marked "no longer submitted" in this run
     warnings: list[str] = field(default_factory=list)  # one line each, for stderr
+    choices: int = 0  # students who handed in several notebooks (one was chosen; see collect.txt)
 
     @property
     def skipped(self) -> int:
@@ -95,6 +97,8 @@ class GradeReport:
             line += f"; {self.plan.untouched} left untouched (--only)"
         if self.removed:
             line += f"; {len(self.removed)} no longer submitted (kept, marked, not counted)"
+        if self.choices:
+            line += f"; {self.choices} handed in several notebooks (one graded each, see collect.txt)"
         line += f"; {self.failed} failed to grade (scored 0 with a note); in {self.seconds:.1f} s"
         if self.missing:
             line += f"; NO RESULT for {len(self.missing)}: {', '.join(self.missing[:10])}"
@@ -146,10 +150,12 @@ def prepare(assignment: Assignment, options: GradeOptions, stored_late: dict | N
     return Run(settings, policy, inputs, roster, warnings, zone)
 
 
-def collect(options: GradeOptions, out: Path) -> Collection:
-    """The submissions, with collect.txt listing every entry left out (for the instructor)."""
+def collect(options: GradeOptions, out: Path, assignment: Assignment) -> Collection:
+    """The submissions, with collect.txt listing every entry left out, every contested id and every choice among
+    several notebooks (for the instructor). A contested id stops the run unless --allow-id-collisions."""
     try:
-        collection = collect_with_report(options.submissions)
+        collection = collect_with_report(options.submissions, assignment.name,
+                                         [e.name for e in assignment.exercises])
     except (FileNotFoundError, ValueError, OSError) as exc:
         raise GradingError(str(exc)) from exc
     if collection.report_lines():
@@ -157,6 +163,14 @@ def collect(options: GradeOptions, out: Path) -> Collection:
     if not collection.submissions:
         collection.cleanup()
         raise GradingError(f"no submissions found in {options.submissions}")
+    if collection.collisions and not options.allow_id_collisions:
+        collection.cleanup()
+        named = "; ".join(f"'{c.student}': " + ", ".join(f"'{shown(s)}'" for s in c.sources)
+                          for c in collection.collisions[:3])
+        raise GradingError(f"{len(collection.collisions)} student id(s) claimed by more than one input ({named}"
+                           f"{'; …' if len(collection.collisions) > 3 else ''}); nothing was graded: remove what "
+                           "is not a student's own submission, or pass --allow-id-collisions to grade each under "
+                           f"an id of its own (all listed in {out / 'collect.txt'})")
     return collection
 
 
@@ -168,6 +182,18 @@ def refuse_other_seed(assignment: Assignment, stored: list[Row], key_fp: str, re
         raise GradingError(f"{len(other)} of {len(stored)} rows of {assignment.name} in this gradebook were graded "
                            "with another hidden seed (or with --public-only): give the same --hidden-seed as before, "
                            "or pass --reseed to regrade them with this one")
+
+
+def file_times_warning(plan: Plan, policy, out: Path) -> str:
+    """The warning (also appended to collect.txt) when lateness is judged by file times."""
+    if policy.due is None or not plan.file_timed:
+        return ""
+    line = (f"{len(plan.file_timed)} submission time(s) come from file times (zip entry dates or modification "
+            "times), which anyone who handles the files can set, and this homework has a due date: give the "
+            "LMS's submission times with --times CSV")
+    with open(out / "collect.txt", "a", encoding="utf-8") as f:
+        f.write(line + "\n")
+    return line
 
 
 def record(book: Gradebook, assignment: Assignment, plan: Plan, results, isolation: str,
@@ -199,11 +225,15 @@ def record(book: Gradebook, assignment: Assignment, plan: Plan, results, isolati
 
 def run_grade(assignment: Assignment, options: GradeOptions) -> GradeReport:
     """collect -> plan -> grade -> record -> export, for `course grade`."""
+    try:
+        resolve_seed(options.seed)  # an empty seed stops the run before anything is written (one rule, hidden/seed)
+    except SeedError as exc:
+        raise GradingError(str(exc)) from exc
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     with Gradebook(db_path(options.db, out)) as book:
         run = prepare(assignment, options, book.meta(assignment.name).get("late"))
-        with collect(options, out) as collection:
+        with collect(options, out, assignment) as collection:
             subs = collection.submissions
             unknown = sorted(run.inputs.only - {s.student for s in subs})
             if unknown:
@@ -215,6 +245,10 @@ def run_grade(assignment: Assignment, options: GradeOptions) -> GradeReport:
             refuse_other_seed(assignment, stored, run.inputs.key_fp, options.reseed)
             plan = make_plan(subs, stored, run.inputs,
                              "seed changed" if assignment.isolated else "answer key changed")
+            run.warnings += [w for w in (file_times_warning(plan, run.policy, out),) if w]
+            if collection.collisions:
+                run.warnings.append(f"{len(collection.collisions)} contested student id(s) graded under ids of "
+                                    "their own (--allow-id-collisions; see collect.txt)")
             book.begin(assignment.name, run.roster, late=run.policy.to_json(),
                        submissions=str(Path(options.submissions).resolve()), out=str(out.resolve()))
             t0 = time.perf_counter()
@@ -241,7 +275,7 @@ def run_grade(assignment: Assignment, options: GradeOptions) -> GradeReport:
                        missing=[s.student for s in considered if s.student not in have],
                        collect_report=collection.report_lines(), regraded=reasons,
                        removed=[e.student for e in plan.updates if e.status == Status.REMOVED],
-                       warnings=run.warnings + ([guess] if guess else []))
+                       warnings=run.warnings + ([guess] if guess else []), choices=len(collection.choices))
 
 
 def options_from(args) -> GradeOptions:
@@ -250,7 +284,8 @@ def options_from(args) -> GradeOptions:
         raise ValueError("--only is empty; give student ids separated by commas")
     return GradeOptions(args.submissions, args.out, args.workers, args.db, args.regrade, args.hidden_seed,
                         args.reseed, args.allow_weak_isolation, not args.public_only, None, only, args.exercise,
-                        args.due, args.late_penalty, args.extensions, args.times, args.tz, args.roster)
+                        args.due, args.late_penalty, args.extensions, args.times, args.tz, args.roster,
+                        args.allow_id_collisions)
 
 
 def cmd_grade(args) -> int:
@@ -292,7 +327,11 @@ def add_parser(sub) -> None:
     s.add_argument("--tz", metavar="ZONE", help="timezone of times without one (UTC, +01:00, Europe/Berlin)")
     s.add_argument("--late-penalty", metavar="RULE", help="e.g. '10%%/day,cap=50%%,grace=15min' (needs --due)")
     s.add_argument("--extensions", metavar="CSV", help="per-student due dates: columns student,due or student,days")
-    s.add_argument("--times", metavar="CSV", help="submission times: columns student,submitted_at (default: file "
-                                                   "mtime, or the zip entry's date)")
+    s.add_argument("--times", metavar="CSV", help="the LMS's submission times: columns student,submitted_at "
+                                                   "(without: the zip entry's date or the file's mtime, with a "
+                                                   "warning when there is a due date)")
+    s.add_argument("--allow-id-collisions", action="store_true",
+                   help="grade a student id claimed by several inputs (Alice.ipynb and alice.ipynb, one Canvas user "
+                        "id with two submissions) as one id per input, named <id>~<digest> (default: refuse)")
     s.add_argument("--roster", metavar="CSV", help="class list: columns student_id,name,email[,section,sis_id]")
     s.set_defaults(func=cmd_grade)

@@ -32,7 +32,7 @@ def cmd_review(args) -> int:
         if not source:
             raise ValueError("give --submissions DIR (no submissions folder is recorded for this homework)")
         graded = {r.student for r in rows}
-        with collect_with_report(source) as collection:
+        with collect_with_report(source, hw.name, [e.name for e in hw.exercises]) as collection:
             answers = {s.student: answers_for(s.path, items) for s in collection.submissions
                        if not graded or s.student in graded}
         existing = {(r.student, item): (v[0], v[2]) for r in rows for item, v in r.manual.items()}

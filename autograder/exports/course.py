@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.exports.grades import csv_text
+from autograder.grade.ids import shown
 from autograder.model import Status, Student
 from autograder.quizzes import load_assignment
 from autograder.release.manual import manual_items
@@ -135,4 +136,4 @@ def student_record(book, student: str) -> str:
             lines.append(f"  {when(e['at'])}  {e['homework']:<24} {old:>6} -> {new:<6} {e['reason']}")
     if not found and not hist:
         raise ValueError(f"no gradebook record for {student!r}")
-    return "\n".join(lines)
+    return "\n".join(shown(line) for line in lines)  # file names and comments: no terminal escapes

@@ -3,19 +3,16 @@ LMS download names (Canvas: the student id is the Canvas user id in the file nam
 
 Collecting is exact: only regular files and folders inside the submissions root are taken. Symbolic links are
 never followed (at any depth), devices, FIFOs and sockets are never opened, and every entry left out is listed
-with its reason (`Collection.skipped`). Distinct inputs never share a student id: when two names map to the same
-readable id, the later ones (in sorted order of the original names) get "-2", "-3", … and a warning naming both
-originals (`Collection.warnings`, for the instructor only; it names other students).
-
-Canvas "Download submissions" names files `<name>_<user id>_<submission id>_<original name>` (late ones
-`<name>_LATE_<user id>_<submission id>_<original name>`): the student id is the user id, so a resubmission,
-which gets a new submission id, is the same student (apply_lms_ids).
+with its reason (`Collection.skipped`). Student ids are case-insensitive and nobody can take another's
+(grade/ids.py): an id claimed by two inputs is contested (`Collection.collisions`, naming both) and neither is
+filed under it. Canvas "Download submissions" names give the Canvas user id; several files of one Canvas
+submission are one submission. Where a student hands in several notebooks the rule of grade/choice.py picks one
+(`Collection.choices` lists each choice with the notebooks left out).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import stat
 import tempfile
 import zipfile
@@ -23,13 +20,17 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from autograder.grade.choice import choice_note, choose_notebook
+from autograder.grade.ids import CANVAS_NAME, Collision, claim_ids, lms_id, shown, student_id
 from autograder.model import Submission
+
+__all__ = ["CANVAS_NAME", "Collection", "collect", "collect_with_report", "lms_id", "scan_folder", "shown",
+           "student_id"]
 
 MAX_ZIP_BYTES = 2 * 1024 ** 3
 MAX_ZIP_ENTRIES = 100_000
 MAX_FOLDER_ENTRIES = 20_000  # entries looked at inside one student's folder
 MAX_FOLDER_DEPTH = 32
-_SAFE = re.compile(r"[^A-Za-z0-9._@+-]")
 _JUNK = ("__MACOSX", ".ipynb_checkpoints")  # never a submission, never looked into
 
 
@@ -39,8 +40,10 @@ class Collection:
 
     submissions: list[Submission]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (name under the root, reason)
-    warnings: list[str] = field(default_factory=list)  # id collisions, truncated folder walks (instructor only)
+    warnings: list[str] = field(default_factory=list)  # truncated folder walks (instructor only)
     tmp: tempfile.TemporaryDirectory | None = None  # must be kept alive while the submissions are read
+    collisions: list[Collision] = field(default_factory=list)  # ids claimed by several inputs (none is filed under)
+    choices: list[str] = field(default_factory=list)  # "alice: 3 notebooks; graded …; not graded: …"
 
     def __iter__(self):
         return iter((self.submissions, self.tmp))
@@ -58,18 +61,10 @@ class Collection:
             self.tmp = None
 
     def report_lines(self) -> list[str]:
-        """One line per skipped entry ("bob.ipynb: a symbolic link; skipped"), then the warnings."""
-        return [f"{name}: {reason}; skipped" for name, reason in self.skipped] + list(self.warnings)
-
-
-def student_id(name: str) -> str:
-    return _SAFE.sub("_", name)[:100] or "unnamed"
-
-
-def shown(name: str) -> str:
-    """A name made safe to print on one line: control and other unprintable characters as \\xNN escapes."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}"
-                   for c in name)
+        """One line per contested id, per skipped entry ("bob.ipynb: a symbolic link; skipped"), per choice among
+        several notebooks, then the warnings."""
+        return ([c.line() for c in self.collisions] + [f"{name}: {reason}; skipped" for name, reason in self.skipped]
+                + list(self.choices) + list(self.warnings))
 
 
 def _kind(mode: int) -> str:
@@ -181,7 +176,7 @@ def _is_dir(p: Path) -> bool:
         return False
 
 
-def _scan_folder(folder: Path, name: str) -> tuple[list[Path], list[tuple[str, str]], str]:
+def scan_folder(folder: Path, name: str) -> tuple[list[Path], list[tuple[str, str]], str]:
     """Regular .ipynb files under `folder`, never following links: (notebooks, skipped, truncation note)."""
     notebooks: list[tuple[tuple[str, ...], Path]] = []
     skipped: list[tuple[str, str]] = []
@@ -225,27 +220,11 @@ def _scan_folder(folder: Path, name: str) -> tuple[list[Path], list[tuple[str, s
     return [p for _, p in notebooks], skipped, note
 
 
-def _assign_ids(cands: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
-    """(original name, readable id) in sorted order -> distinct ids (case-insensitively) and warnings."""
-    leaders: dict[str, int] = {}
-    for i, (_, sid) in enumerate(cands):
-        leaders.setdefault(sid.lower(), i)
-    used = {sid.lower() for _, sid in cands}  # every readable id stays reserved for its owner
-    ids, warnings = [], []
-    for i, (orig, sid) in enumerate(cands):
-        first = leaders[sid.lower()]
-        if first == i:
-            ids.append(sid)
-            continue
-        n = 2
-        while f"{sid}-{n}".lower() in used:
-            n += 1
-        new = f"{sid}-{n}"
-        used.add(new.lower())
-        ids.append(new)
-        warnings.append(f"'{shown(cands[first][0])}' and '{shown(orig)}' both map to student id "
-                        f"'{cands[first][1]}'; '{shown(orig)}' is graded as '{new}'")
-    return ids, warnings
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return shown(path.relative_to(root).as_posix())
+    except ValueError:
+        return shown(path.name)
 
 
 def _unpack(source: Path) -> tuple[Path, list[tuple[tuple[str, ...], str]], tempfile.TemporaryDirectory | None]:
@@ -266,71 +245,117 @@ def _unpack(source: Path) -> tuple[Path, list[tuple[tuple[str, ...], str]], temp
     return root, skips, tmp
 
 
-def _folder_candidate(e, name: str, inner_skips: list[tuple[str, str]], skipped: list, warnings: list) -> tuple:
-    """The candidate for a student's folder: its notebook (the first, if several) and the problems to report."""
-    nbs, inner, note = _scan_folder(Path(e.path), name)
-    skipped.extend((shown(n), why) for n, why in inner)
-    inner = inner_skips + inner
+@dataclass
+class _Walk:
+    """What collecting the top-level entries gathers, and the homework's names the notebook choice needs."""
+
+    root: Path
+    homework: str = ""
+    names: tuple[str, ...] = ()
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    choices: list[str] = field(default_factory=list)
+    inner_skips: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def choose(self, label: str, paths: list[Path]) -> tuple[Path, str]:
+        """The notebook to grade among `paths`, and the note for the student's feedback ("" if only one)."""
+        choice = choose_notebook(paths, self.homework, self.names)
+        if not choice.others:
+            return choice.path, ""
+        note = choice_note(choice, lambda p: _rel(p, self.root))
+        self.choices.append(f"{shown(label)}: {note}")
+        return choice.path, note
+
+
+def _folder_candidate(e, name: str, walk: _Walk) -> tuple:
+    """The candidate for a student's folder: its notebook (chosen, if several) and the problems to report."""
+    nbs, inner, note = scan_folder(Path(e.path), name)
+    walk.skipped.extend((shown(n), why) for n, why in inner)
+    inner = walk.inner_skips.pop(name, []) + inner
     if note:
-        warnings.append(f"{shown(name)}: {note}")
+        walk.warnings.append(f"{shown(name)}: {note}")
     lines = [f"{shown(n)}: {why}; skipped" for n, why in inner]
     if not nbs:
         problem = "no .ipynb file in the folder"
         if lines:
             problem += f" ({'; '.join(lines[:3])}{'; …' if len(lines) > 3 else ''})"
         return (name, student_id(name), None, problem)
-    parts = [] if len(nbs) == 1 else [f"{len(nbs)} notebooks in the folder; graded {shown(nbs[0].name)}"]
+    path, chosen = walk.choose(name, nbs)
+    parts = [chosen] if chosen else []
     parts += lines[:3] + (["…"] if len(lines) > 3 else [])
-    return (name, student_id(name), nbs[0], "; ".join(parts))
+    return (name, student_id(name), path, "; ".join(parts))
 
 
-def _candidate(e, inner_skips: dict, skipped: list, warnings: list) -> tuple | None:
+def _candidate(e, walk: _Walk) -> tuple | None:
     """(original name, readable id, path or None, problem) for one top-level entry; None when it is left out."""
     name = e.name
     if name.startswith("."):
-        skipped.append((shown(name), "a hidden entry"))
+        walk.skipped.append((shown(name), "a hidden entry"))
         return None
     if name in _JUNK:
-        skipped.append((shown(name), "macOS archive metadata" if name == "__MACOSX" else "Jupyter checkpoints"))
+        walk.skipped.append((shown(name), "macOS archive metadata" if name == "__MACOSX" else "Jupyter checkpoints"))
         return None
     stem = name[:-len(".ipynb")] if name.endswith(".ipynb") else name
     try:
         mode = e.stat(follow_symlinks=False).st_mode
     except OSError as exc:
-        skipped.append((shown(name), f"cannot be read ({exc.strerror or exc})"))
+        walk.skipped.append((shown(name), f"cannot be read ({exc.strerror or exc})"))
         return None
     if stat.S_ISREG(mode):
         if name.endswith(".ipynb") and stem:
             return (name, student_id(stem), Path(e.path), "")
-        skipped.append((shown(name), "not a notebook (.ipynb) or a folder"))
+        walk.skipped.append((shown(name), "not a notebook (.ipynb) or a folder"))
         return None
     if stat.S_ISDIR(mode):
-        return _folder_candidate(e, name, inner_skips.pop(name, []), skipped, warnings)
+        return _folder_candidate(e, name, walk)
     why = _kind(mode)
-    skipped.append((shown(name), why))
+    walk.skipped.append((shown(name), why))
     if stat.S_ISLNK(mode) or name.endswith(".ipynb"):
         return (name, student_id(stem), None, f"{shown(name)}: {why}; not graded")
     return None
 
 
-def collect_with_report(source: str | Path) -> Collection:
+def _canvas(cands: list[tuple], walk: _Walk) -> list[tuple]:
+    """Canvas names take the Canvas user id; the files of one submission (one user id, one submission id) are
+    one candidate, its notebook chosen as in a folder. Two submission ids of one user stay two candidates (a
+    contested id)."""
+    out: list[tuple] = []
+    groups: dict[tuple[str, int], list[tuple]] = {}
+    for c in cands:
+        parsed = lms_id(c[0])
+        if parsed is None:
+            out.append(c)
+        else:
+            groups.setdefault(parsed, []).append(c)
+    for (uid, sub), members in groups.items():
+        files = [c for c in members if c[2] is not None]
+        if len(files) < 2:
+            keep = files[0] if files else members[0]
+            out.append((keep[0], uid, keep[2], keep[3]))
+            continue
+        path, note = walk.choose(f"Canvas submission {sub} of {uid}", [c[2] for c in files])
+        keep = next(c for c in files if c[2] == path)
+        out.append((keep[0], uid, path, "; ".join(x for x in (note, keep[3]) if x)))
+    return out
+
+
+def collect_with_report(source: str | Path, homework: str = "", names=()) -> Collection:
     """Submissions in a folder or a zip, plus every entry left out and why; keep `.tmp` alive while grading (or
-    use the Collection in a `with` block)."""
+    use the Collection in a `with` block). `homework` and `names` (its graded functions, plain strings) decide
+    which notebook is graded where a student hands in several (grade/choice.py)."""
     source = Path(source)
     zip_label = f" (in {shown(source.name)})" if source.suffix == ".zip" else ""
     root, zip_skips, tmp = _unpack(source)
-    skipped: list[tuple[str, str]] = []
-    warnings: list[str] = []
+    walk = _Walk(root, homework, tuple(names))
     # top-level entries of the archive that were not extracted still get a row (score 0, with the reason)
     placeholders: dict[str, str] = {}
-    inner_skips: dict[str, list[tuple[str, str]]] = {}
     for parts, why in zip_skips:
         name = "/".join(parts)
-        skipped.append((shown(name) + zip_label, why))
+        walk.skipped.append((shown(name) + zip_label, why))
         if len(parts) == 1 and parts[0] != "__MACOSX":
             placeholders[parts[0]] = why
         elif len(parts) > 1:
-            inner_skips.setdefault(parts[0], []).append((name, why))
+            walk.inner_skips.setdefault(parts[0], []).append((name, why))
     try:
         with os.scandir(root) as it:
             entries = sorted(it, key=lambda e: e.name)
@@ -338,21 +363,20 @@ def collect_with_report(source: str | Path) -> Collection:
         if tmp is not None:
             tmp.cleanup()
         raise FileNotFoundError(f"submissions folder cannot be read: {root} ({exc.strerror or exc})") from exc
-    cands = [c for c in (_candidate(e, inner_skips, skipped, warnings) for e in entries) if c is not None]
+    cands = [c for c in (_candidate(e, walk) for e in entries) if c is not None]
     for name, why in placeholders.items():
         stem = name[:-len(".ipynb")] if name.endswith(".ipynb") else name
         if stem and all(c[0] != name for c in cands):
             cands.append((name, student_id(stem), None, f"{shown(name)}: {why}; not graded"))
-    for folder, inner in inner_skips.items():  # skipped members of a folder that holds nothing else
+    for folder, inner in walk.inner_skips.items():  # skipped members of a folder that holds nothing else
         if all(c[0] != folder for c in cands):
             lines = [f"{shown(n)}: {why}; skipped" for n, why in inner]
             cands.append((folder, student_id(folder), None,
                           f"no .ipynb file in the folder ({'; '.join(lines[:3])}{'; …' if len(lines) > 3 else ''})"))
-    cands.sort(key=lambda c: c[0])
-    ids, id_warnings = _assign_ids([(c[0], c[1]) for c in cands])
+    cands = sorted(_canvas(sorted(cands, key=lambda c: c[0]), walk), key=lambda c: c[0])
+    ids, collisions = claim_ids([(c[0], c[1]) for c in cands])
     subs = [Submission(sid, path, problem, orig) for sid, (orig, _, path, problem) in zip(ids, cands)]
-    subs, lms_notes = apply_lms_ids(subs)
-    return Collection(subs, skipped, id_warnings + warnings + lms_notes, tmp)
+    return Collection(subs, walk.skipped, walk.warnings, tmp, collisions, walk.choices)
 
 
 def collect(source: str | Path) -> tuple[list[Submission], tempfile.TemporaryDirectory | None]:
@@ -362,35 +386,3 @@ def collect(source: str | Path) -> tuple[list[Submission], tempfile.TemporaryDir
     """
     c = collect_with_report(source)
     return c.submissions, c.tmp
-
-
-CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z][A-Za-z0-9-]*?)(?P<late>_LATE)?_(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
-
-
-def lms_id(source_name: str) -> tuple[str, int] | None:
-    """(student id, submission id) from a Canvas download name, else None."""
-    m = CANVAS_NAME.match(source_name)
-    if not m:
-        return None
-    return m.group("id"), int(m.group("sub"))
-
-
-def apply_lms_ids(subs: list) -> tuple[list, list[str]]:
-    """Re-key Canvas-named submissions by the Canvas user id; of several submissions by one student keep the
-    latest (highest submission id). Returns (submissions, notes for the instructor)."""
-    notes: list[str] = []
-    best: dict[str, tuple[int, object]] = {}
-    order: list[str] = []
-    for s in subs:
-        parsed = lms_id(s.source or "")
-        key, rank = (parsed if parsed else (s.student, -1))
-        if parsed:
-            s.student = key
-        if key in best:
-            keep, drop = (s, best[key][1]) if rank > best[key][0] else (best[key][1], s)
-            notes.append(f"{drop.source}: an older submission of {key} than {keep.source}; skipped")
-            best[key] = (max(rank, best[key][0]), keep)
-        else:
-            best[key] = (rank, s)
-            order.append(key)
-    return [best[k][1] for k in order], notes

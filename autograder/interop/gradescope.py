@@ -141,15 +141,18 @@ def export(hw: str | Homework, dest: str | Path, seed: str | None = None,
 # -- inside the container ---------------------------------------------------------------------------------
 
 def find_submission(folder: Path, hw: Homework) -> tuple[Path | None, str]:
-    """The notebook to grade in /autograder/submission (prefer one named after the homework)."""
-    nbs = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts) if folder.is_dir() \
-        else []
+    """The notebook to grade in /autograder/submission: regular files only, links never followed, and among
+    several the one `course grade` would choose (grade/choice.py), with a note naming the others."""
+    from autograder.grade.choice import choice_note, choose_notebook
+    from autograder.grade.collect import scan_folder, shown
+
+    nbs = scan_folder(folder, folder.name)[0] if folder.is_dir() else []
     if not nbs:
         return None, "no .ipynb file was submitted"
-    named = [p for p in nbs if hw.name in p.name or p.name.startswith(hw.short)]
-    pick = (named or nbs)[0]
-    note = "" if len(nbs) == 1 else f"{len(nbs)} notebooks submitted; graded {pick.name}"
-    return pick, note
+    choice = choose_notebook(nbs, hw.name, [e.name for e in hw.exercises])
+    if not choice.others:
+        return choice.path, ""
+    return choice.path, choice_note(choice, lambda p: shown(p.relative_to(folder).as_posix()))
 
 
 def run(root: str | Path) -> dict:

@@ -26,6 +26,7 @@ class Plan:
     entries: list[PlanEntry] = field(default_factory=list)
     skipped: int = 0
     untouched: int = 0  # left out by --only
+    file_timed: list[str] = field(default_factory=list)  # graded with a file time (no --times entry)
 
     @property
     def to_grade(self) -> list[PlanEntry]:
@@ -79,6 +80,11 @@ def zip_times(zpath: Path, tz) -> dict[str, float]:
     except (OSError, zipfile.BadZipFile):
         return {}
     return out
+
+
+def trusted_time(sub: Submission, inputs: PlanInputs) -> bool:
+    """Whether --times gives this submission's time (a file's time is anyone's to set: a warning when it counts)."""
+    return sub.student in inputs.times or sub.source in inputs.times
 
 
 def submission_time(sub: Submission, inputs: PlanInputs) -> float | None:
@@ -159,8 +165,12 @@ def make_plan(subs: list[Submission], stored: list[Row], inputs: PlanInputs, ans
         if reason is None:
             plan.skipped += 1
             continue
-        plan.entries.append(_graded(s, old, reason, sha, inputs))
+        entry = _graded(s, old, reason, sha, inputs)
+        plan.entries.append(entry)
         graded.add(s.student)
+        newly_timed = old is None or entry.submitted_at != old.submitted_at  # not a time kept from a first run
+        if s.path is not None and not trusted_time(s, inputs) and newly_timed:
+            plan.file_timed.append(s.student)
     for row in stored:
         if row.student in graded or (inputs.only and row.student not in inputs.only):
             continue

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from autograder.paths import solution_notebook
-from course_lib.grading.notebook import NotebookError, read_notebook
+from course_lib.grading.notebook import cell_source, read_notebook
 
 MAX_ANSWER_CHARS = 20_000
 
@@ -44,8 +44,7 @@ class Answer:
 
 
 def _source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
+    return cell_source(cell)  # a malformed source (a list holding a number) reads as its strings, never raises
 
 
 def _heading(cell: dict) -> str:
@@ -99,7 +98,7 @@ def _answer_from(cells: list, start: int) -> list[tuple[str, str]]:
     out = []
     first = cells[start]
     if not _heading(first):
-        out.append((first.get("cell_type", "?"), _source(first)))
+        out.append((str(first.get("cell_type", "?")), _source(first)))
     for c in cells[start + 1:]:
         if not isinstance(c, dict) or _heading(c):
             break
@@ -127,10 +126,9 @@ def answers_for(path: Path | None, items: list[ManualItem]) -> dict[str, Answer]
     if path is None:
         return {it.name: Answer(it.name, "", []) for it in items}
     try:
-        nb = read_notebook(path)
-    except NotebookError:
+        return {it.name: find_answer(read_notebook(path), it) for it in items}
+    except Exception:  # noqa: BLE001 - an unreadable or malformed notebook costs its own student only
         return {it.name: Answer(it.name, "", []) for it in items}
-    return {it.name: find_answer(nb, it) for it in items}
 
 
 # -- the review sheet ------------------------------------------------------------------------------------------

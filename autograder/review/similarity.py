@@ -11,8 +11,16 @@ released stub of the same function are removed first: code everyone was given, o
 reference, is never evidence. A pair's score for a function is |shared| / min(|A|, |B|) of the remaining
 fingerprints (1.0: one copy contains the other); functions with fewer than MIN_FINGERPRINTS left are skipped.
 
-Writes OUT/similarity.html (ranked pairs, then each top pair side by side with the shared lines marked) and
-OUT/similarity.csv. It ranks; it does not accuse: short functions written from the same lecture look alike.
+Notebooks are read as grading reads them (course_lib.grading.notebook.extract: line endings normalised, the
+same size limits). Definitions whose code runs strings (exec, eval, compile, __import__, import_module of a
+computed name, …) are flagged, and functions defined in string literals of such a notebook are compared too.
+Two submissions of one student (one owner: grade/ids.owner, e.g. two Canvas submissions of one user id) are
+never paired. Pairs are ranked by their best function, then by all their functions together; each lists its
+functions, so one copied pair takes one place, not one per function.
+
+Writes OUT/similarity.html (ranked pairs, code that runs strings, then each top pair side by side with the shared
+lines marked) and OUT/similarity.csv. It ranks; it does not accuse: short functions written from the same
+lecture look alike.
 """
 
 from __future__ import annotations
@@ -121,21 +129,46 @@ def winnow(tokens: list[tuple[str, int, int]], k: int = K, w: int = WINDOW) -> d
     return picked
 
 
-def definitions(nb: dict) -> dict[str, str]:
+def definitions(nb: dict, flags: list[str] | None = None) -> dict[str, str]:
     """Top-level function and class sources of a notebook by name (imports and definitions only, as graded;
-    a later definition wins)."""
-    from course_lib.grading.notebook import code_cells, extract_source
+    a later definition wins). When its definitions run strings, those places are added to `flags` and the
+    functions defined in its string literals count too (where the code defines none of that name)."""
+    from course_lib.grading.notebook import extract
 
+    ex = extract(nb)
     out: dict[str, str] = {}
-    for index, src in code_cells(nb):
-        chunks, _, _ = extract_source(src, f"cell {index + 1}")
-        for _, text, _ in chunks:
-            try:
-                node = ast.parse(text).body[0]
-            except (SyntaxError, IndexError, ValueError, RecursionError):
+    trees = []
+    for _, text, _ in ex.chunks:
+        try:
+            node = ast.parse(text).body[0]
+        except (SyntaxError, IndexError, ValueError, RecursionError):
+            continue
+        trees.append(node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out[node.name] = text
+    if ex.runs_strings:
+        if flags is not None:
+            flags.extend(ex.runs_strings)
+        for name, text in _string_definitions(trees).items():
+            out.setdefault(name, text)
+    return out
+
+
+def _string_definitions(trees: list[ast.AST]) -> dict[str, str]:
+    """Functions and classes defined by the code held in string literals (what exec would define)."""
+    out: dict[str, str] = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str) and "\n" in node.value):
                 continue
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                out[node.name] = text
+            text = node.value.replace("\r\n", "\n").replace("\r", "\n")
+            try:
+                body = ast.parse(text).body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            for top in body:
+                if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    out.setdefault(top.name, ast.get_source_segment(text, top) or "")
     return out
 
 
@@ -169,8 +202,41 @@ class Pair:
     sizes: tuple[int, int]
 
 
-def compare(hw: Homework, notebooks: dict[str, dict], excluded: list[dict]) -> tuple[list[Pair], dict]:
-    """Ranked pairs (highest score first) over the graded functions, and the per-student fingerprints."""
+@dataclass
+class RankedPair:
+    """Two submissions and every graded function they were compared on, best first."""
+
+    a: str
+    b: str
+    rows: list[Pair]
+
+    @property
+    def score(self) -> float:
+        return self.rows[0].score
+
+    def key(self) -> tuple:
+        return (-self.score, -sum(p.score for p in self.rows), -sum(p.shared for p in self.rows), self.a, self.b)
+
+
+def rank_pairs(pairs: list[Pair]) -> list[RankedPair]:
+    """One entry per pair of submissions, ranked by its best function, then all its functions together."""
+    by: dict[tuple[str, str], list[Pair]] = {}
+    for p in pairs:
+        by.setdefault((p.a, p.b), []).append(p)
+    ranked = [RankedPair(a, b, sorted(rows, key=lambda p: (-p.score, -p.shared, p.function)))
+              for (a, b), rows in by.items()]
+    return sorted(ranked, key=RankedPair.key)
+
+
+def compare(hw: Homework, notebooks: dict[str, dict], excluded: list[dict], owners: dict[str, str] | None = None,
+            flags: dict[str, list[str]] | None = None, notes: list[str] | None = None) -> tuple[list[Pair], dict]:
+    """(pair, function) rows (highest score first) over the graded functions, and the per-student fingerprints.
+    Students with one owner (default: grade/ids.owner of the id) are never paired; `flags`, if given, gets the
+    places where a student's definitions run strings, and `notes` the notebooks left out (above the size limits)."""
+    from autograder.grade.ids import owner
+    from course_lib.grading.notebook import NotebookError
+
+    owners = owners or {s: owner(s) for s in notebooks}
     names = [e.name for e in hw.exercises]
     base: dict[str, set[int]] = {n: set() for n in names}
     for nb in excluded:
@@ -180,7 +246,15 @@ def compare(hw: Homework, notebooks: dict[str, dict], excluded: list[dict]) -> t
                 base[n] |= fingerprints(with_helpers(n, defs)).keys()
     prints: dict[str, dict[str, Fingerprints]] = {}
     for student, nb in notebooks.items():
-        defs = definitions(nb)
+        found: list[str] = []
+        try:
+            defs = definitions(nb, found)
+        except NotebookError as exc:
+            if notes is not None:
+                notes.append(f"{student}: {exc}; not compared")
+            continue
+        if found and flags is not None:
+            flags[student] = found
         prints[student] = {}
         for n in names:
             if n in defs:
@@ -191,6 +265,8 @@ def compare(hw: Homework, notebooks: dict[str, dict], excluded: list[dict]) -> t
     students = sorted(prints)
     for i, a in enumerate(students):
         for b in students[i + 1:]:
+            if owners.get(a, a) == owners.get(b, b):
+                continue
             for n in names:
                 fa, fb = prints[a].get(n), prints[b].get(n)
                 if fa is None or fb is None:
@@ -215,37 +291,50 @@ def _side(fp: Fingerprints, other: Fingerprints) -> str:
     return "<pre>" + "\n".join(rows) + "</pre>"
 
 
-def report(hw: Homework, pairs: list[Pair], prints: dict, out: Path, top: int = 20) -> Path:
-    """OUT/similarity.html and OUT/similarity.csv."""
+def report(hw: Homework, pairs: list[Pair], prints: dict, out: Path, top: int = 20,
+           flags: dict[str, list[str]] | None = None) -> Path:
+    """OUT/similarity.html and OUT/similarity.csv (one row per function of each pair, pairs in rank order)."""
     out.mkdir(parents=True, exist_ok=True)
+    ranked = rank_pairs(pairs)
     with open(out / "similarity.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["rank", "student_a", "student_b", "function", "score", "shared", "fingerprints_a",
                     "fingerprints_b"])
-        for r, p in enumerate(pairs, start=1):
-            w.writerow([r, _cell(p.a), _cell(p.b), p.function, f"{p.score:.3f}", p.shared, *p.sizes])
+        for r, rp in enumerate(ranked, start=1):
+            for p in rp.rows:
+                w.writerow([r, _cell(p.a), _cell(p.b), p.function, f"{p.score:.3f}", p.shared, *p.sizes])
     esc = html.escape
     rows = "\n".join(
-        f"<tr><td>{r}</td><td><a href='#p{r}'>{esc(p.a)}</a></td><td>{esc(p.b)}</td><td><code>{esc(p.function)}"
-        f"</code></td><td>{p.score:.2f}</td><td>{p.shared}</td></tr>" for r, p in enumerate(pairs[:200], start=1))
+        f"<tr><td>{r}</td><td><a href='#p{r}'>{esc(rp.a)}</a></td><td>{esc(rp.b)}</td><td>{rp.score:.2f}</td><td>"
+        + ", ".join(f"<code>{esc(p.function)}</code> {p.score:.2f}" for p in rp.rows) + "</td></tr>"
+        for r, rp in enumerate(ranked[:200], start=1))
+    flagged = "\n".join(f"<li><b>{esc(st)}</b>: {esc('; '.join(where))}</li>"
+                        for st, where in sorted((flags or {}).items()))
     details = "\n".join(
-        f"<h3 id='p{r}'>{r}. {esc(p.a)} / {esc(p.b)}: <code>{esc(p.function)}</code> ({p.score:.2f}, "
-        f"{p.shared} shared fingerprints)</h3><div class='pair'>"
-        f"<div><b>{esc(p.a)}</b>{_side(prints[p.a][p.function], prints[p.b][p.function])}</div>"
-        f"<div><b>{esc(p.b)}</b>{_side(prints[p.b][p.function], prints[p.a][p.function])}</div></div>"
-        for r, p in enumerate(pairs[:top], start=1))
+        f"<h3 id='p{r}'>{r}. {esc(rp.a)} / {esc(rp.b)} (best {rp.score:.2f})</h3>" + "".join(
+            f"<h4><code>{esc(p.function)}</code> ({p.score:.2f}, {p.shared} shared fingerprints)</h4><div class='pair'>"
+            f"<div><b>{esc(p.a)}</b>{_side(prints[p.a][p.function], prints[p.b][p.function])}</div>"
+            f"<div><b>{esc(p.b)}</b>{_side(prints[p.b][p.function], prints[p.a][p.function])}</div></div>"
+            for p in rp.rows)
+        for r, rp in enumerate(ranked[:top], start=1))
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Similarity: {esc(hw.name)}</title>
 <style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;
 padding:2px 8px}} .pair{{display:flex;gap:1em}} .pair>div{{flex:1;min-width:0}} pre{{background:#f7f7f7;
 padding:.5em;overflow-x:auto}} .shared{{background:#ffe08a}}</style></head><body>
 <h1>Similarity: {esc(hw.name)}</h1>
-<p>{len(pairs)} pairs of submissions × graded functions, highest first. Score = shared winnowed fingerprints /
-fingerprints of the smaller function, after normalising names, literals, comments and formatting, with the
-reference solution's and the released stub's fingerprints removed. Highlighted lines hold shared fingerprints.
-A high score is a reason to look, not a finding: read the code.</p>
-<table><tr><th>#</th><th>student</th><th>student</th><th>function</th><th>score</th><th>shared</th></tr>
+<p>{len(ranked)} pairs of submissions ({len(pairs)} pair × graded function comparisons), best first; each pair lists
+its functions. Score = shared winnowed fingerprints / fingerprints of the smaller function, after normalising names,
+literals, comments and formatting, with the reference solution's and the released stub's fingerprints removed.
+Two submissions of one student are never paired. Highlighted lines hold shared fingerprints. A high score is a
+reason to look, not a finding: read the code.</p>
+<table><tr><th>#</th><th>student</th><th>student</th><th>best</th><th>functions</th></tr>
 {rows}</table>
-<h2>Top {min(top, len(pairs))} side by side</h2>
+<h2>Code that runs strings ({len(flags or {})})</h2>
+<p>Definitions that run code held in strings (exec, eval, compile, __import__, import_module of a computed name, …)
+hide that code from this comparison (functions defined in a string literal are compared where found): read them.
+</p>
+<ul>{flagged or "<li>none</li>"}</ul>
+<h2>Top {min(top, len(ranked))} pairs side by side</h2>
 {details}
 </body></html>
 """
@@ -270,22 +359,29 @@ def reference_notebooks(hw: Homework) -> list[dict]:
     return out
 
 
-def run(hw: Homework, submissions: str | Path, out: str | Path, top: int = 20) -> tuple[list[Pair], Path]:
+@dataclass
+class SimilarityRun:
+    ranked: list[RankedPair]
+    path: Path
+    flags: dict[str, list[str]]  # student -> where their definitions run strings
+    notes: list[str]  # collecting notes and notebooks that could not be read (instructor only)
+
+
+def run(hw: Homework, submissions: str | Path, out: str | Path, top: int = 20) -> SimilarityRun:
     from autograder.grade.collect import collect_with_report
     from course_lib.grading.notebook import NotebookError, read_notebook
 
-    col = collect_with_report(submissions)
-    notebooks = {}
-    try:
+    notebooks, notes = {}, []
+    with collect_with_report(submissions, hw.name, [e.name for e in hw.exercises]) as col:
+        notes += col.report_lines()
         for s in col.submissions:
             if s.path is None:
                 continue
             try:
                 notebooks[s.student] = read_notebook(s.path)
-            except NotebookError:
-                continue
-    finally:
-        if col.tmp is not None:
-            col.tmp.cleanup()
-    pairs, prints = compare(hw, notebooks, reference_notebooks(hw))
-    return pairs, report(hw, pairs, prints, Path(out), top)
+            except NotebookError as exc:
+                notes.append(f"{s.student}: {exc}; not compared")
+    flags: dict[str, list[str]] = {}
+    pairs, prints = compare(hw, notebooks, reference_notebooks(hw), flags=flags, notes=notes)
+    path = report(hw, pairs, prints, Path(out), top, flags)
+    return SimilarityRun(rank_pairs(pairs), path, flags, notes)
