@@ -57,7 +57,7 @@ def score(ex: Exercise, public: list[Case], hidden: list[Case], expected: list[d
                 msg += f"; {hidden_hint(v)}"
         else:
             msg = "" if v.ok else f"public case {i + 1} ({describe_call(ex, c)}): {v.message}"
-        partial = 0.0 if v.ok else PARTIAL_CREDIT.get(v.kind, 0.0)
+        partial = 0.0 if v.ok else max(PARTIAL_CREDIT.get(v.kind, 0.0), v.credit)
         res.cases.append(CaseResult(i, is_hidden, v.ok, msg, v.max_error, v.kind, partial, points[i]))
         res.points += points[i] * (1.0 if v.ok else partial)
     res.points = round(res.points, 6)

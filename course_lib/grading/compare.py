@@ -23,6 +23,7 @@ class Verdict:
     kind: str = ""
     pattern: str = ""  # the pattern that explains the difference (a key of course_lib.grading.hints.PATTERNS)
     hint: str = ""  # its line for public feedback, "hint: …" (also the message's last line)
+    credit: float = 0.0  # a failing case's share of its points still earned (Exercise.per_output: outputs right)
 
     def __post_init__(self):
         if self.kind and self.kind not in KINDS:

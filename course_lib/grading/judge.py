@@ -42,6 +42,8 @@ def judge(
             v = compare(expected.get("value"), got["value"], ex.rtol, ex.atol)
         except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError) as exc:
             return Verdict(False, f"the result could not be compared ({type(exc).__name__})", kind="shape")
+        if ex.per_output and not v.ok:
+            v.credit = output_credit(expected.get("value"), got["value"], ex.rtol, ex.atol)
         return with_hint(v, ex, args, kwargs, expected.get("value"), got["value"])
     try:
         v = ex.check(list(args), dict(kwargs), expected.get("value"), got["value"], ex.rtol, ex.atol)
@@ -50,6 +52,34 @@ def judge(
     if not v.ok and not v.kind:
         v.kind = "property"
     return v
+
+
+def outputs(value) -> list | None:
+    """The independent outputs of a result: a tuple's elements or a dict's values, a dict inside a tuple opened
+    one level (a loss and its gradients: loss, dW1, db1, …); None when the value is not several outputs."""
+    if isinstance(value, dict):
+        return list(value.items())
+    if not isinstance(value, (tuple, list)):
+        return None
+    out = []
+    for i, v in enumerate(value):
+        out += [((i, k), x) for k, x in v.items()] if isinstance(v, dict) else [(i, v)]
+    return out
+
+
+def output_credit(expected, got, rtol: float, atol: float) -> float:
+    """The share of `expected`'s outputs that `got` has right (0 unless both are several outputs alike)."""
+    want, have = outputs(expected), outputs(got)
+    if not want or have is None:
+        return 0.0
+    have_by_key = dict(have)
+    right = 0
+    for key, e in want:
+        try:
+            right += key in have_by_key and compare(e, have_by_key[key], rtol, atol).ok
+        except (ArithmeticError, ValueError, TypeError, RecursionError, MemoryError):
+            continue
+    return right / len(want)
 
 
 def with_hint(v: Verdict, ex: Exercise, args, kwargs: dict, expected: Any, got: Any) -> Verdict:

@@ -101,6 +101,10 @@ class Exercise:
     edge_cases: tuple[str, ...] = ()
     # A time budget on a larger hidden case (vectorised or efficient implementations), or None; see Budget.
     budget: Budget | None = None
+    # Several independent outputs (a tuple or dict of them, a dict of gradients one level down): a failing case
+    # earns the share of its points of the outputs that are right, so one transposed gradient out of six does not
+    # cost the whole case. docs/homework-design.md lists the exercises that use it.
+    per_output: bool = False
     # For gradient exercises: gradient_check(ns, args, kwargs) -> [(label, analytic, numeric), ...], the student's
     # own gradient beside centred differences of the student's own forward pass on a public case's inputs
     # (course_lib.grading.gradcheck); the self-check prints the largest relative error. None: no such check.

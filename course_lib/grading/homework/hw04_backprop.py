@@ -235,7 +235,7 @@ HOMEWORK = Homework(
                  edge_cases=("large logits (|z| up to 1000)", "soft targets in [0, 1]", "multi-label (N, K) logits",
                              "batch of one"), **_TOL),
         Exercise("skip_mlp_loss_and_grads", 4, _pub_skip(), params=("params", "X", "y"), driver=skip_mlp,
-                 hints=SKIP_HINTS, derivation_first=True,
+                 hints=SKIP_HINTS, derivation_first=True, per_output=True,
                  edge_cases=("batch of one", "exact zeros at the ReLU kink", "large logits", "two classes"),
                  **_TOL),
     ],
