@@ -38,7 +38,7 @@ class RunOutcome:
     """Per case {"value"}/{"error"} (None when never reached), and how the run ended."""
 
     results: list[dict | None]
-    status: str = "ok"  # ok | timeout | crashed
+    status: str = "ok"  # ok | timeout | crashed | memory
     note: str = ""
     seconds: float = 0.0
     define_errors: list[str] = field(default_factory=list)

@@ -171,7 +171,8 @@ def test_judge_budget_kinds():
     assert judge_budget(ex, cases, exp, fast, 0.01).ok
     slow = [{"value": 1.0, "seconds": 0.5}, {"value": 2.0, "seconds": 0.3}]
     v = judge_budget(ex, cases, exp, slow, 0.01)
-    assert not v.ok and v.kind == "slow" and v.message.startswith("correct, but 30× slower")
+    assert not v.ok and v.kind == "slow" and v.message == "correct, but slower than the reference on a larger case " \
+                                                          "(budget 10×)"  # the stated factor, no measured time
     assert hidden_message(v, None) == v.message
     wrong_later = [{"value": 1.0, "seconds": 0.5}, {"value": 2.5, "seconds": 0.001}]  # fast but wrong: no credit
     assert judge_budget(ex, cases, exp, wrong_later, 0.01).kind == "values"
