@@ -164,7 +164,7 @@ def _grade_exercise(hw: Homework, ex: Exercise, extracted: Extracted, runner, ex
             if budgeted:
                 seeds = fresh_seeds(ex)
                 timed.cases, timed.expected, timed.t_ref = time_reference(hw, ex, runner, seeds)
-                job = Timed(seeds, ex.budget.seconds(timed.t_ref))
+                job = Timed(seeds, [ex.budget.seconds(e["seconds"]) for e in timed.expected])  # per draw
             out = runner.run(extracted.chunks, hw, ex, as_calls(plain), left, ex.memory_mb, hidden=True, timed=job)
             results += out.results + ([None] if budgeted else [])
             status, note, seconds = out.status, out.note, seconds + out.seconds
@@ -183,4 +183,5 @@ def time_reference(hw: Homework, ex: Exercise, runner, seeds: list[int]) -> tupl
                      timed=Timed(list(seeds)))
     if out.status != "ok" or len(out.timed) != len(draws) or any(r is None or "value" not in r for r in out.timed):
         raise RuntimeError(f"the reference could not be timed on the larger case ({out.status} {out.note})".strip())
-    return draws, [{"value": r["value"]} for r in out.timed], min(r["seconds"] for r in out.timed)
+    runs = [{"value": r["value"], "seconds": r["seconds"]} for r in out.timed]  # each draw's time: its budget
+    return draws, runs, min(r["seconds"] for r in out.timed)

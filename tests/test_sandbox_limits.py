@@ -1,9 +1,13 @@
-"""Limits that hold (issue 24, item 3).
+"""Limits that hold and budgets that measure the algorithm (issue 24, items 3 and 5).
 
 Memory: a job's limit counts what it holds in shared memory too: memfds (held open or only mapped), shared
 anonymous maps written by a child, files in its /tmp (a tmpfs of the job's own, no larger than its memory), open
 but deleted; SysV shared memory is capped per job. Each hog below is stopped with status "memory" (verdict kind
 "memory"); an honest submission graded right after is unaffected.
+
+Budgets (hw07 conv2d_forward_fast): the timed case's shape is drawn with each draw, so a loop with a fast path for
+one published shape is as slow as a loop; each student run is retried on a fresh draw while it is near the budget,
+so one hiccup does not cost the reference's own code anything.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from attackutil import FULL, attack_homework, grade, notebook, only_zero
+from test_budget import LOOP, NAME, _assert_slow, _fast, _grade, _hw
 
+from autograder.batch import preload_for
 from autograder.grader import ExpectedCache, grade_extracted
 from autograder.sandbox.isolation import NAMESPACES, detect
 from autograder.sandbox.runner import SandboxRunner
@@ -95,3 +101,51 @@ def test_sysv_shared_memory_is_capped_per_job(hw, runner):
            "        if libc.shmget(0, 1 << 20, 0o1600) < 0:\n            break\n        n += 1\n    return float(n)\n"
     got = probe(runner, hw, body).results[0]["value"]
     assert 1 <= got <= 16, got
+
+
+# ------------------------------------------------------------------------------------------ time budgets
+
+# A loop over output positions, with a fast path for the one shape the budget case used to have.
+SPECIAL_CASED = LOOP.replace("def conv2d_forward_fast(", "def _loop(") + '''
+
+def conv2d_forward_fast(x, w, b, stride=1, pad=0):
+    if x.shape == (1, 1, 257, 257) and w.shape == (1, 1, 2, 2) and stride == 1 and pad == 0:
+        x, w = x[0, 0], w[0, 0]
+        out = w[0, 0] * x[:-1, :-1] + w[0, 1] * x[:-1, 1:] + w[1, 0] * x[1:, :-1] + w[1, 1] * x[1:, 1:]
+        return (out + b[0])[None, None]
+    return _loop(x, w, b, stride, pad)
+'''
+
+# The reference's own method, with one 0.1 s hiccup on its first larger call (a busy core, a page-fault storm).
+HICCUP = '''
+import time
+
+
+def conv2d_forward_fast(x, w, b, stride=1, pad=0):
+    x = np.asarray(x, dtype=float)
+    w = np.asarray(w, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if x.shape[2] >= 100 and not getattr(conv2d_forward_fast, "hiccuped", False):
+        conv2d_forward_fast.hiccuped = True
+        time.sleep(0.1)
+    HH, WW = w.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (HH, WW), axis=(2, 3))[:, :, ::stride, ::stride]
+    return np.einsum("ncijuv,fcuv->nfij", win, w, optimize=True) + b[None, :, None, None]
+'''
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with SandboxRunner(preload=preload_for(_hw())) as r:
+        yield r
+
+
+def test_a_fast_path_for_one_shape_does_not_pass_the_budget(sandbox):
+    _assert_slow(_grade(sandbox, SPECIAL_CASED))
+
+
+def test_one_hiccup_does_not_cost_the_reference_its_points(sandbox):
+    e = _fast(_grade(sandbox, HICCUP))
+    assert e.points == e.max_points, [c.message for c in e.cases if not c.ok]
+    assert e.name == NAME
