@@ -124,15 +124,16 @@ def readonly_paths() -> list[str]:
 
 def namespace_command(root: str, python_args: list[str]) -> list[str]:
     """`unshare … sh -c <script>`: build the private root in `root`, chroot into it, exec Python."""
-    lines = ["set -e", f"R={shlex.quote(root)}", 'mount -t tmpfs -o mode=755,size=1g tmpfs "$R"']
+    lines = ["set -e", f"R={shlex.quote(root)}", 'mount -t tmpfs -o mode=755,size=1g tmpfs "$R"',
+             # the zygote's own /tmp (jobs get theirs), first: read-only paths below /tmp are bound inside it
+             'mkdir -p "$R/tmp"', 'mount -t tmpfs -o mode=1777,size=256m,nosuid,nodev tmpfs "$R/tmp"']
     for p in readonly_paths():
         q = shlex.quote(p)
         source = q
         make = f'mkdir -p "$R"{q}' if os.path.isdir(p) else f'mkdir -p "$(dirname "$R"{q})"; touch "$R"{q}'
         lines += [make, f'mount --rbind {source} "$R"{q}',
                   f'mount -o remount,bind,ro "$R"{q} 2>/dev/null || true']
-    lines += ['mkdir -p "$R/tmp" "$R/proc" "$R/dev"', 'mount -t proc proc "$R/proc"',
-              'mount -t tmpfs -o mode=1777,size=256m,nosuid,nodev tmpfs "$R/tmp"']  # the zygote's; jobs get their own
+    lines += ['mkdir -p "$R/proc" "$R/dev"', 'mount -t proc proc "$R/proc"']
     for dev in ("null", "zero", "urandom", "random"):
         lines.append(f'touch "$R/dev/{dev}"; mount --bind /dev/{dev} "$R/dev/{dev}"')
     lines.append('mount -o remount,ro "$R"')  # nothing outside a job's own /tmp is writable, even to its root

@@ -711,7 +711,9 @@ def _huge_pages() -> None:
 def main() -> None:
     ctl = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, fileno=int(sys.argv[1]))
     _preload([m for m in os.environ.get("SANDBOX_PRELOAD", "numpy").split(",") if m])
-    import course_lib.grading.run  # noqa: F401 - loaded once, shared by every child
+    import course_lib.grading.homework  # noqa: F401 - loaded once, shared by every child (no child compiles them)
+    import course_lib.grading.notebook  # noqa: F401 - compile_chunk, imported by define
+    import course_lib.grading.run  # noqa: F401
     import course_lib.grading.wire  # noqa: F401
     from autograder.sandbox import frames  # noqa: F401
     from autograder.sandbox.isolation import block_answer_modules
