@@ -115,6 +115,8 @@ class SubmissionResult:
     # what the notebook defines (code homework) or answers (concept checks), for the wrong-assignment warning;
     # not stored
     seen: list[str] = field(default_factory=list)
+    # the time of the public jobs alone: what Gradescope may show (hidden jobs' time would be a channel); not stored
+    public_seconds: float = 0.0
 
     @property
     def total(self) -> float:

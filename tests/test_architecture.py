@@ -262,4 +262,4 @@ def test_hidden_messages_come_from_the_kind_not_the_student_text():
     v = judge(_EX, (1.0,), {}, {"value": 1.0}, {"error": "MyError: SECRET 3.14159", "etype": "MyError"})
     assert hidden_message(v, {"etype": "MyError"}) == "your code raised an exception"
     v = judge(_EX, (1.0,), {}, {"value": 1.0}, {"value": 1.5})
-    assert hidden_message(v, {"value": 1.5}) == "values differ (largest error about 5e-01)"
+    assert hidden_message(v, {"value": 1.5}) == "values differ"  # no magnitude: the student's code chooses it

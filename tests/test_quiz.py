@@ -444,7 +444,7 @@ def test_release_plans_quiz_keys_deterministically_and_check_finds_stale(tmp_pat
     assert [p.text for p in planned] == [p.text for p in again]  # salts and keys derive from the ids
     mine = [p for p in planned if p.path.stem[-2:] in LECTURES]
     assert release.stale(mine) == [], "stale quiz keys: run `course release`"
-    changed = release.Planned(mine[0].path, mine[0].text.replace('"format": 1', '"format": 2'), "quiz")
+    changed = release.Planned(mine[0].path, mine[0].text.replace('"format":2', '"format":3'), "quiz")
     assert release.stale([changed]) == [mine[0].path]
     tmp = release.Planned(tmp_path / "lecture99.json", mine[0].text, "quiz")
     assert release.stale([tmp]) == [tmp.path]

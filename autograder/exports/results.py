@@ -45,5 +45,6 @@ def gradescope_results(hw: Homework, r: SubmissionResult, isolation: str, row=No
             output += " (the score is after the late penalty; the tests show raw points)"
         if row.override_total is not None:
             output += f"\nTotal set by the instructor: {fmt(row.override_total)}"
-    return {"score": round(score, 6), "execution_time": round(r.seconds, 3), "output": output,
+    # the public jobs' time only: the hidden jobs' duration is the student code's to choose, so it is not shown
+    return {"score": round(score, 6), "execution_time": round(r.public_seconds, 3), "output": output,
             "tests": tests, "visibility": "visible", "stdout_visibility": "hidden"}

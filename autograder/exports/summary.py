@@ -41,7 +41,7 @@ def summarize(hw: Homework, results: list[SubmissionResult], rows: list | None =
 # Summary labels for the judge's verdict kinds (course_lib.grading.compare.KINDS) and exercise statuses.
 KIND_LABELS = {"missing": "missing definition", "exception": "exception", "timeout": "timeout", "crash": "crash",
                "shape": "wrong shape", "nan": "NaN", "values": "wrong values", "property": "wrong properties",
-               "slow": "over its time budget",
+               "slow": "over its time budget", "memory": "memory limit",
                # concept checks (autograder.quizzes): one case per question
                "answer": "wrong answer", "unanswered": "not answered", "not literal": "not a literal"}
 

@@ -88,4 +88,5 @@ def time_reference(hw: Homework, ex: Exercise, runner, seeds: list[int]) -> tupl
                      timed=Timed(list(seeds)))
     if out.status != "ok" or len(out.timed) != len(draws) or any(r is None or "value" not in r for r in out.timed):
         raise RuntimeError(f"the reference could not be timed on the larger case ({out.status} {out.note})".strip())
-    return draws, [{"value": r["value"]} for r in out.timed], min(r["seconds"] for r in out.timed)
+    runs = [{"value": r["value"], "seconds": r["seconds"]} for r in out.timed]  # each draw's time: its budget
+    return draws, runs, min(r["seconds"] for r in out.timed)

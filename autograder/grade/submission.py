@@ -55,9 +55,20 @@ def grade_extracted(hw: Homework, extracted: Extracted, runner, expected: Expect
     extracted = mark_template(hw, extracted)
     res = SubmissionResult(student, hw.name, warnings=list(extracted.warnings), seen=list(extracted.names))
     define_errors: set[str] = set()
+    # Every public job before any hidden one: no job whose output the student sees runs after a hidden job, so
+    # nothing a hidden job does (its duration included) can be measured by code that reports to the student.
+    public = {}
     for ex in hw.exercises:
         try:
-            res.exercises.append(grade_exercise(hw, ex, extracted, runner, expected, define_errors))
+            public[ex.name] = public_job(hw, ex, extracted, runner, expected, define_errors)
+        except Exception as exc:  # noqa: BLE001 - raised again below, where it scores this exercise 0
+            public[ex.name] = exc
+    res.public_seconds = time.perf_counter() - t0
+    for ex in hw.exercises:
+        try:
+            if isinstance(public[ex.name], Exception):
+                raise public[ex.name]
+            res.exercises.append(grade_exercise(hw, ex, extracted, runner, expected, public[ex.name]))
         except Exception as exc:  # noqa: BLE001 - the trusted side failed: this exercise scores 0, grading goes on
             why = f"could not be graded ({type(exc).__name__}: {str(exc)[:120]}); tell the instructor"
             res.exercises.append(ExerciseResult(ex.name, 0.0, float(ex.points), status=Outcome.ERROR, note=why))
@@ -67,15 +78,23 @@ def grade_extracted(hw: Homework, extracted: Extracted, runner, expected: Expect
     return res
 
 
+def public_job(hw: Homework, ex: Exercise, extracted: Extracted, runner, expected: ExpectedCache,
+               define_errors: set[str]):
+    """The exercise's public cases, in a job of their own (its definition errors are the student's notes)."""
+    public, _hidden, _exp = expected.get(ex)
+    out = runner.run(extracted.chunks, hw, ex, as_calls(public), ex.time_limit, ex.memory_mb)
+    define_errors.update(out.define_errors)
+    return out
+
+
 def grade_exercise(hw: Homework, ex: Exercise, extracted: Extracted, runner, expected: ExpectedCache,
-                   define_errors: set[str]) -> ExerciseResult:
-    """Public cases in one job, hidden cases in another; the hidden job sends back no student text."""
+                   out) -> ExerciseResult:
+    """Public cases in one job (`out`, already run), hidden cases in another: the process that runs (and may show
+    the student) public cases never holds a hidden input, and the hidden job sends back no student text."""
     public, hidden, exp = expected.get(ex)
     budgeted = ex.budget is not None and bool(hidden)  # then the last hidden case is the budget's larger case
     plain = hidden[:-1] if budgeted else hidden
     timed = TimedRun() if budgeted else None
-    out = runner.run(extracted.chunks, hw, ex, as_calls(public), ex.time_limit, ex.memory_mb)
-    define_errors.update(out.define_errors)
     results, status, note, seconds = list(out.results), out.status, out.note, out.seconds
     if hidden:
         if status == Outcome.OK:
@@ -84,7 +103,7 @@ def grade_exercise(hw: Homework, ex: Exercise, extracted: Extracted, runner, exp
             if budgeted:
                 seeds = fresh_seeds(ex)
                 timed.cases, timed.expected, timed.t_ref = time_reference(hw, ex, runner, seeds)
-                job = Timed(seeds, ex.budget.seconds(timed.t_ref))
+                job = Timed(seeds, [ex.budget.seconds(e["seconds"]) for e in timed.expected])  # per draw
             out = runner.run(extracted.chunks, hw, ex, as_calls(plain), left, ex.memory_mb, hidden=True, timed=job)
             results += out.results + ([None] if budgeted else [])
             status, note, seconds = out.status, out.note, seconds + out.seconds

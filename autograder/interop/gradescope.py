@@ -23,7 +23,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -165,7 +164,6 @@ def run(root: str | Path) -> dict:
     from autograder.sandbox.isolation import NAMESPACES, describe, detect
     from autograder.sandbox.runner import SandboxRunner
 
-    t0 = time.perf_counter()
     root = Path(root)
     results_dir = root / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -193,7 +191,7 @@ def run(root: str | Path) -> dict:
             t["visibility"] = vis
     if res.warnings:
         out["output"] += "\nNotes on your notebook:\n" + "\n".join(f"- {w}" for w in res.warnings[:10])
-    out["execution_time"] = round(time.perf_counter() - t0, 3)
+    out["execution_time"] = round(res.public_seconds, 3)  # never the hidden jobs' time (a channel)
     (results_dir / "results.json").write_text(json.dumps(out, indent=1), encoding="utf-8")
     return out
 

@@ -59,6 +59,11 @@ def explanation_key(qid: str) -> bytes:
     return _mac("explanation", qid)[:16]
 
 
+def hint_key(qid: str, i: int) -> bytes:
+    """The key of the i-th listed wrong answer's hint of a question (15 bytes: with its index, one pad)."""
+    return _mac(f"hint{i}", qid)[:15]
+
+
 class _Question:
     """What every kind shares: id, points, explanation; `spec()` (public), `accepted()` (canonical strings)."""
 
@@ -295,17 +300,21 @@ def keys_json(lecture: str, questions: list, sealed: bool = False) -> str:
         for canon in q.accepted():
             ident, pad = entry(salt, canon)
             entries[b64(ident)] = b64(bytes(a ^ b for a, b in zip(key, pad)))
-        wrong = {}
+        wrong, hints = {}, []
         for canon, hint in q.wrong_accepted():  # a hint opens only with its own wrong answer
+            if hint not in hints:
+                hints.append(hint)
+            i = hints.index(hint)
             ident, pad = entry(salt, canon)
-            wrong[b64(ident)] = b64(keystream_xor(pad, hint.encode("utf-8")))
+            wrong[b64(ident)] = b64(bytes(a ^ b for a, b in zip(bytes([i]) + hint_key(q.id, i), pad)))
         spec = q.spec()
         spec.update(salt=b64(salt), points_max=q.points, entries=dict(sorted(entries.items())),
                     explanation=b64(keystream_xor(key, q.explanation.encode("utf-8"))))
         if wrong:
             spec["wrong"] = dict(sorted(wrong.items()))
+            spec["hints"] = [b64(keystream_xor(hint_key(q.id, i), h.encode("utf-8"))) for i, h in enumerate(hints)]
         out[q.id] = spec
-    doc = {"lecture": lecture, "format": 1,
+    doc = {"lecture": lecture, "format": 2,
            "about": "Concept-check keys (course release): salted hashes only, see course_lib/grading/quiz.py.",
            "questions": out}
-    return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(doc, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"

@@ -2,15 +2,17 @@
 
 Levels:
 - "namespaces": Linux mount/net/pid/ipc/uts namespaces via util-linux `unshare`, a private root
-  (tmpfs) holding only the Python install, the venv, course_lib's student side (STUDENT_SIDE) and the sandbox
-  runtime, read-only;
-  no network; as root the zygote then runs as uid nobody (with a process limit).
+  (tmpfs, read-only) holding only the Python install, the venv, course_lib's student side (STUDENT_SIDE) and the
+  sandbox runtime, read-only; no network. Each job then gets fresh pid, mount, IPC and UTS namespaces of its own,
+  a tmpfs /tmp limited to its memory, and no privileges: as root a uid of its worker's own (with a process limit),
+  in a user namespace no capabilities (autograder/sandbox/zygote.py).
 - "weak": a plain child process with resource limits, a clean environment and an empty working
   directory. Other files on the machine stay readable: hidden cases are refused unless allowed.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -51,8 +53,9 @@ def detect() -> str:
 def describe(level: str | None = None) -> str:
     level = level or detect()
     if level == NAMESPACES:
-        who = "uid nobody" if os.geteuid() == 0 else "user namespace"
-        return f"namespaces (private read-only root, no network, own pid space, {who})"
+        who = "a uid per worker" if os.geteuid() == 0 else "user namespace, no capabilities"
+        return f"namespaces (private read-only root, no network, fresh pid/IPC/mount namespaces and /tmp per job, " \
+               f"{who})"
     return "weak (resource limits and clean environment only; files on this machine stay readable)"
 
 
@@ -121,16 +124,19 @@ def readonly_paths() -> list[str]:
 
 def namespace_command(root: str, python_args: list[str]) -> list[str]:
     """`unshare … sh -c <script>`: build the private root in `root`, chroot into it, exec Python."""
-    lines = ["set -e", f"R={shlex.quote(root)}", 'mount -t tmpfs -o mode=755,size=1g tmpfs "$R"']
+    lines = ["set -e", f"R={shlex.quote(root)}", 'mount -t tmpfs -o mode=755,size=1g tmpfs "$R"',
+             # the zygote's own /tmp (jobs get theirs), first: read-only paths below /tmp are bound inside it
+             'mkdir -p "$R/tmp"', 'mount -t tmpfs -o mode=1777,size=256m,nosuid,nodev tmpfs "$R/tmp"']
     for p in readonly_paths():
         q = shlex.quote(p)
         source = q
         make = f'mkdir -p "$R"{q}' if os.path.isdir(p) else f'mkdir -p "$(dirname "$R"{q})"; touch "$R"{q}'
         lines += [make, f'mount --rbind {source} "$R"{q}',
                   f'mount -o remount,bind,ro "$R"{q} 2>/dev/null || true']
-    lines += ['mkdir -p "$R/tmp" "$R/proc" "$R/dev"', 'chmod 1777 "$R/tmp"', 'mount -t proc proc "$R/proc"']
+    lines += ['mkdir -p "$R/proc" "$R/dev"', 'mount -t proc proc "$R/proc"']
     for dev in ("null", "zero", "urandom", "random"):
         lines.append(f'touch "$R/dev/{dev}"; mount --bind /dev/{dev} "$R/dev/{dev}"')
+    lines.append('mount -o remount,ro "$R"')  # nothing outside a job's own /tmp is writable, even to its root
     lines.append('cd "$R"')
     lines.append("exec chroot \"$R\" " + " ".join(shlex.quote(a) for a in python_args))
     return [shutil.which("unshare") or "unshare", *_unshare_flags(), "sh", "-c", "\n".join(lines)]
@@ -144,6 +150,8 @@ def clean_env(level: str, preload: str) -> dict[str, str]:
            "CUDA_VISIBLE_DEVICES": "", "SANDBOX_PRELOAD": preload}
     if level == NAMESPACES:
         env["SANDBOX_KILL_ALL"] = "1"
+        # each job gets a tmpfs of its own on /tmp: what the sandbox shows below /tmp is bound again inside it
+        env["SANDBOX_TMP_KEEP"] = json.dumps([p for p in readonly_paths() if p.startswith("/tmp/")])
         if os.geteuid() == 0:
             env["SANDBOX_DROP_UID"] = "1"
             env["SANDBOX_NPROC"] = "256"

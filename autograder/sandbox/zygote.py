@@ -1,28 +1,37 @@
 """The zygote: runs inside the sandbox, imports numpy/torch once, forks one child per exercise job.
 
-It never sees submissions: each job's socket is passed to it as a file descriptor and only the
-forked child reads the job from it. After each child it kills every other process in the sandbox, wipes
-/tmp (fixing modes first), removes every SysV IPC object and clears the keyrings of the sandbox's uid, so
-nothing of one job survives into the next; if the wipe fails it says so and the grader restarts it.
-Each job works in a fresh, unpredictable folder. Memory is limited per job, not per process: the private
-memory of all the job's processes together is watched while it runs.
+It never sees submissions: each job's socket is passed to it as a file descriptor and only the forked child reads
+the job from it.
 
-Protocol on the control socket (fd in argv[1]): the grader sends a frame {"time_limit", "memory_mb"}
-with one fd attached; the zygote answers {"status": ok|timeout|crashed, "note": ..., "clean": bool} when
-the child is done. On the job socket: the job, then the child's definitions report and one result per case; a
-job marked "timed" then answers each timed call {"t", "seed"} the grader sends with {"t", "digest"} (or an error),
-and once the grader has closed its side sends the timed values {"v", "value"} in order.
+Under namespaces every job gets fresh ones of its own: a pid namespace (the job is its pid 1: no pid counter, no
+process of one job is visible to or survives into another; when the job's first process ends the kernel kills the
+rest), a mount namespace with its own /proc and its own tmpfs /tmp (size-limited to the job's memory, gone with the
+job: nothing to wipe), an IPC namespace (SysV objects and POSIX message queues die with it; SysV shared memory is
+capped) and a UTS namespace. The job then drops every privilege: as root it takes a uid of this worker's own
+(never nobody, so per-uid limits, keyrings and counters are not shared with other workers), otherwise it drops all
+capabilities; no_new_privs either way. The worker's uid has its keyrings cleared after each job.
+
+Memory is limited per job, not per process: the zygote adds up, for all the job's processes together, their
+anonymous resident memory, the shared-memory objects they hold or map (memfd, shared anonymous maps, SysV segments;
+each object once, by its size or mapped extent) and what the job's /tmp holds; over the limit the job is stopped
+(status "memory").
+
+To keep forking off the critical path the zygote forks each job's process ahead of time (a "spare": it builds its
+namespaces, then waits for a job); it never holds a job before one is handed to it, and jobs run one at a time.
+
+Protocol on the control socket (fd in argv[1]): the grader sends a frame {"time_limit", "memory_mb", "job",
+"hidden"} with one fd attached (the job socket); it may then send {"finish": job} once it has read the job's "end"
+frame, and the zygote stops the job at once. The zygote answers {"status": ok|timeout|crashed|memory, "note", "job",
+"clean"} when the job is over. On the job socket: the job, then the child's definitions report and one result per
+case; a job marked "timed" then answers each timed call {"t", "seed"} the grader sends with {"t", "digest"} (or an
+error), and once the grader has closed its side sends the timed values {"v", "value"} in order; last, {"end": true}.
 """
 
 from __future__ import annotations
 
 import array
-import ctypes
 import json
-import math
 import os
-import resource
-import secrets
 import select
 import shutil
 import signal
@@ -31,12 +40,21 @@ import stat
 import sys
 import time
 
-NOBODY = 65534
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-_SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)
-KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR = 1, 7
-KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -4, -5
-IPC_RMID = 0
+from autograder.sandbox.child import run_spare
+from autograder.sandbox.jobmemory import job_memory, job_pids
+from autograder.sandbox.linux import (
+    CLONE_NEWPID,
+    NOBODY,
+    Context,
+    check_rc,
+    clear_keyrings_of,
+    huge_pages,
+    load_libc,
+    unshare,
+)
+
+STATUSES = ("ok", "timeout", "crashed", "memory")
+POLL_S = 0.05  # how often a running job's memory is measured
 
 
 def _preload(modules: list[str]) -> None:
@@ -51,174 +69,64 @@ def _preload(modules: list[str]) -> None:
         torch.set_num_threads(1)
 
 
-def _drop_privileges() -> None:
-    if os.geteuid() == 0 and os.environ.get("SANDBOX_DROP_UID") == "1":
-        os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+class Spare:
+    """A forked job process waiting for its job, and the socket the job socket is handed over on."""
 
+    def __init__(self, ctx: Context, ctl: socket.socket):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        if ctx.ns:
+            unshare(CLONE_NEWPID)  # our next child is pid 1 of a new pid namespace
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                ours.close()
+                ctl.close()
+                run_spare(theirs, ctx)
+            except BaseException:  # noqa: BLE001 - anything here is the student's doing
+                code = 3
+            os._exit(code)
+        if ctx.ns:
+            check_rc(load_libc().setns(ctx.own_pidns, CLONE_NEWPID), "setns")  # back: the namespace after it is new too
+        theirs.close()
+        self.pid, self.sock, self._ready = pid, ours, None
 
-def _vm_size_bytes() -> int:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    def ready(self, timeout: float = 30.0) -> bool:
+        """Whether it has built its namespaces and waits for a job (it says so once)."""
+        if self._ready is None:
+            try:
+                self.sock.settimeout(timeout)
+                self._ready = self.sock.recv(16) == b"ready"
+            except OSError:
+                self._ready = False
+        return self._ready
 
-
-def _limit(name: str, value: int) -> None:
-    """Soft and hard limit both set to `value` (never above the current hard limit), so it cannot be raised."""
-    res = getattr(resource, name, None)
-    if res is None:
-        return
-    try:
-        _soft, hard = resource.getrlimit(res)
-        if hard != resource.RLIM_INFINITY:
-            value = min(value, hard)
-        resource.setrlimit(res, (value, value))
-    except (ValueError, OSError):
-        pass
-
-
-_LIBC = None
-
-
-def _libc():
-    global _LIBC
-    if _LIBC is None:
-        _LIBC = ctypes.CDLL(None, use_errno=True)
-    return _LIBC
-
-
-def _keyctl(op: int, arg: int = 0) -> None:
-    if _SYS_KEYCTL is not None:
+    def hand_over(self, header: bytes, fd: int) -> bool:
         try:
-            _libc().syscall(_SYS_KEYCTL, ctypes.c_long(op), ctypes.c_long(arg))
-        except (OSError, AttributeError):
-            pass
-
-
-def clear_keyrings() -> None:
-    """Empty the user and user-session keyrings of this uid (they outlive processes)."""
-    _keyctl(KEYCTL_CLEAR, KEY_SPEC_USER_KEYRING)
-    _keyctl(KEYCTL_CLEAR, KEY_SPEC_USER_SESSION_KEYRING)
-
-
-def remove_sysv_ipc() -> int:
-    """Remove every SysV shared-memory segment, message queue and semaphore set this process can see (the
-    sandbox has its own IPC namespace); returns how many were left that could not be removed."""
-    libc, left = _libc(), 0
-    for kind, call in (("shm", "shmctl"), ("msg", "msgctl"), ("sem", "semctl")):
-        try:
-            with open(f"/proc/sysvipc/{kind}") as f:
-                rows = f.read().splitlines()[1:]
+            if not self.ready():
+                return False
+            socket.send_fds(self.sock, [header], [fd])
+            return True
         except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            if len(fields) < 2 or not fields[1].isdigit():
-                continue
-            ident = int(fields[1])
-            fn = getattr(libc, call)
-            rc = fn(ident, 0, IPC_RMID, None) if kind == "sem" else fn(ident, IPC_RMID, None)
-            left += rc != 0
-    return left
+            return False
+        finally:
+            self.sock.close()
+
+    def discard(self) -> None:
+        self.sock.close()  # it exits on its own when its socket closes
+        _kill_and_reap(self.pid)
 
 
-def _child(job_sock: socket.socket, time_limit: float, memory_mb: int, workdir: str, hidden: bool) -> None:
-    """In the forked child: limits, then read the job, define, run cases, stream results.
-
-    A hidden job sends back values and exception type names only: no student text ever leaves it.
-    """
-    os.setsid()
-    _keyctl(KEYCTL_JOIN_SESSION_KEYRING, 0)  # a fresh, anonymous session keyring for this job
-    os.mkdir(workdir, 0o700)
-    os.chdir(workdir)
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    _limit("RLIMIT_CPU", int(math.ceil(time_limit)) + 1)
-    _limit("RLIMIT_FSIZE", 16 * 1024 * 1024)
-    _limit("RLIMIT_CORE", 0)
-    _limit("RLIMIT_NOFILE", 256)
-    if os.environ.get("SANDBOX_NPROC"):
-        _limit("RLIMIT_NPROC", int(os.environ["SANDBOX_NPROC"]))
-    _limit("RLIMIT_AS", _vm_size_bytes() + memory_mb * 1024 * 1024)
-
-    from autograder.sandbox import frames
-    from course_lib.grading.homework import load_homework
-    from course_lib.grading.run import define, run_cases
-    from course_lib.grading.wire import dumps, loads
-
-    job = loads(frames.recv_raw(job_sock))
-    ns, errors = define([tuple(c) for c in job["chunks"]])
-    frames.send(job_sock, {"define_errors": [] if hidden else errors})
-
-    def emit(i, result, key="i"):
-        if hidden and "error" in result:
-            result = {"error": "", "etype": result.get("etype", "")}
+def _kill_and_reap(pid: int) -> None:
+    for kill in (os.killpg, os.kill):
         try:
-            text = dumps({key: i, **result})
-        except (TypeError, ValueError) as exc:
-            text = dumps({key: i, "error": f"result could not be encoded: {exc}", "etype": "TypeError"})
-        except MemoryError:
-            text = dumps({key: i, "error": "result too large for the memory limit", "etype": "MemoryError"})
-        frames.send_text(job_sock, text)
-
-    ex = load_homework(job["homework"]).exercise(job["exercise"])
-    run_cases(ns, ex, job["cases"], emit)
-    if job.get("timed"):
-        _timed_calls(job_sock, ns, ex, emit)
-    job_sock.close()
-
-
-def _timed_calls(job_sock: socket.socket, ns, ex, emit) -> None:
-    """The budget's timed calls: for each seed the grader sends (its clock starting as it sends), build that draw of
-    the larger case, run it and answer the value's digest (or the error), which stops the clock; when the grader
-    closes its side, send the values, which it checks against the digests."""
-    import numpy as np
-
-    from autograder.sandbox import frames
-    from course_lib.grading.run import run_cases
-    from course_lib.grading.wire import loads
-
-    kept = []
-    while True:
-        raw = frames.recv_raw(job_sock)
-        if raw is None:
-            break
-        call = loads(raw)
-        j, got = call["t"], {}
-        c = ex.budget.case(np.random.default_rng(call["seed"]))
-        run_cases(ns, ex, [(list(c.args), dict(c.kwargs))], lambda _i, r, g=got: g.update(r))
-        if "value" in got:
-            kept.append((j, got["value"]))
-            frames.send(job_sock, {"t": j, "digest": frames.digest(got["value"])})
-        else:
-            emit(j, got, "t")
-    for j, value in kept:
-        emit(j, {"value": value}, "v")
-
-
-def _kill_strays() -> None:
-    """Kill every process of the sandbox except this one (we are its pid 1 when namespaces are on)."""
-    me = os.getpid()
-    for _ in range(3):
-        found = False
-        for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-            if entry.isdigit() and int(entry) != me:
-                try:
-                    os.kill(int(entry), signal.SIGKILL)
-                    found = True
-                except (ProcessLookupError, PermissionError):
-                    pass
-        _reap()
-        if not found:
-            break
-        time.sleep(0.01)
+            kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
 
 
 def _reap() -> None:
@@ -245,7 +153,8 @@ def _fix_modes(path: str) -> None:
 
 def _wipe(path: str, keep: frozenset[str] = frozenset()) -> bool:
     """Remove everything in `path` but the entries in `keep` (made before any job ran, e.g. by the preloaded
-    libraries, and not writable by jobs); returns False when something survived: the zygote must be restarted."""
+    libraries, and not writable by jobs); returns False when something survived: the zygote must be restarted.
+    Only without namespaces: there each job's /tmp is a tmpfs of its own that ends with the job."""
     if not os.path.isdir(path):
         return True
     for _attempt in range(2):
@@ -265,147 +174,175 @@ def _wipe(path: str, keep: frozenset[str] = frozenset()) -> bool:
     return False
 
 
-def _private_bytes(pids: list[int]) -> int:
-    """Resident memory not shared with other processes (the preloaded libraries are shared), summed."""
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/statm") as f:
-                fields = f.read().split()
-            total += (int(fields[1]) - int(fields[2])) * _PAGE
-        except (OSError, ValueError, IndexError):
-            pass
-    return total
-
-
-def _job_pids(child: int) -> list[int]:
-    """The job's processes: every process but this one inside the sandbox, else the child's session."""
-    me, out = os.getpid(), []
-    kill_all = os.environ.get("SANDBOX_KILL_ALL") == "1"
-    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if not entry.isdigit() or int(entry) == me:
-            continue
-        if kill_all:
-            out.append(int(entry))
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                rest = f.read().rsplit(")", 1)[1].split()
-            if int(rest[3]) == child:  # session id
-                out.append(int(entry))
-        except (OSError, ValueError, IndexError):
-            pass
-    return out
-
-
-def _wait(pid: int, time_limit: float, memory_mb: int) -> tuple[str, str]:
+def _wait(pid: int, job: int, time_limit: float, memory_mb: int, ctx: Context, ctl: socket.socket,
+          spare: int | None) -> tuple[str, str, bool]:
+    """Watch the job until it ends, runs out of time or memory, or the grader says it has read everything ("finish").
+    Returns (status, note, reaped)."""
     deadline = time.monotonic() + time_limit
     budget = memory_mb * 1024 * 1024
     try:
         pidfd = os.pidfd_open(pid)
     except (AttributeError, OSError):
         pidfd = None
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            os.waitpid(pid, 0)
-            status = ("timeout", f"time limit of {time_limit:g} s reached")
-            break
-        if pidfd is not None:
-            select.select([pidfd], [], [], min(left, 0.05))
-        else:
-            time.sleep(0.005)
-        done, code = os.waitpid(pid, os.WNOHANG)
-        if not done and _private_bytes(_job_pids(pid)) > budget:
-            for victim in _job_pids(pid):
+    waitables = [ctl] + ([pidfd] if pidfd is not None else [])
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                _kill_job(pid, job, ctx, spare)
+                return "timeout", f"time limit of {time_limit:g} s reached", False
+            ready, _, _ = select.select(waitables, [], [], min(left, POLL_S if pidfd is not None else 0.005))
+            if ctl in ready:
+                msg = ctl.recv(65536)
+                finish = False
                 try:
-                    os.kill(victim, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
+                    finish = not msg or json.loads(msg).get("finish") == job
+                except (ValueError, AttributeError):
                     pass
+                if finish:  # everything was read (or the grader has gone): the job is over
+                    done, code = os.waitpid(pid, os.WNOHANG)
+                    if done:
+                        return (*_exit_status(code), True)
+                    _kill_job(pid, job, ctx, spare)
+                    return "ok", "", False
+            done, code = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return (*_exit_status(code), True)
+            if job_memory(job_pids(job, ctx, spare), ctx, pid) > budget:
+                _kill_job(pid, job, ctx, spare)
+                return "memory", f"memory limit of {memory_mb} MB reached (all the job's processes together)", False
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def _exit_status(code: int) -> tuple[str, str]:
+    if os.WIFSIGNALED(code):
+        sig = os.WTERMSIG(code)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        if sig == signal.SIGXCPU:
+            return "timeout", "CPU time limit"
+        return "crashed", f"killed by {name}"
+    if os.WEXITSTATUS(code) != 0:
+        return "crashed", f"the process exited with status {os.WEXITSTATUS(code)}"
+    return "ok", ""
+
+
+def _kill_job(pid: int, job: int, ctx: Context, spare: int | None) -> None:
+    """SIGKILL the job's processes (under namespaces its pid 1: the kernel kills the rest of its namespace)."""
+    victims = [pid] if ctx.ns else [pid] + job_pids(job, ctx, spare)
+    for victim in victims:
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if not ctx.ns:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _finish(pid: int, reaped: bool, ctx: Context) -> bool:
+    """Wait until the job is gone (under namespaces: its whole pid namespace) and clean what outlives processes.
+    Returns False when something survived (the grader then restarts the zygote)."""
+    if not reaped:
+        try:
             os.waitpid(pid, 0)
-            status = ("crashed", f"memory limit of {memory_mb} MB reached (all the job's processes together)")
-            break
-        if done:
-            if os.WIFSIGNALED(code):
-                sig = os.WTERMSIG(code)
-                name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-                why = "CPU time limit" if sig == signal.SIGXCPU else f"killed by {name}"
-                status = ("timeout" if sig == signal.SIGXCPU else "crashed", why)
-            elif os.WEXITSTATUS(code) != 0:
-                status = ("crashed", f"the process exited with status {os.WEXITSTATUS(code)}")
-            else:
-                status = ("ok", "")
-            break
-    if pidfd is not None:
-        os.close(pidfd)
-    return status
+        except ChildProcessError:
+            pass
+    clean = True
+    if not ctx.ns:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        _reap()
+        clean = _wipe(ctx.tmp, ctx.baseline)
+    else:
+        _reap()
+        try:
+            clear_keyrings_of(ctx.job_uid)
+        except OSError:
+            clean = False
+    return clean
 
 
 def main() -> None:
     ctl = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET, fileno=int(sys.argv[1]))
     _preload([m for m in os.environ.get("SANDBOX_PRELOAD", "numpy").split(",") if m])
-    import course_lib.grading.run  # noqa: F401 - loaded once, shared by every child
+    import course_lib.grading.homework  # noqa: F401 - loaded once, shared by every child (no child compiles them)
+    import course_lib.grading.notebook  # noqa: F401 - compile_chunk, imported by define
+    import course_lib.grading.run  # noqa: F401
     import course_lib.grading.wire  # noqa: F401
+    from autograder.sandbox import frames  # noqa: F401
     from autograder.sandbox.isolation import block_answer_modules
 
     block_answer_modules()
-
-    _drop_privileges()
+    ctx = Context()
+    if not ctx.ns and os.environ.get("SANDBOX_DROP_UID") == "1" and os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(NOBODY)
+        os.setuid(NOBODY)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    tmp = os.environ.get("SANDBOX_TMP", "/tmp")
-    baseline = frozenset(os.listdir(tmp)) if os.path.isdir(tmp) else frozenset()
+    if not ctx.ns and os.path.isdir(ctx.tmp):
+        ctx.baseline = frozenset(os.listdir(ctx.tmp))
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the children leave the preloaded objects alone: fewer pages copied on write
+    huge_pages()
+    spare = Spare(ctx, ctl)
+    if not spare.ready():  # say so now rather than fail every job
+        print("the sandbox cannot set up a job (namespaces, mounts)", file=sys.stderr)
+        sys.exit(2)
     ctl.send(json.dumps({"ready": True, "pid": os.getpid(), "uid": os.getuid()}).encode())
-    job_no = 0
-    while True:
-        fds = array.array("i")
-        try:
-            msg, ancdata, _flags, _addr = ctl.recvmsg(65536, socket.CMSG_LEN(4 * fds.itemsize))
-        except (ConnectionResetError, OSError):
-            return
-        if not msg:
-            return
-        for level, kind, data in ancdata:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
-        header = json.loads(msg.decode())
-        if not fds:
-            ctl.send(json.dumps({"status": "crashed", "note": "no job socket"}).encode())
-            continue
-        job_no += 1
-        workdir = os.path.join(tmp, secrets.token_hex(16))
-        pid = os.fork()
-        if pid == 0:
-            code = 0
+    last: tuple[int, bool] | None = None  # the previous job: (pid, reaped), cleaned before the next one starts
+    clean = True
+    try:
+        while True:
+            fds = array.array("i")
             try:
-                ctl.close()
-                _child(socket.socket(fileno=fds[0]), float(header["time_limit"]), int(header["memory_mb"]),
-                       workdir, bool(header.get("hidden")))
-            except BaseException:  # noqa: BLE001 - anything here is the student's doing
-                code = 3
-            os._exit(code)
-        os.close(fds[0])
-        status, note = _wait(pid, float(header["time_limit"]), int(header["memory_mb"]))
-        if os.environ.get("SANDBOX_KILL_ALL") == "1":
-            _kill_strays()
-        else:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            _reap()
-        clean = _wipe(tmp, baseline)
-        if os.environ.get("SANDBOX_KILL_ALL") == "1":  # our own namespaces: everything in them is the job's
-            clear_keyrings()
-            clean = remove_sysv_ipc() == 0 and clean
-        ctl.send(json.dumps({"status": status, "note": note, "job": header.get("job"), "clean": clean}).encode())
+                msg, ancdata, _flags, _addr = ctl.recvmsg(65536, socket.CMSG_LEN(4 * fds.itemsize))
+            except (ConnectionResetError, OSError):
+                return
+            if not msg:
+                return
+            for level, kind, data in ancdata:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
+            header = json.loads(msg.decode())
+            if "time_limit" not in header:  # a late "finish" for a job that had already ended
+                for fd in fds:
+                    os.close(fd)
+                continue
+            if last is not None:
+                clean = _finish(*last, ctx) and clean
+                last = None
+            if not fds:
+                ctl.send(json.dumps({"status": "crashed", "note": "no job socket", "job": header.get("job"),
+                                     "clean": clean}).encode())
+                continue
+            job = spare
+            if not job.hand_over(msg, fds[0]):  # the spare died before its job: one more try with a new one
+                job.discard()
+                job = Spare(ctx, ctl)
+                if not job.hand_over(msg, fds[0]):
+                    clean = False  # the grader restarts us
+            for fd in fds:
+                os.close(fd)
+            spare = Spare(ctx, ctl)  # the next job's process, forked while this one runs
+            status, note, reaped = _wait(job.pid, job.pid, float(header["time_limit"]), int(header["memory_mb"]),
+                                         ctx, ctl, spare.pid)
+            last = (job.pid, reaped)
+            if not ctx.ns:  # the folder is shared between jobs: clean it before saying the job is over
+                clean = _finish(*last, ctx) and clean
+                last = None
+            ctl.send(json.dumps({"status": status, "note": note, "job": header.get("job"), "clean": clean}).encode())
+    finally:
+        if last is not None:
+            _finish(*last, ctx)
+        spare.discard()
 
 
 if __name__ == "__main__":

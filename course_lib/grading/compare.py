@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-KINDS = ("missing", "exception", "timeout", "crash", "shape", "nan", "values", "property", "slow")
+KINDS = ("missing", "exception", "timeout", "crash", "memory", "shape", "nan", "values", "property", "slow")
 # The share of a case's points a failed verdict still earns: "slow" is correct but over the exercise's time budget.
 PARTIAL_CREDIT = {"slow": 0.5}
 

@@ -1,14 +1,15 @@
 """Concept checks in the lecture notebooks: `answer("07.2", "b")` says at once whether an answer is right.
 
 It works offline against `course_lib/quiz_keys/lectureNN.json` (written by `course release`), which holds no
-plain answer: per question a salt, and for every canonical form of an accepted answer the first half of
-HMAC-SHA256(salt, canonical) (the lookup id) and the explanation key XOR the second half. The explanation is
+plain answer: per question a salt, and for every canonical form of an accepted answer the first 12 bytes of
+HMAC-SHA256(salt, canonical) (the lookup id) and the explanation key XOR its last 16 (the pad). The explanation is
 XOR-encrypted with a SHA-256 keystream of that key, so it opens only with a right answer.
 
 Wrong answers teach too. A question may list common wrong answers, each with a targeted hint ("did you forget the
 biases?"): the keys hold, under "wrong", the lookup id of every canonical form of each (accepted roundings, as for
-the right answer) and its hint XOR-encrypted with the second half of the HMAC, so a hint opens only for the wrong
-answer it belongs to and neither names the right one. Any other wrong number is checked against generic patterns
+the right answer) and, XOR the pad, the index and key of its hint; each hint is stored once
+(under "hints"), encrypted with its own key, so a hint opens only for the wrong answer it belongs to and neither
+names the right one. Any other wrong number is checked against generic patterns
 (NUMBER_PATTERNS: the sign, a factor 10, 100, 1000 or 2, the reciprocal; expressions: the sign, 2, the reciprocal)
 by hashing the transformed answer (−x, x/10, …) and looking it up among the right answer's ids: nothing more is
 shipped for them, and what they reveal (the answer is −x) is what the student already holds up to that pattern.
@@ -294,9 +295,9 @@ def _canonical(spec: dict, value) -> str:
 # -- keys ---------------------------------------------------------------------------------------------------------
 
 def entry(salt: bytes, canon: str) -> tuple[bytes, bytes]:
-    """(lookup id, pad): the two halves of HMAC-SHA256(salt, canonical)."""
+    """(lookup id, pad) from HMAC-SHA256(salt, canonical): its first 12 bytes and its last 16."""
     mac = hmac.new(salt, canon.encode("utf-8"), hashlib.sha256).digest()
-    return mac[:16], mac[16:]
+    return mac[:12], mac[16:]
 
 
 def keystream_xor(key: bytes, data: bytes) -> bytes:
@@ -379,6 +380,15 @@ def _lookup(spec: dict, canon: str) -> tuple[bytes, bytes, str | None, str | Non
     return ident, pad, spec["entries"].get(key), (spec.get("wrong") or {}).get(key)
 
 
+def _listed_hint(spec: dict, pad: bytes, wrapped: str) -> str:
+    """The hint of a listed wrong answer: its entry is (hint index ‖ hint key) XOR the pad."""
+    plain = bytes(a ^ b for a, b in zip(unb64(wrapped), pad))
+    hints = spec.get("hints") or []
+    if len(plain) != 16 or plain[0] >= len(hints):
+        return ""
+    return keystream_xor(plain[1:], unb64(hints[plain[0]])).decode("utf-8", "replace")
+
+
 def _pattern_hint(spec: dict, value, canon: str) -> str:
     """The generic pattern that makes a wrong answer right (its sign, a power of ten, 2, the reciprocal), found by
     hashing the transformed answer; "" when none does."""
@@ -422,8 +432,7 @@ def judge_answer(qid: str, spec: dict, value) -> Verdict:
         return Verdict(None, f"✓ {qid} recorded: {value!r} ({SEALED_NOTE})")
     _ident, pad, wrapped, wrong = _lookup(spec, canon)
     if wrapped is None:
-        hint = keystream_xor(pad, unb64(wrong)).decode("utf-8", "replace") if wrong is not None else \
-            _pattern_hint(spec, value, canon)
+        hint = _listed_hint(spec, pad, wrong) if wrong is not None else _pattern_hint(spec, value, canon)
         if hint:
             return Verdict(False, f"✗ {qid} not yet: {hint}", hint=hint)
         why = {"number": "not within the tolerance", "choice": "not this option",
