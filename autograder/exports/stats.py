@@ -119,7 +119,8 @@ def _figures(hw: Homework, hist: list[dict], rates: dict[str, float], kinds: dic
     save(fig, "pass_rates.png")
     fig = Figure(figsize=(6, 0.5 + 0.35 * max(len(kinds), 1)))
     ax = fig.add_subplot()
-    ax.barh(list(kinds)[::-1] or ["none"], list(kinds.values())[::-1] or [0])
+    names = list(kinds)[::-1] or ["none"]
+    ax.barh(names, list(kinds.values())[::-1] or [0], color=["0.7" if k == "not attempted" else "C0" for k in names])
     ax.set_xlabel("failing cases")
     ax.set_title(f"{hw.name}: most common failure kinds" + (" (not attempted: stubs left as released)"
                                                            if "not attempted" in kinds else ""))
