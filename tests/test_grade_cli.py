@@ -25,7 +25,7 @@ EXPECTED = {  # the sample class: what each submission must score, per exercise
     "broken": {"ols_closed_form": 0, "mse_loss_grad": 0, "logistic_loss_grad": 0, "gradient_descent": 0,
                "smoothness_constant": 0},
     "infinite_loop": {"ols_closed_form": 0, "mse_loss_grad": 2, "logistic_loss_grad": 3, "gradient_descent": 2,
-                      "smoothness_constant,status": 1},
+                      "smoothness_constant": 1},
 }
 
 
