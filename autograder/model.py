@@ -28,6 +28,7 @@ class Status(str, Enum):
     GRADED = "graded"
     REMOVED = "no longer submitted"  # graded once, gone from the submissions folder: kept, not counted
     NO_SUBMISSION = "no submission"  # a roster student without a row (exports only; never stored)
+    WITHDRAWN = "withdrawn"  # the roster's status column: kept in the gradebook, out of LMS files and statistics
 
     __str__ = str.__str__
 
@@ -46,13 +47,17 @@ class Outcome(str, Enum):
 
 @dataclass
 class Student:
-    """A roster entry: the id `course grade` files the student under, and what the LMS exports need."""
+    """A roster entry: the id `course grade` files the student under, and what the LMS exports need (Canvas's
+    numeric user id, the SIS id, the login; `status` is "" or Status.WITHDRAWN)."""
 
     student_id: str
     name: str = ""
     email: str = ""
     section: str = ""
     sis_id: str = ""
+    canvas_id: str = ""
+    login: str = ""
+    status: str = ""
 
 
 @dataclass

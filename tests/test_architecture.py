@@ -214,13 +214,17 @@ def test_public_and_hidden_halves_agree(hw):
         assert ex.check is None or callable(ex.check)
 
 
-def test_public_cases_are_small_and_the_repository_is_under_3_mb():
+def test_generated_data_is_small_and_the_repository_is_under_4_mb():
+    """Generated files stay small (public cases, concept-check keys) and the clone stays light: 3.2 MB in round 3,
+    of which tests are 0.7 MB; the cap moved from 3 to 4 MB when the held-out classes came."""
     cases = sum(p.stat().st_size for p in (ROOT / "course_lib" / "public_cases").glob("*.json"))
     assert cases < 300_000, f"public cases take {cases} bytes"
+    keys = sum(p.stat().st_size for p in (ROOT / "course_lib" / "quiz_keys").glob("*.json"))
+    assert keys < 300_000, f"concept-check keys take {keys} bytes"
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
     files = [ROOT / f for f in tracked.decode().split("\0") if f and (ROOT / f).is_file()]
     total = sum(f.stat().st_size for f in files)
-    assert total < 3 * 1024 * 1024, f"tracked files take {total / 1e6:.1f} MB"
+    assert total < 4 * 1024 * 1024, f"tracked files take {total / 1e6:.1f} MB"
 
 
 # ------------------------------------------------------------------------------------ the one judge's kinds

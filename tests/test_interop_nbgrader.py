@@ -79,3 +79,15 @@ def test_autograde_scores_equal_course_grade(course_dir):
                     "smoothness_constant": 1}[ex]
             assert full - lost.get(ex, 0.0) == pytest.approx(row_pts, abs=1e-6), (s, ex)
     shutil.rmtree(course_dir / "autograded", ignore_errors=True)
+
+
+def test_manual_item_is_a_manually_graded_cell_and_totals_match(tmp_path):
+    """hw09's own estimate is nbgrader's manually graded answer (2 points): nbgrader's maximum is 13, as in
+    `course grade`; DIR/README.md names it."""
+    paths = nbg.export("hw09", tmp_path)
+    nb = json.loads(paths[1].read_text())
+    graded = [c["metadata"]["nbgrader"] for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
+    manual = [m for m in graded if m["solution"]]
+    assert [(m["grade_id"], m["points"]) for m in manual] == [("manual-own_estimate", 2.0)]
+    assert sum(m["points"] for m in graded) == pytest.approx(13)
+    assert paths[-1] == tmp_path / "README.md" and "own_estimate (2 points)" in paths[-1].read_text()

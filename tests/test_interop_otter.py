@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from test_interop_support import SAMPLES, STUDENTS, our_grades, tool
 
 from autograder.hidden import hidden_cases
@@ -35,7 +36,8 @@ def test_master_notebook_format(assigned):
     raw = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "raw"]
     assert raw[0].startswith("# ASSIGNMENT CONFIG")
     questions = [r for r in raw if r.startswith("# BEGIN QUESTION")]
-    assert len(questions) == 5 and "name: logistic_loss_grad\npoints: 3" in "\n".join(questions)
+    configs = {c["name"]: c for c in (yaml.safe_load(q.split("\n", 1)[1]) for q in questions)}
+    assert len(questions) == 5 and sum(configs["logistic_loss_grad"]["points"]) == pytest.approx(3)  # per test
     for marker in ("# BEGIN SOLUTION", "# END SOLUTION", "# BEGIN TESTS", "# END TESTS", "# END QUESTION"):
         assert raw.count(marker) == 5, marker
     tests = [c for c in nb["cells"] if c["cell_type"] == "code" and "BEGIN TEST CONFIG" in c["source"]]
@@ -78,3 +80,29 @@ def test_otter_run_scores_equal_course_grade(assigned):
         assert sum(scored.values()) == pytest.approx(ours[s]["total"], abs=1e-6), (s, scored)
         for ex, pts in scored.items():
             assert pts == pytest.approx(ours[s][ex], abs=1e-6), (s, ex)
+
+
+def test_each_test_carries_its_cases_points():
+    """A one-exercise question lists per-test points as `course grade` weighs its cases: hw07's timed case carries
+    half of conv2d_forward_fast's 2 points (Otter's even split gave it 2/11)."""
+    from autograder.interop.common import graded_cases
+
+    hw = load_homework("hw07")
+    nb = ot.master_notebook(hw)
+    raw = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "raw"]
+    header = next(r for r in raw if r.startswith("# BEGIN QUESTION") and "name: conv2d_forward_fast\n" in r)
+    points = yaml.safe_load(header.split("\n", 1)[1])["points"]
+    assert points == [gc.points for gc in graded_cases(hw)["conv2d_forward_fast"]]
+    assert points[-1] == pytest.approx(1.0) and sum(points[:-1]) == pytest.approx(1.0)
+
+
+def test_manual_item_is_a_manual_question_and_differences_are_written(tmp_path):
+    (master,) = ot.export("hw09", tmp_path)
+    nb = json.loads(master.read_text())
+    raw = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "raw"]
+    manual = [yaml.safe_load(r.split("\n", 1)[1]) for r in raw if r.startswith("# BEGIN QUESTION") and "manual" in r]
+    assert manual == [{"name": "own_estimate", "points": 2.0, "manual": True}]
+    readme = (tmp_path / "hw09" / "README.md").read_text()
+    assert "own_estimate (2 points): a manual question" in readme and "11 of the 13 points" in readme
+    ot.export("hw07", tmp_path)
+    assert "checked for correctness only" in (tmp_path / "hw07" / "README.md").read_text()

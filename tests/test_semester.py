@@ -1,6 +1,7 @@
-"""A semester, end to end, with the numbers worked out by hand: two homework (hw01, hw09), a roster, Canvas
-download names, a late submission with and without an extension, a manual score, a regrade of one student,
-and the course gradebook as CSV and as a Canvas import."""
+"""A semester, end to end, with the numbers worked out by hand: two homework (hw01, hw09), a roster (with a withdrawn
+student), Canvas download names, a late submission with and without an extension, a manual score (the review sheet
+shows the estimate's output), a regrade of one student, an override, and the course gradebook as CSV and as Canvas
+and Moodle imports, read back with the importers' rules (tests/lms_rules.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from lms_rules import CanvasStudent, MoodleUser, canvas_import, moodle_import
 
 from autograder.grade.collect import lms_id
 from autograder.records.late import parse_rule, parse_time
@@ -81,18 +83,20 @@ def test_a_semester(tmp_path, capsys, monkeypatch):
         pytest.skip("needs Linux namespaces")
     monkeypatch.setenv("COURSE_HIDDEN_SEED", "semester-seed")
     out, db = tmp_path / "out", str(tmp_path / "out" / "gradebook.sqlite")
-    roster = write(tmp_path / "roster.csv", 'student_id,name,email,section,sis_id\n'
-                   '12345,"Lovelace, Ada",ada@uni.edu,A,S1\n23456,"Babbage, Charles",charles@uni.edu,A,S2\n'
-                   '34567,"Hopper, Grace",grace@uni.edu,B,S3\n')
+    roster = write(tmp_path / "roster.csv", 'student_id,name,email,section,sis_id,login,status\n'
+                   '12345,"Lovelace, Ada",ada@uni.edu,A,S1,ada,\n23456,"Babbage, Charles",charles@uni.edu,A,S2,cb,\n'
+                   '34567,"Hopper, Grace",grace@uni.edu,B,S3,gh,\n45678,"Withdrawn, Will",,B,S4,ww,withdrawn\n')
 
     # hw01, downloaded from Canvas: Ada on time (inside the grace), Charles 2 started days late (his older,
-    # blank submission is refused until removed), dave is not on the roster, Grace submitted nothing.
+    # blank submission is refused until removed), dave is not on the roster, Grace submitted nothing, Will
+    # (withdrawn) submitted the blank notebook before withdrawing.
     subs1 = tmp_path / "hw01"
     subs1.mkdir()
     shutil.copy(SAMPLES / "correct.ipynb", subs1 / "lovelaceada_12345_900_hw01_gradient_descent.ipynb")
     shutil.copy(SAMPLES / "correct.ipynb", subs1 / "babbagecharles_LATE_23456_901_hw01_gradient_descent.ipynb")
     shutil.copy(SAMPLES / "blank.ipynb", subs1 / "babbagecharles_23456_800_hw01_gradient_descent.ipynb")
     shutil.copy(SAMPLES / "blank.ipynb", subs1 / "dave.ipynb")
+    shutil.copy(SAMPLES / "blank.ipynb", subs1 / "willw_45678_902_hw01_gradient_descent.ipynb")
     times = write(tmp_path / "times.csv", "student,submitted_at\n12345,2026-12-02T00:10:00Z\n"
                   "23456,2026-12-03T10:00:00Z\ndave,2026-12-01T12:00:00Z\n")
     args = ["grade", "hw01", str(subs1), "--out", str(out / "hw01"), "--db", db, "--workers", "2",
@@ -106,13 +110,16 @@ def test_a_semester(tmp_path, capsys, monkeypatch):
     text = run(capsys, *args)
     # by hand: 12345 is 11 min late < 15 min grace -> 10; 23456 is 34 h late -> 2 started days -> 20% of 10 -> 8
     g1 = by_student(out / "hw01" / "grades.csv")
-    assert set(g1) == {"12345", "23456", "34567", "dave"}
+    assert set(g1) == {"12345", "23456", "34567", "45678", "dave"}
+    assert g1["12345"]["status"] == "graded" and g1["45678"]["status"] == "withdrawn"  # kept, not counted
     assert (g1["12345"]["total"], g1["12345"]["late_days"], g1["12345"]["penalty"]) == ("10", "0", "0%")
     assert (g1["23456"]["total"], g1["23456"]["raw_total"], g1["23456"]["late_days"]) == ("8", "10", "2")
     assert g1["23456"]["penalty"] == "20%"
     assert g1["34567"]["status"] == "no submission" and g1["34567"]["total"] == "0"
     assert g1["dave"]["status"] == "graded (not on the roster)" and g1["dave"]["total"] == "0"
     assert "NOT ON THE ROSTER: 1 (dave)" in text
+    assert "withdrawn: 1 (45678); not counted" in text
+    assert sum(b["count"] for b in json.loads((out / "hw01" / "summary.json").read_text())["histogram"]) == 3
     fb = (out / "hw01" / "feedback" / "23456.md").read_text(encoding="utf-8")
     assert "**Score: 8 / 10**" in fb and "raw 10 / 10, late 2 days: −20% → 8 / 10" in fb
     gs = json.loads((out / "hw01" / "gradescope" / "23456" / "results.json").read_text())
@@ -125,7 +132,10 @@ def test_a_semester(tmp_path, capsys, monkeypatch):
     subs9.mkdir()
     for name, when in (("ada_12345_950_hw09_compute.ipynb", "2026-12-09T01:00"),
                        ("charles_23456_951_hw09_compute.ipynb", "2026-12-10T12:00")):
-        shutil.copy(HW09_SOLUTION, subs9 / name)
+        nb = json.loads(HW09_SOLUTION.read_text(encoding="utf-8"))
+        estimate = next(c for c in nb["cells"] if c["cell_type"] == "code" and "my_model = {" in "".join(c["source"]))
+        estimate["outputs"] = [{"output_type": "stream", "name": "stdout", "text": [f"{name[:3]}: 1.20e+20 FLOPs\n"]}]
+        write(subs9 / name, json.dumps(nb))
         os.utime(subs9 / name, (ts(when), ts(when)))
     ext = write(tmp_path / "ext.csv", "student,days\n23456,2\n")
     run(capsys, "grade", "hw09", str(subs9), "--out", str(out / "hw09"), "--db", db, "--workers", "2",
@@ -140,6 +150,7 @@ def test_a_semester(tmp_path, capsys, monkeypatch):
     text = run(capsys, "review", "hw09", "--out", str(out / "hw09"), "--db", db)
     page = (out / "hw09" / "review.html").read_text(encoding="utf-8")
     assert page.count("my_model") >= 2 and "own_estimate" in page
+    assert "ada: 1.20e+20 FLOPs" in page and "cha: 1.20e+20 FLOPs" in page  # the estimate's output, not only code
     sheet = table(out / "hw09" / "review.csv")
     assert sheet[0] == ["student", "item", "points_max", "score", "comment"]
     assert sorted(r[:4] for r in sheet[1:]) == [["12345", "own_estimate", "2", ""], ["23456", "own_estimate", "2", ""]]
@@ -166,29 +177,53 @@ def test_a_semester(tmp_path, capsys, monkeypatch):
     # the course gradebook
     run(capsys, "gradebook", "--out", str(out), "--to", str(tmp_path / "course.csv"))
     rows = table(tmp_path / "course.csv")
-    assert rows[0] == ["student_id", "name", "email", "hw01", "hw09", "total", "max_total"]
+    assert rows[0] == ["student_id", "name", "email", "hw01", "hw09", "total", "max_total", "status"]
     got = {r[0]: r for r in rows[1:]}
-    assert list(got) == ["12345", "23456", "34567", "dave"]  # roster order, then students not on it
-    expect = {"12345": (10, 11.7, 21.7), "23456": (8, 12, 20), "34567": (0, 0, 0), "dave": (0, 0, 0)}
+    assert list(got) == ["12345", "23456", "34567", "45678", "dave"]  # roster order, then students not on it
+    expect = {"12345": (10, 11.7, 21.7), "23456": (8, 12, 20), "34567": (0, 0, 0), "45678": (0, 0, 0),
+              "dave": (0, 0, 0)}
     for sid, (h1, h9, total) in expect.items():
         assert [float(x) for x in got[sid][3:7]] == pytest.approx([h1, h9, total, 23]), sid
     assert got["12345"][1:3] == ["Lovelace, Ada", "ada@uni.edu"]
+    assert (got["45678"][7], got["dave"][7], got["12345"][7]) == ("withdrawn", "not on the roster", "")
 
-    run(capsys, "gradebook", "--out", str(out), "--to", str(tmp_path / "canvas.csv"), "--format", "canvas",
-        "--canvas-ids", "hw01=501")
+    # Canvas: Canvas's user ids come from the download names; Grace (no Canvas file) is matched by her SIS id;
+    # Will (withdrawn) is not in the file; dave has no identifier Canvas knows: left out, and said so
+    text = run(capsys, "gradebook", "--out", str(out), "--to", str(tmp_path / "canvas.csv"), "--format", "canvas",
+               "--canvas-ids", "hw01=501")
+    assert "left out 1 row(s)" in text and "dave" in text
     rows = table(tmp_path / "canvas.csv")
-    assert rows[0] == ["Student", "ID", "SIS User ID", "Section", "hw01 (501)", "hw09"]
-    assert rows[1][:4] == ["Points Possible", "", "", ""] and [float(x) for x in rows[1][4:]] == [10, 13]
-    assert rows[2][:4] == ["Lovelace, Ada", "12345", "S1", "A"]
-    assert [float(x) for x in rows[2][4:]] == pytest.approx([10, 11.7])
-    assert [float(x) for x in rows[3][4:]] == pytest.approx([8, 12])
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "hw01 (501)", "hw09"]
+    assert rows[1][:5] == ["Points Possible", "", "", "", ""] and [float(x) for x in rows[1][5:]] == [10, 13]
+    assert rows[2][:5] == ["Lovelace, Ada", "12345", "S1", "ada", "A"]
+    course = [CanvasStudent(12345, "Lovelace, Ada", "S1", "ada"), CanvasStudent(23456, "Babbage, Charles", "S2", "cb"),
+              CanvasStudent(34567 * 10, "Hopper, Grace", "S3", "gh")]
+    imported = canvas_import((tmp_path / "canvas.csv").read_text(encoding="utf-8"), course, {501: "hw01"})
+    assert imported.matched_by == {12345: "ID", 23456: "ID", 345670: "SIS User ID"} and not imported.unmatched
+    assert imported.grades[12345] == pytest.approx({"hw01": 10, "hw09": 11.7})
+    assert imported.grades[23456] == pytest.approx({"hw01": 8, "hw09": 12})
+    assert imported.points_possible == {"hw01": 10, "hw09": 13}
 
-    run(capsys, "gradebook", "--out", str(out), "--to", str(tmp_path / "moodle.csv"), "--format", "moodle")
-    rows = table(tmp_path / "moodle.csv")
-    assert rows[0] == ["idnumber", "hw01", "hw09"]  # dave has no email, so the id column is idnumber
+    # Moodle: everyone in the file has an email (Will, withdrawn, has none and is not in it): the email column
+    text = run(capsys, "gradebook", "--out", str(out), "--to", str(tmp_path / "moodle.csv"), "--format", "moodle")
+    assert "identified by email" in text and "left out 1 row(s)" in text and "dave" in text
+    users = [MoodleUser(1, "ada@uni.edu", "S1", "ada"), MoodleUser(2, "charles@uni.edu", "S2", "cb"),
+             MoodleUser(3, "grace@uni.edu", "S3", "gh")]
+    imported = moodle_import((tmp_path / "moodle.csv").read_text(encoding="utf-8"), users, "email", "useremail")
+    assert imported == {1: pytest.approx({"hw01": 10, "hw09": 11.7}), 2: pytest.approx({"hw01": 8, "hw09": 12}),
+                        3: {"hw01": 0, "hw09": 0}}
 
     record = run(capsys, "gradebook", "--out", str(out), "--student", "23456")
     assert "hw01_gradient_descent: 8 / 10" in record and "hw09_compute: 12 / 13" in record
     assert "late 2; penalty 20%" in record and "own_estimate (manual)" in record
     reasons = [line.split()[-1] for line in record.splitlines() if "->" in line]
     assert reasons.count("graded") == 2 and "--only" in reasons and "(own_estimate)" in reasons
+    record = run(capsys, "gradebook", "--out", str(out), "--student", "dave")  # blank work: failed, never "ok"
+    assert "ols_closed_form              0 / 2  failed" in record and " ok" not in record
+
+    # an override: the feedback's total is the instructor's; the autograder's table is labelled superseded and
+    # the late line (a raw total that no longer counts) is gone
+    run(capsys, "gradebook", "--out", str(out), "--override", "hw01", "23456", "9.5", "--note", "oral exam")
+    fb = (out / "hw01" / "feedback" / "23456.md").read_text(encoding="utf-8")
+    assert "**Score: 9.5 / 10**" in fb and "Total set by the instructor: 9.5 / 10" in fb
+    assert "points (superseded)" in fb and "raw 10 / 10" not in fb

@@ -6,6 +6,8 @@ import sys
 
 from autograder.hidden.seed import resolve_seed
 from autograder.interop import gradescope, nbgrader, otter
+from autograder.interop.common import differences
+from course_lib.grading.homework import all_homeworks, load_homework
 
 FOLDER_EXPORTS = {
     "nbgrader": (nbgrader.export, "write an nbgrader course directory (source/hwNN/*.ipynb, config)",
@@ -29,8 +31,17 @@ def cmd_folder_export(args) -> int:
     args.hidden_seed = seed(args)
     for path in export_fn(args.homeworks or None, args.dir, args.hidden_seed):
         print(f"wrote {path}")
+    hws = [load_homework(h) for h in args.homeworks] if args.homeworks else all_homeworks()
+    print_differences(hws, args.target)
     print("next: " + next_hint.format(dir=args.dir))
     return 0
+
+
+def print_differences(hws: list, target: str) -> None:
+    """What the export grades differently from `course grade` (also in its README), per homework."""
+    for h in hws:
+        for line in differences(h, target):
+            print(f"differs from course grade: {h.short}: {line}")
 
 
 def cmd_gradescope(args) -> int:
@@ -38,6 +49,7 @@ def cmd_gradescope(args) -> int:
     path = gradescope.export(args.assignment, args.zip, args.hidden_seed, args.hidden_visibility,
                              args.require_namespaces)
     print(f"wrote {path} ({path.stat().st_size // 1024} KiB): upload it as the Gradescope autograder")
+    print_differences([load_homework(args.assignment)], "gradescope")
     return 0
 
 

@@ -28,9 +28,11 @@ def cmd_gradebook(args) -> int:
             raise ValueError("give --to FILE (the course table) or --student ID (one record)")
         table = course_table(book)
         ids = dict(kv.split("=", 1) for kv in (args.canvas_ids or "").split(",") if "=" in kv)
-        write_course(table, args.to, args.format, ids)
+        notes = write_course(table, args.to, args.format, ids)
     print(f"wrote {args.to}: {len(table.students)} students x {len(table.homeworks)} homework "
           f"({', '.join(h.split('_')[0] for h in table.homeworks)}), format {args.format}")
+    for note in notes:
+        print(f"course gradebook: {note}", file=sys.stderr)
     if table.unknown:
         print(f"course gradebook: warning: not on the roster: {', '.join(table.unknown[:20])}", file=sys.stderr)
     return 0

@@ -35,16 +35,21 @@ def placeholder(hw: Homework, student: str, status: Status) -> Row:
 
 
 def with_roster(hw: Homework, rows: list[Row], roster: list | None) -> tuple[list[Row], list[str]]:
-    """Rows plus a 0 row ("no submission") per roster student without one; returns (rows, unknown students)."""
+    """Rows plus a 0 row ("no submission") per roster student without one, and the roster's withdrawn students
+    marked so (kept, not counted); returns (rows, unknown students)."""
     if not roster:
         return rows, []
     ids = {s.student_id for s in roster}
+    withdrawn = {s.student_id for s in roster if s.status == Status.WITHDRAWN}
     have = {r.student for r in rows}
-    unknown = sorted(r.student for r in rows if r.student not in ids and r.counted)
     for r in rows:
         if r.student not in ids:
             r.note = "not on the roster"
-    extra = [placeholder(hw, s.student_id, Status.NO_SUBMISSION) for s in roster if s.student_id not in have]
+        elif r.student in withdrawn and r.status == Status.GRADED:
+            r.status = Status.WITHDRAWN
+    unknown = sorted(r.student for r in rows if r.student not in ids and r.counted)
+    extra = [placeholder(hw, s.student_id, Status.WITHDRAWN if s.student_id in withdrawn else Status.NO_SUBMISSION)
+             for s in roster if s.student_id not in have]
     manual_max = rows[0].manual_max if rows else 0.0
     for r in extra:
         r.manual_max = manual_max
@@ -73,7 +78,7 @@ def class_notes(rows: list[Row], unknown: list[str]) -> list[str]:
     late_rows = [r.student for r in rows if r.counted and r.late_days]
     if late_rows:
         notes.append(f"late: {len(late_rows)} submission(s) penalised ({some(late_rows)})")
-    for status in (Status.REMOVED, Status.NO_SUBMISSION):
+    for status in (Status.REMOVED, Status.NO_SUBMISSION, Status.WITHDRAWN):
         who = [r.student for r in rows if r.status == status]
         if who:
             notes.append(f"{status}: {len(who)} ({some(who)}); not counted")
@@ -95,8 +100,8 @@ def write_all(hw: Homework, rows: list[Row], out: Path, isolation: str, items: l
     out.mkdir(parents=True, exist_ok=True)
     write_grades(hw, rows, out / "grades.csv", items, late)
     (out / "feedback").mkdir(exist_ok=True)
-    for row in rows:
-        if row.status in (Status.GRADED, Status.REMOVED):  # a roster student who submitted nothing gets no feedback
+    for row in rows:  # a roster student who submitted nothing gets no feedback
+        if row.status in (Status.GRADED, Status.REMOVED) or (row.status == Status.WITHDRAWN and row.graded_at):
             write_student(hw, row, out)
     counted = [r for r in rows if r.counted]
     table_rows = summarize(hw, [r.result for r in counted], counted, items)

@@ -1,15 +1,17 @@
 """The course gradebook across homework: a table of every student × every homework (final totals), written as a
-plain CSV or for an LMS's grade import (Canvas, Moodle), and one student's full record."""
+plain CSV or for an LMS's grade import (Canvas, Moodle: exports/lms.py), and one student's full record."""
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.exports.grades import csv_text
+from autograder.exports.lms import write_canvas, write_moodle
+from autograder.grade.collect import lms_id
 from autograder.grade.ids import shown
-from autograder.model import Status, Student
+from autograder.model import Outcome, Status, Student
 from autograder.quizzes import load_assignment
 from autograder.release.manual import manual_items
 
@@ -22,6 +24,7 @@ class CourseTable:
     scores: dict[tuple[str, str], float | None]  # (student, homework) -> final total; None: not counted
     status: dict[tuple[str, str], str]
     unknown: list[str]  # graded students not on the roster (empty without a roster)
+    canvas_ids: dict[str, str] = field(default_factory=dict)  # student -> Canvas's numeric user id, where known
 
     def total(self, student: str) -> float:
         return round(sum(self.scores.get((student, h)) or 0.0 for h in self.homeworks), 6)
@@ -40,6 +43,7 @@ def course_table(book, roster: list[Student] | None = None) -> CourseTable:
     status: dict[tuple[str, str], str] = {}
     max_points: dict[str, float] = {}
     seen: set[str] = set()
+    canvas_ids = {s.student_id: s.canvas_id for s in roster if s.canvas_id}
     for h in homeworks:
         try:
             mx = sum(it.points for it in manual_items(load_assignment(h)))
@@ -50,6 +54,9 @@ def course_table(book, roster: list[Student] | None = None) -> CourseTable:
         max_points[h] = round(auto_max + mx, 6)
         for r in rows:
             seen.add(r.student)
+            from_name = lms_id(Path(r.source).name) if r.source else None  # a Canvas download's file name
+            if from_name and from_name[0] == r.student:
+                canvas_ids.setdefault(r.student, r.student)
             scores[(r.student, h)] = r.total if r.status == Status.GRADED else None
             status[(r.student, h)] = r.status
     ids = [s.student_id for s in roster]
@@ -60,7 +67,7 @@ def course_table(book, roster: list[Student] | None = None) -> CourseTable:
             if (s.student_id, h) not in status:
                 scores[(s.student_id, h)] = 0.0
                 status[(s.student_id, h)] = Status.NO_SUBMISSION
-    return CourseTable(homeworks, max_points, students, scores, status, unknown)
+    return CourseTable(homeworks, max_points, students, scores, status, unknown, canvas_ids)
 
 
 def _num(x: float | None) -> str:
@@ -68,35 +75,34 @@ def _num(x: float | None) -> str:
 
 
 def write_course(table: CourseTable, path: str | Path, fmt: str = "csv",
-                 canvas_ids: dict[str, str] | None = None) -> None:
-    """csv: student_id,name,email,<hw01>…,total,max_total. canvas: Canvas gradebook import (Student, ID, SIS User
-    ID, Section, one column per assignment, a Points Possible row). moodle: Moodle grade import (email, or
-    idnumber when an email is missing, then one column per homework)."""
+                 canvas_ids: dict[str, str] | None = None) -> list[str]:
+    """csv: student_id,name,email,<hw01>…,total,max_total,status (every student, withdrawn ones included). canvas
+    and moodle: the LMS import files (exports/lms.py; withdrawn students left out). Returns notes for the
+    instructor: the identifier chosen, the rows left out and why."""
+    if fmt not in ("csv", "canvas", "moodle"):
+        raise ValueError(f"unknown --format {fmt!r} (csv, canvas, moodle)")
     shorts = [h.split("_")[0] for h in table.homeworks]
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        if fmt == "csv":
-            w.writerow(["student_id", "name", "email", *shorts, "total", "max_total"])
-            for s in table.students:
-                w.writerow([csv_text(s.student_id), csv_text(s.name), csv_text(s.email),
-                            *[_num(table.scores[(s.student_id, h)]) for h in table.homeworks],
-                            _num(table.total(s.student_id)), _num(table.max_total)])
-        elif fmt == "canvas":
-            ids = canvas_ids or {}
-            cols = [f"{sh} ({ids[sh]})" if sh in ids else sh for sh in shorts]
-            w.writerow(["Student", "ID", "SIS User ID", "Section", *cols])
-            w.writerow(["Points Possible", "", "", "", *[_num(table.max_points[h]) for h in table.homeworks]])
-            for s in table.students:
-                w.writerow([csv_text(s.name or s.student_id), csv_text(s.student_id), csv_text(s.sis_id),
-                            csv_text(s.section), *[_num(table.scores[(s.student_id, h)]) for h in table.homeworks]])
-        elif fmt == "moodle":
-            by_email = bool(table.students) and all(s.email for s in table.students)
-            w.writerow(["email" if by_email else "idnumber", *shorts])
-            for s in table.students:
-                w.writerow([csv_text(s.email if by_email else s.student_id),
-                            *[_num(table.scores[(s.student_id, h)]) for h in table.homeworks]])
-        else:
-            raise ValueError(f"unknown --format {fmt!r} (csv, canvas, moodle)")
+        if fmt == "canvas":
+            return write_canvas(table, w, canvas_ids or {})
+        if fmt == "moodle":
+            return write_moodle(table, w)
+        w.writerow(["student_id", "name", "email", *shorts, "total", "max_total", "status"])
+        unknown = set(table.unknown)
+        for s in table.students:
+            status = s.status or ("not on the roster" if s.student_id in unknown else "")
+            w.writerow([csv_text(s.student_id), csv_text(s.name), csv_text(s.email),
+                        *[_num(table.scores[(s.student_id, h)]) for h in table.homeworks],
+                        _num(table.total(s.student_id)), _num(table.max_total), csv_text(status)])
+    return []
+
+
+def exercise_label(e) -> str:
+    """One exercise in a student's record: passed, partial or failed by its points, and how its run ended when
+    that was not a normal finish (timeout, crashed, missing, error)."""
+    verdict = "passed" if e.passed else ("partial" if e.points > 0 else "failed")
+    return verdict if e.status == Outcome.OK else f"{verdict} ({e.status})"
 
 
 def student_record(book, student: str) -> str:
@@ -117,7 +123,7 @@ def student_record(book, student: str) -> str:
         found = True
         lines.append(f"{h}: {row.total:g} / {row.max_total:g} ({row.status}; source {row.source or '?'})")
         for e in row.result.exercises:
-            lines.append(f"  {e.name:<28} {e.points:g} / {e.max_points:g}  {e.status}")
+            lines.append(f"  {e.name:<28} {e.points:g} / {e.max_points:g}  {exercise_label(e)}")
         for it in items:
             score, _, comment = row.manual.get(it.name, (None, it.points, ""))
             got = "not graded yet" if score is None else f"{score:g}"

@@ -32,15 +32,18 @@ def feedback_markdown(hw: Homework, r: SubmissionResult, isolation: str, row=Non
     total, max_total = (row.total, row.max_total) if row is not None else (r.total, r.max_total)
     lines = [f"# {hw.name}: feedback for {md_text(r.student)}", "",
              f"**Score: {fmt(total)} / {fmt(max_total)}**", ""]
-    if row is not None:
-        if row.late_days:
-            lines += [md_text(describe(row.raw_total, row.max_total, row.late_days, row.penalty,
-                                       round(row.raw_total * (1 - row.penalty), 6))), ""]
-        if row.override_total is not None:
-            lines += [f"Total set by the instructor: {fmt(row.override_total)} / {fmt(row.max_total)}", ""]
+    overridden = row is not None and row.override_total is not None
+    if overridden:  # the autograder's total (raw, late) no longer counts: say so, and label its table
+        lines += [f"Total set by the instructor: {fmt(row.override_total)} / {fmt(row.max_total)}. It replaces "
+                  "the autograder's total: the table below is what the autograder found, kept for reference "
+                  "(superseded).", ""]
+    elif row is not None and row.late_days:
+        lines += [md_text(describe(row.raw_total, row.max_total, row.late_days, row.penalty,
+                                   round(row.raw_total * (1 - row.penalty), 6))), ""]
     if r.error:
         lines += [f"Your notebook could not be graded: {md_text(r.error)}", ""]
-    lines += ["| exercise | points | result |", "|---|---|---|"]
+    lines += ["| exercise | points (superseded) | result |" if overridden else "| exercise | points | result |",
+              "|---|---|---|"]
     for e in r.exercises:
         lines.append(f"| `{e.name}` | {fmt(e.points)} / {fmt(e.max_points)} | {md_text(_summary(e))} |")
     for name, mx in (getattr(row, "manual_items", None) or []):

@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from autograder.model import Status, SubmissionResult
+from autograder.model import SubmissionResult
 from course_lib.grading.model import Homework
 
 
 def fmt(x: float) -> str:
-    """A number in an export: up to 4 significant figures."""
-    return f"{x:.4g}"
+    """A number in an export: up to 6 significant figures (8.59091, 11.7, 12.5)."""
+    return f"{x:.6g}"
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -38,14 +38,13 @@ def write_csv(hw: Homework, results: list[SubmissionResult], path: Path) -> None
 def write_grades(hw: Homework, rows: list, path: Path, items: list | None = None, late: bool = False) -> None:
     """grades.csv from gradebook rows: the columns of `write_csv` (total = the final total), then one column per
     manual item (when the homework has any), raw_total, late_days, penalty (when a late policy is set or a row
-    is late), and status (when a row is not simply graded: "no longer submitted", "no submission", or a
-    note such as "not on the roster")."""
+    is late), and always status ("graded", "no longer submitted", "no submission", "withdrawn", with a note such
+    as "not on the roster"), so a script reading the file finds the same columns every time."""
     items = list(items or [])
     late = late or any(r.late_days for r in rows)
-    show_status = any(status_text(r) != Status.GRADED for r in rows)
     header = ["student", "total", "max_total"] + [e.name for e in hw.exercises] + [it.name for it in items]
     header += ["raw_total", "late_days", "penalty"] if late else []
-    header += ["status"] if show_status else []
+    header += ["status"]
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow([csv_text(h) for h in header])
@@ -56,8 +55,7 @@ def write_grades(hw: Homework, rows: list, path: Path, items: list | None = None
             line += [fmt(r.manual[it.name][0]) if it.name in r.manual else "" for it in items]
             if late:
                 line += [fmt(r.raw_total), str(r.late_days), f"{r.penalty * 100:.4g}%"]
-            if show_status:
-                line.append(csv_text(status_text(r)))
+            line.append(csv_text(status_text(r)))
             w.writerow(line)
 
 

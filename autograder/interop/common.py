@@ -145,6 +145,87 @@ def new_notebook(cells: list[dict], metadata: dict) -> dict:
     return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
 
 
+TOOLS = {"nbgrader": "nbgrader", "otter": "Otter", "gradescope": "the Gradescope zip"}
+
+
+def differences(hw: Homework, target: str) -> list[str]:
+    """What the `target` export (nbgrader, otter, gradescope) grades differently from `course grade`, or asks the
+    instructor to grade elsewhere, one line each: written to the export's README and printed by `course export`.
+
+    nbgrader and Otter run the tests in the student's kernel, next to their code and without the reference timed on
+    the same machine, so a time budget's larger case is checked for correctness only; manual items are manual
+    questions there (graded in nbgrader's formgrader or on Gradescope), so the autograded score is out of the
+    autograded points and the total out of the same maximum as `course grade`'s."""
+    from autograder.release.manual import manual_items
+
+    tool, out = TOOLS[target], []
+    auto = float(sum(e.points for e in hw.exercises))
+    for ex in hw.exercises:
+        if ex.budget is None:
+            continue
+        timed = ex.points * ex.budget.share
+        if target == "gradescope":
+            out.append(f"{ex.name}: the timed case ({timed:g} of {ex.points:g} points) is timed as `course grade` "
+                       f"times it (against the reference, in the same container): a correct but slow solution gets "
+                       f"half of it ({timed / 2:g}).")
+        else:
+            out.append(f"{ex.name}: the timed case ({timed:g} of {ex.points:g} points) is checked for correctness "
+                       f"only: {tool} runs it in the student's kernel and cannot time it fairly. A correct but slow "
+                       f"solution (loops where vectorised code is asked) gets all {timed:g} points here and "
+                       f"{timed / 2:g} in `course grade`.")
+    items = manual_items(hw)
+    where = {"nbgrader": "a manually graded answer cell (grade it in nbgrader's formgrader)",
+             "otter": "a manual question (grade it on Gradescope)",
+             "gradescope": "graded by hand: add a manual question with this name and these points to the "
+                           "assignment's outline on Gradescope"}[target]
+    for it in items:
+        out.append(f"{it.name} ({it.points:g} points): {where}; the autograder scores {auto:g} of the "
+                   f"{auto + sum(i.points for i in items):g} points, as in `course grade`.")
+    return out
+
+
+@dataclass
+class ManualBlock:
+    """A manually graded item's cells in the solution notebook: the marked cell (`first`), the cells of the answer
+    up to the next heading (`last` is the final one) and the one an export grades (`answer`: the last markdown
+    cell of the answer, else its last cell)."""
+
+    name: str
+    points: float
+    first: int
+    last: int
+    answer: int
+
+
+def manual_blocks(hw: Homework, cells: list[dict]) -> dict[int, ManualBlock]:
+    """The manual items of `hw` (release/manual.py), keyed by their first cell's index in `cells`."""
+    from autograder.release.manual import manual_items
+
+    def heading(c: dict) -> bool:
+        lines = [ln for ln in cell_source(c).splitlines() if ln.strip()]
+        return c.get("cell_type") == "markdown" and bool(lines) and lines[0].lstrip().startswith("#")
+
+    out = {}
+    for it in manual_items(hw):
+        last = it.index
+        while last + 1 < len(cells) and not heading(cells[last + 1]):
+            last += 1
+        md = [k for k in range(it.index + 1, last + 1) if cells[k].get("cell_type") == "markdown"]
+        out[it.index] = ManualBlock(it.name, it.points, it.index, last, md[-1] if md else last)
+    return out
+
+
+def readme_text(homeworks: list[Homework], target: str) -> str:
+    """README.md of an export: how its scores compare with `course grade`'s, per homework."""
+    lines = [f"# {TOOLS[target][0].upper() + TOOLS[target][1:]} export: what differs from `course grade`", "",
+             "Every case is worth what `course grade` gives it (public cases, then hidden cases from the course "
+             "seed, the same judge). Differences, per homework:", ""]
+    for h in homeworks:
+        diffs = differences(h, target)
+        lines += [f"## {h.name}", ""] + ([f"- {d}" for d in diffs] or ["- none: the same scores."]) + [""]
+    return "\n".join(lines)
+
+
 def student_definitions(student: dict) -> list[str]:
     """What `course grade` runs of a notebook: per top-level statement kept by the grader's extraction
     (course_lib.grading.notebook.extract_source: imports, def, class, NAME = literal) from every code cell, in

@@ -5,9 +5,16 @@ The zip (upload it as the assignment's autograder, "Zip file upload"):
     setup.sh            installs Python and the course's dependencies in Gradescope's Ubuntu image
     run_autograder      grades /autograder/submission/*.ipynb -> /autograder/results/results.json
     requirements.txt
-    course/autograder/  course/course_lib/   the course packages (this checkout's copy)
-    course/solutions/hwNN_<topic>.ipynb      the reference: expected outputs are computed in the container
-    course/gradescope.json                   homework, hidden-case seed, visibility of hidden tests
+    README.md           what the instructor sets up on Gradescope (manual questions) and how scores compare
+    course/autograder/  course/course_lib/   the course packages (this checkout's copy), less what is not this
+                                             homework's: other homework's hidden-case generators, the lectures'
+                                             plain quiz answers (autograder/quizzes/), the samples, other
+                                             homework's public modules and self-check data
+    course/solutions/hwNN_<topic>.ipynb      the reference of this homework only: expected outputs are computed in
+                                             the container
+    course/gradescope.json                   homework, the homework's seed (hidden/seed.py's homework_seed: the same
+                                             hidden cases as the course seed; the course seed is not in the zip),
+                                             visibility of hidden tests, the manual items
 
 Gradescope unpacks the zip into /autograder/source and runs /autograder/run_autograder. Results follow
 its contract: one test per exercise for the public cases ("visible") and one for the hidden cases
@@ -92,15 +99,25 @@ def _package_dir(name: str) -> Path:
     return Path(importlib.import_module(name).__file__).resolve().parent
 
 
-def _add_tree(zf: zipfile.ZipFile, src: Path, arc: str, keep_cases: str = "",
-              skip=("__pycache__", "samples")) -> None:
+def _left_out(rel: Path, homework: str) -> bool:
+    """What the zip of `homework` leaves out of the course packages: caches, samples, the lectures' quiz answers
+    (autograder/quizzes/), other homework's hidden-case generators, public modules and self-check data."""
+    parts = rel.parts
+    if any(part in ("__pycache__", "samples") or part.endswith(".pyc") for part in parts):
+        return True
+    if parts[:2] == ("autograder", "quizzes"):
+        return True
+    if parts[:2] == ("autograder", "hidden") or parts[:3] == ("course_lib", "grading", "homework"):
+        return rel.name.startswith("hw") and rel.stem != homework  # another homework's generators or public part
+    return parts[:2] == ("course_lib", "public_cases") and rel.name != f"{homework}.json"
+
+
+def _add_tree(zf: zipfile.ZipFile, src: Path, arc: str, homework: str) -> None:
     for p in sorted(src.rglob("*")):
-        rel = p.relative_to(src)
-        if any(part in skip or part.endswith(".pyc") for part in rel.parts) or not p.is_file():
+        rel = Path(src.name) / p.relative_to(src)
+        if not p.is_file() or _left_out(rel, homework):
             continue
-        if rel.parts[0] == "public_cases" and p.name != keep_cases:  # other homeworks' self-check data
-            continue
-        zf.write(p, f"{arc}/{rel.as_posix()}")
+        zf.write(p, f"{arc}/{rel.relative_to(src.name).as_posix()}")
 
 
 def _add_text(zf: zipfile.ZipFile, arc: str, text: str, mode: int = 0o644) -> None:
@@ -114,8 +131,10 @@ def export(hw: str | Homework, dest: str | Path, seed: str | None = None,
            hidden_visibility: str = "after_due_date", require_namespaces: bool = False) -> Path:
     """Write the Gradescope autograder zip for one homework; returns its path."""
     from autograder.grade.pool import preload_for
-    from autograder.hidden.seed import resolve_seed
+    from autograder.hidden.seed import homework_seed, resolve_seed
+    from autograder.interop.common import readme_text
     from autograder.paths import solution_notebook
+    from autograder.release.manual import manual_items
 
     h = hw if isinstance(hw, Homework) else load_homework(hw)
     sol = solution_notebook(h.name)
@@ -124,14 +143,16 @@ def export(hw: str | Homework, dest: str | Path, seed: str | None = None,
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     torch = "torch" in preload_for(h)
-    config = {"homework": h.name, "seed": resolve_seed(seed)[0], "hidden_visibility": hidden_visibility,
-              "require_namespaces": require_namespaces}
+    config = {"homework": h.name, "homework_seed": homework_seed(resolve_seed(seed)[0], h.name),
+              "hidden_visibility": hidden_visibility, "require_namespaces": require_namespaces,
+              "manual": [{"name": it.name, "points": it.points} for it in manual_items(h)]}
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
         _add_text(zf, "run_autograder", RUN_AUTOGRADER, 0o755)
         _add_text(zf, "setup.sh", SETUP_SH.format(torch_line=torch_line() if torch else ""), 0o755)
         _add_text(zf, "requirements.txt", "\n".join(requirements(GRADESCOPE)) + "\n")
-        _add_tree(zf, _package_dir("autograder"), "course/autograder")
-        _add_tree(zf, _package_dir("course_lib"), "course/course_lib", keep_cases=f"{h.name}.json")
+        _add_text(zf, "README.md", readme_text([h], "gradescope"))
+        _add_tree(zf, _package_dir("autograder"), "course/autograder", h.name)
+        _add_tree(zf, _package_dir("course_lib"), "course/course_lib", h.name)
         zf.write(sol, f"course/solutions/{h.name}.ipynb")
         _add_text(zf, f"course/{CONFIG_NAME}", json.dumps(config, indent=1) + "\n")
     return dest
@@ -177,7 +198,7 @@ def run(root: str | Path) -> dict:
     elif path is None:
         res = zero_result(hw, "submission", note)
     else:
-        expected = ExpectedCache(hw, config["seed"], include_hidden=True)
+        expected = ExpectedCache(hw, config["homework_seed"], include_hidden=True)
         runner = SandboxRunner(preload=preload_for(hw), level=level)
         runner.start()
         try:
@@ -191,6 +212,11 @@ def run(root: str | Path) -> dict:
             t["visibility"] = vis
     if res.warnings:
         out["output"] += "\nNotes on your notebook:\n" + "\n".join(f"- {w}" for w in res.warnings[:10])
+    manual = config.get("manual") or []
+    for it in manual:
+        out["output"] += f"\n{it['name']} ({it['points']:g} points) is graded by hand, on Gradescope."
+    if manual:  # Gradescope's documented free-form field: the maximum with the manual questions
+        out["extra_data"] = {"manual": manual, "max_total": round(res.max_total + sum(i["points"] for i in manual), 6)}
     out["execution_time"] = round(res.public_seconds, 3)  # never the hidden jobs' time (a channel)
     (results_dir / "results.json").write_text(json.dumps(out, indent=1), encoding="utf-8")
     return out
@@ -198,7 +224,8 @@ def run(root: str | Path) -> dict:
 
 def run_local(zip_path: str | Path, submission: str | Path, python: str | None = None,
               root: str | Path | None = None) -> dict:
-    """Unpack the zip into a folder laid out like /autograder and run its run_autograder on one notebook."""
+    """Unpack the zip into a folder laid out like /autograder and run its run_autograder on one notebook (or on a
+    folder's files, as a student uploads several)."""
     import subprocess
 
     tmp = None
@@ -213,7 +240,10 @@ def run_local(zip_path: str | Path, submission: str | Path, python: str | None =
         shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
         (root / "run_autograder").chmod(0o755)
         (root / "submission").mkdir(exist_ok=True)
-        shutil.copy(submission, root / "submission" / Path(submission).name)
+        if Path(submission).is_dir():  # a folder uploaded as it is (several files)
+            shutil.copytree(submission, root / "submission", dirs_exist_ok=True)
+        else:
+            shutil.copy(submission, root / "submission" / Path(submission).name)
         env = dict(os.environ, AUTOGRADER_ROOT=str(root), COURSE_PYTHON=python or sys.executable)
         env.pop("COURSE_ROOT", None)
         proc = subprocess.run(["bash", str(root / "run_autograder")], env=env, capture_output=True, text=True,

@@ -4,12 +4,17 @@ Layout written:
 
     DIR/nbgrader_config.py
     DIR/source/hwNN/hwNN_<topic>.ipynb     (one per homework)
+    DIR/README.md                          what differs from `course grade` (common.differences)
 
 Each solution cell becomes an nbgrader solution cell (its ### BEGIN/END SOLUTION blocks are nbgrader's own
 markers). After it come one locked autograded test cell per case, worth the case's share of the exercise's
 points exactly as `course grade` scores it; hidden cases (from the course seed) sit between
 ### BEGIN HIDDEN TESTS / ### END HIDDEN TESTS, so the released notebook does not contain them. Expected
 outputs are embedded as plain data (course_lib.grading.wire JSON), computed from the reference at export time.
+
+A manually graded item (hw09's own estimate) becomes a manually graded answer cell worth its points, so nbgrader's
+maximum is `course grade`'s. What nbgrader cannot grade as `course grade` does (a time budget's larger case) is
+listed in DIR/README.md and printed by `course export` (common.differences).
 
 Then, in DIR: `nbgrader generate_assignment hw01`, students fill release/hw01/, and after collection
 `nbgrader autograde hw01` and `nbgrader export`.
@@ -24,8 +29,10 @@ from autograder.interop.common import (
     code_cell,
     graded_cases,
     load,
+    manual_blocks,
     markdown_cell,
     new_notebook,
+    readme_text,
     test_code,
     write_notebook,
 )
@@ -77,9 +84,15 @@ def source_notebook(hw: Homework, seed: str | None = None) -> dict:
     hw, parsed = load(hw)
     nb, sol = parsed.notebook, parsed.cells
     cases = graded_cases(hw, seed)
+    answers = {b.answer: b for b in manual_blocks(hw, nb["cells"]).values()}
     cells: list[dict] = []
     for i, cell in enumerate(nb["cells"]):
         if cell.get("cell_type") not in ("code", "markdown", "raw"):
+            continue
+        if i in answers:  # a manually graded answer: nbgrader's "manually graded answer" cell, worth its points
+            out = clean_cell(cell, f"manual-{answers[i].name}"[:64])
+            out["metadata"] = _meta(out["id"], solution=True, grade=True, points=answers[i].points)
+            cells.append(out)
             continue
         if i not in sol:
             cells.append(clean_cell(cell, f"c{i:03d}"))
@@ -96,9 +109,11 @@ def source_notebook(hw: Homework, seed: str | None = None) -> dict:
                 f"from course_lib.check import check\n\ncheck(\"{name}\")", f"check-{name}"[:64]))
             n_pub = sum(not c.hidden for c in cases[name])
             n_hid = len(cases[name]) - n_pub
+            worth = sorted({_fmt_points(gc.points) for gc in cases[name]}, key=float)
             cells.append(markdown_cell(
                 f"*Autograder tests for `{name}` ({_fmt_points(ex.points)} points): {n_pub} public and "
-                f"{n_hid} hidden cases, {_fmt_points(ex.points / max(len(cases[name]), 1))} points each.*",
+                f"{n_hid} hidden cases, {' or '.join(worth)} points each"
+                f"{' (the timed case carries its share)' if len(worth) > 1 else ''}.*",
                 f"about-{name}"[:64], _meta(f"about-{name}"[:60], locked=True)))
             for gc in cases[name]:
                 gid_t = f"test-{gc.label}"[:64]
@@ -129,7 +144,8 @@ def write_config(dest: Path, homeworks: list[Homework]) -> Path:
 def export(hw: str | Homework | list | None, dest: str | Path, seed: str | None = None) -> list[Path]:
     """Write an nbgrader course directory at `dest` for one homework, a list, or all (None).
 
-    Returns the written paths: nbgrader_config.py first, then source/hwNN/<name>.ipynb per homework.
+    Returns the written paths: nbgrader_config.py first, then source/hwNN/<name>.ipynb per homework, then
+    README.md (what differs from `course grade`).
     """
     from course_lib.grading.homework import load_homework
 
@@ -145,7 +161,9 @@ def export(hw: str | Homework | list | None, dest: str | Path, seed: str | None 
     for h in hws:
         nb = source_notebook(h, seed)
         paths.append(write_notebook(nb, dest / "source" / h.short / f"{h.name}.ipynb"))
-    return paths
+    readme = dest / "README.md"
+    readme.write_text(readme_text(hws, "nbgrader"), encoding="utf-8")
+    return paths + [readme]
 
 
 def submission_from(released: str | Path, student: str | Path, hw: str | Homework) -> dict:

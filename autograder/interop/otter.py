@@ -10,9 +10,13 @@ Writes DIR/hwNN/hwNN_<topic>.ipynb and DIR/hwNN/requirements.txt. Each graded ex
     raw  # END TESTS
     raw  # END QUESTION
 
-Otter splits a question's points evenly over its tests, which is exactly `course grade`'s per-case credit.
-Tests print nothing when they pass (Otter's doctest expects no output) and call course_lib's comparison with
-the expected outputs embedded as plain data. Then: `otter assign DIR/hw01/hw01_gradient_descent.ipynb dist/`
+Each question lists its tests' points (`points: [..]`), each case worth what `course grade` gives it (a time
+budget's larger case carries its share). A manually graded item (hw09's own estimate) is a manual question
+(`manual: true`, its points), so Otter's total is `course grade`'s maximum. What Otter cannot grade as `course
+grade` does is listed in DIR/hwNN/README.md and printed by `course export` (common.differences).
+
+Tests print nothing when they pass (Otter's doctest expects no output) and call course_lib's comparison with the
+expected outputs embedded as plain data. Then: `otter assign DIR/hw01/hw01_gradient_descent.ipynb dist/`
 and `otter run -a dist/autograder/<zip> submission.ipynb`, or upload the zip to Gradescope.
 """
 
@@ -27,8 +31,10 @@ from autograder.interop.common import (
     code_cell,
     graded_cases,
     load,
+    manual_blocks,
     new_notebook,
     raw_cell,
+    readme_text,
     test_code,
     write_notebook,
 )
@@ -37,13 +43,11 @@ from autograder.release.solution import replace_markers
 from course_lib.grading.homework import all_homeworks, load_homework
 from course_lib.grading.model import Homework
 
-# course_lib (the test cells import it), from the course repository as in the setup cell
-
-
 
 def course_package() -> str:
     """The course package as a requirement line: installed from the repository named in pyproject.toml."""
     return f"deep-learning-basics @ git+{repository_url()}"
+
 
 def otter_solution(src: str) -> str:
     """Our `### BEGIN/END SOLUTION` lines in Otter's spelling (`# BEGIN/END SOLUTION`)."""
@@ -72,14 +76,30 @@ def _test_cell(source: str, hidden: bool, cell_id: str, points: float | None = N
     return code_cell(head + source, cell_id)
 
 
+def manual_question(nb_cells: list[dict], block) -> list[dict]:
+    """A manually graded item as an Otter manual question: its marked cell as the prompt, the answer's cells as the
+    solution (Otter replaces a markdown answer with its placeholder), no tests."""
+    name = block.name
+    header = yaml.safe_dump({"name": name, "points": block.points, "manual": True}, sort_keys=False).strip()
+    answer = [clean_cell(nb_cells[k], f"ma-{name}-{k}"[:64]) for k in range(block.first + 1, block.last + 1)]
+    return [raw_cell("# BEGIN QUESTION\n" + header, f"bq-{name}"[:64]),
+            clean_cell(nb_cells[block.first], f"mp-{name}"[:64]), raw_cell("# BEGIN SOLUTION", f"bs-{name}"[:64]),
+            *answer, raw_cell("# END SOLUTION", f"es-{name}"[:64]), raw_cell("# END QUESTION", f"eq-{name}"[:64])]
+
+
 def master_notebook(hw: Homework, seed: str | None = None) -> dict:
     """The Otter Assign master notebook for one homework."""
     hw, parsed = load(hw)
     nb, sol = parsed.notebook, parsed.cells
     cases = graded_cases(hw, seed)
+    blocks = manual_blocks(hw, nb["cells"])
+    inside = {k for b in blocks.values() for k in range(b.first + 1, b.last + 1)}
     cells: list[dict] = [raw_cell(assignment_config(hw), "assignment-config")]
     for i, cell in enumerate(nb["cells"]):
-        if cell.get("cell_type") not in ("code", "markdown", "raw"):
+        if cell.get("cell_type") not in ("code", "markdown", "raw") or i in inside:
+            continue
+        if i in blocks:
+            cells += manual_question(nb["cells"], blocks[i])
             continue
         if i not in sol:
             cells.append(clean_cell(cell, f"c{i:03d}"))
@@ -93,10 +113,7 @@ def master_notebook(hw: Homework, seed: str | None = None) -> dict:
         prompt = cells.pop() if cells and cells[-1]["cell_type"] == "markdown" else None
         qname = "_".join(sc.exercises)
         tests = [gc for name in sc.exercises for gc in cases[name]]
-        if len(sc.exercises) == 1:
-            points: float | list = float(hw.exercise(sc.exercises[0]).points)
-        else:
-            points = [gc.points for gc in tests]
+        points = [gc.points for gc in tests]  # each test worth its case's points, as in `course grade`
         header = yaml.safe_dump({"name": qname, "points": points}, sort_keys=False).strip()
         cells.append(raw_cell("# BEGIN QUESTION\n" + header, f"bq-{qname}"[:64]))
         if prompt is not None:
@@ -115,7 +132,8 @@ def master_notebook(hw: Homework, seed: str | None = None) -> dict:
 
 
 def export(hw: str | Homework | list | None, dest: str | Path, seed: str | None = None) -> list[Path]:
-    """Write Otter master notebooks under `dest` for one homework, a list, or all (None); returns their paths."""
+    """Write Otter master notebooks under `dest` for one homework, a list, or all (None), each with a README.md of
+    what differs from `course grade`; returns the notebooks' paths."""
     dest = Path(dest)
     if hw is None:
         hws = all_homeworks()
@@ -132,4 +150,5 @@ def export(hw: str | Homework | list | None, dest: str | Path, seed: str | None 
         reqs = requirements(OTTER + (("torch",) if "torch" in preload_for(h) else ())) + [course_package()]
         (folder / "requirements.txt").write_text("\n".join(reqs) + "\n", encoding="utf-8")
         paths.append(write_notebook(master_notebook(h, seed), folder / f"{h.name}.ipynb"))
+        (folder / "README.md").write_text(readme_text([h], "otter"), encoding="utf-8")
     return paths

@@ -12,7 +12,8 @@ Tables (created or extended in place; an older gradebook gains the new columns w
   ("graded", "resubmitted", "seed changed", "--only", "--exercise", "--regrade", "manual score",
   "late policy", "no longer submitted", "submitted again", "override").
 - `homework_meta`: per homework, JSON: the late policy, the submissions folder last graded, max points.
-- `roster`: the class list given with --roster (student_id, name, email, section, sis_id).
+- `roster`: the class list given with --roster (student_id, name, email, section, sis_id, canvas_id, login,
+  status).
 
 The final total of a row = override_total if set, else (autograded total + manual scores) × (1 − penalty)
 (autograder.model.final_total).
@@ -87,6 +88,7 @@ EXTRA_COLUMNS = [
     ("penalty", "REAL NOT NULL DEFAULT 0"),
     ("override_total", "REAL"),
 ]
+ROSTER_COLUMNS = ("student_id", "name", "email", "section", "sis_id", "canvas_id", "login", "status")
 
 def db_path(url: str | None, out: Path) -> Path:
     """`sqlite:///path` or a plain path; default OUT/gradebook.sqlite."""
@@ -113,6 +115,10 @@ class Gradebook:
         for name, decl in EXTRA_COLUMNS:
             if name not in have:
                 self._db.execute(f"ALTER TABLE results ADD COLUMN {name} {decl}")
+        have = {r[1] for r in self._db.execute("PRAGMA table_info(roster)")}
+        for name in ROSTER_COLUMNS:
+            if name not in have:
+                self._db.execute(f"ALTER TABLE roster ADD COLUMN {name} TEXT NOT NULL DEFAULT ''")
         self._db.commit()
 
     def __enter__(self) -> Gradebook:
@@ -282,9 +288,9 @@ class Gradebook:
 
     def _set_roster(self, students: list[Student]) -> None:
         self._db.execute("DELETE FROM roster")
-        self._db.executemany("INSERT INTO roster VALUES (?,?,?,?,?,?)",
-                             [(s.student_id, s.name, s.email, s.section, s.sis_id, i)
-                              for i, s in enumerate(students)])
+        self._db.executemany(f"INSERT INTO roster ({', '.join(ROSTER_COLUMNS)}, position) VALUES "
+                             f"({', '.join('?' * (len(ROSTER_COLUMNS) + 1))})",
+                             [(*(str(getattr(s, c)) for c in ROSTER_COLUMNS), i) for i, s in enumerate(students)])
 
     def set_roster(self, students: list[Student]) -> None:
         with self._lock:
@@ -293,8 +299,7 @@ class Gradebook:
 
     def roster(self) -> list[Student]:
         with self._lock:
-            rows = self._db.execute("SELECT student_id, name, email, section, sis_id FROM roster ORDER BY position"
-                                    ).fetchall()
+            rows = self._db.execute(f"SELECT {', '.join(ROSTER_COLUMNS)} FROM roster ORDER BY position").fetchall()
         return [Student(*r) for r in rows]
 
     def close(self) -> None:

@@ -16,7 +16,7 @@ The review sheet (`course review`) is in review/manual.py.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,6 +41,7 @@ class Answer:
     item: str
     found: str  # "metadata" | "heading" | "position" | "" (not found)
     cells: list[tuple[str, str]]  # (cell type, source)
+    outputs: list[str] = field(default_factory=list)  # per cell, the text of its saved outputs ("" if none)
 
 
 def _source(cell: dict) -> str:
@@ -94,16 +95,35 @@ def manual_items(assignment) -> list[ManualItem]:
     return list(_items(name))
 
 
-def _answer_from(cells: list, start: int) -> list[tuple[str, str]]:
-    out = []
+def _output_text(cell: dict) -> str:
+    """A code cell's saved outputs as text: streams, results and displays (text/plain), errors; images named."""
+    parts = []
+    for o in cell.get("outputs") or []:
+        if not isinstance(o, dict):
+            continue
+        if o.get("output_type") == "stream":
+            parts.append(_source({"source": o.get("text", "")}))
+        elif o.get("output_type") == "error":
+            parts.append(f"{o.get('ename', 'Error')}: {o.get('evalue', '')}")
+        elif isinstance(o.get("data"), dict):
+            data = o["data"]
+            text = _source({"source": data.get("text/plain", "")})
+            parts.append(text or ("[image]" if any(k.startswith("image/") for k in data) else ""))
+    return "\n".join(p.rstrip("\n") for p in parts if p)
+
+
+def _answer_from(cells: list, start: int) -> tuple[list[tuple[str, str]], list[str]]:
+    out, outputs = [], []
     first = cells[start]
     if not _heading(first):
         out.append((str(first.get("cell_type", "?")), _source(first)))
+        outputs.append(_output_text(first))
     for c in cells[start + 1:]:
         if not isinstance(c, dict) or _heading(c):
             break
         out.append((str(c.get("cell_type", "?")), _source(c)))
-    return out
+        outputs.append(_output_text(c))
+    return out, outputs
 
 
 def find_answer(nb: dict, item: ManualItem) -> Answer:
@@ -111,14 +131,14 @@ def find_answer(nb: dict, item: ManualItem) -> Answer:
     for i, c in enumerate(cells):
         m = _marker(c)
         if m and str(m.get("name")) == item.name:
-            return Answer(item.name, "metadata", _answer_from(cells, i))
+            return Answer(item.name, "metadata", *_answer_from(cells, i))
     if item.heading:
         for i, c in enumerate(cells):
             h = _heading(c)
             if h and normalise(h) == item.heading:
-                return Answer(item.name, "heading", _answer_from(cells, i))
+                return Answer(item.name, "heading", *_answer_from(cells, i))
     if len(cells) == item.n_cells:
-        return Answer(item.name, "position", _answer_from(cells, item.index))
+        return Answer(item.name, "position", *_answer_from(cells, item.index))
     return Answer(item.name, "", [])
 
 

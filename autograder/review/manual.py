@@ -1,5 +1,6 @@
 """Manual grading: a review sheet of every student's answers to the manually graded items (review.html and
-review.csv), and merging the filled sheet back.
+review.csv: each answer's cells, and under each code cell its saved output, e.g. the estimate's printed numbers),
+and merging the filled sheet back.
 
     course review hw09 --out out/hw09                   # out/hw09/review.html + review.csv
     course review hw09 --out out/hw09 --merge review.csv  # the filled sheet -> gradebook and every export
@@ -35,6 +36,7 @@ def write_review(hw: Homework, items: list[ManualItem], answers: dict[str, dict[
     parts = [f"<!doctype html><meta charset='utf-8'><title>{html.escape(hw.name)}: manual review</title>",
              "<style>body{font:15px system-ui,sans-serif;max-width:960px;margin:2em auto}pre{background:#f5f5f5;"
              "padding:6px;white-space:pre-wrap;max-height:28em;overflow:auto}.md{background:#fbfbf3}"
+             ".out{background:#eef6ee;border-left:3px solid #7a7;margin-top:-0.6em}"
              "section{border-top:2px solid #888;margin-top:1.5em}input.score{width:5em}input.comment{width:30em}"
              "</style>",
              f"<h1>{html.escape(hw.name)}: manual review</h1>",
@@ -50,9 +52,13 @@ def write_review(hw: Homework, items: list[ManualItem], answers: dict[str, dict[
             a = answers[student].get(it.name) or Answer(it.name, "", [])
             parts.append(f"<h3>{html.escape(it.name)} <small>(max {it.points:g}"
                          f"{'; found by ' + a.found if a.found else '; NOT FOUND in the notebook'})</small></h3>")
-            for kind, src in a.cells:
-                text = src if len(src) <= MAX_ANSWER_CHARS else src[:MAX_ANSWER_CHARS] + "\n… (cut)"
-                parts.append(f"<pre class='{'md' if kind == 'markdown' else 'code'}'>{html.escape(text)}</pre>")
+            outputs = a.outputs or [""] * len(a.cells)
+            for (kind, src), shown in zip(a.cells, outputs):
+                parts.append(f"<pre class='{'md' if kind == 'markdown' else 'code'}'>{html.escape(_cut(src))}</pre>")
+                if kind == "code":
+                    parts.append(f"<pre class='out'>{html.escape(_cut(shown))}</pre>" if shown else
+                                 "<p class='out'><i>no output saved: the cell was not run before the notebook was "
+                                 "submitted</i></p>")
             score, comment = existing.get((student, it.name), (None, ""))
             parts.append(f"<p>score <input class='score' type='number' min='0' max='{it.points:g}' step='any' "
                          f"data-student='{html.escape(student, quote=True)}' data-item='{html.escape(it.name)}' "
@@ -70,6 +76,10 @@ a.download="review.csv";a.click();}
 </script>""")
     html_path.write_text("\n".join(parts) + "\n", encoding="utf-8")
     return html_path, csv_path
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_ANSWER_CHARS else text[:MAX_ANSWER_CHARS] + "\n… (cut)"
 
 
 @dataclass
