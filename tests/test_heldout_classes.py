@@ -399,13 +399,16 @@ def roster_text(short: str) -> str:
 
 
 def _book(db: Path, name: str) -> dict[str, dict]:
+    from autograder.release.manual import manual_items
+
     book = Gradebook(db)
+    manual_max = sum(i.points for i in manual_items(load_homework(name)))
     try:
         return {r.student: {"total": r.total, "auto": r.auto_total, "max": r.max_total,
                             **{e.name: e.points for e in r.result.exercises},
                             "slow": [e.name for e in r.result.exercises for c in e.cases if c.kind == "slow"],
                             **({"manual": r.manual_total} if r.manual_items or r.manual else {})}
-                for r in book.rows(name)}
+                for r in book.rows(name, manual_max=manual_max)}
     finally:
         book.close()
 

@@ -102,6 +102,61 @@ def he_normal(fan_in, fan_out, rng):
     expect_hint(res, "he_normal", None)
 
 
+# Draws from discrete laws with the right mean, variance, range and band fractions (the issue's attack): only the
+# law itself tells them apart (Kolmogorov–Smirnov; tests/test_property_checks.py).
+DISCRETE_HE = '''
+import numpy as np
+def he_normal(fan_in, fan_out, rng):
+    sd = np.sqrt(2.0 / fan_in)
+    p = (1 - 0.6826894921370859) / 2          # P(|z| > 1): 0 inside one sd, ±c outside, variance sd²
+    c = sd / np.sqrt(2 * p)
+    return rng.choice([-c, 0.0, c], p=[p, 1 - 2 * p, p], size=(fan_in, fan_out))
+'''
+
+DISCRETE_XAVIER = '''
+import numpy as np
+def xavier_uniform(fan_in, fan_out, rng):
+    a = np.sqrt(6.0 / (fan_in + fan_out))
+    mids = a * ((np.arange(8) + 0.5) / 4 - 1)   # 8 bin midpoints, and the bounds ±a now and then
+    atoms = np.concatenate([mids, [-a, a]])
+    p = np.concatenate([np.full(8, 0.998 / 8), [0.001, 0.001]])
+    return rng.choice(atoms, p=p, size=(fan_in, fan_out))
+'''
+
+
+def test_mutant_he_discrete_law_with_the_right_moments():
+    res = assert_mutant_loses_only("hw05", DISCRETE_HE, {"he_normal"})
+    expect_hint(res, "he_normal", None)
+    assert res.exercises[1].points == 0, [c.message for c in res.exercises[1].cases]
+
+
+def test_mutant_xavier_discrete_law_with_the_right_moments():
+    res = assert_mutant_loses_only("hw05", DISCRETE_XAVIER, {"xavier_uniform"})
+    expect_hint(res, "xavier_uniform", None)
+    assert res.exercises[0].points == 0, [c.message for c in res.exercises[0].cases]
+
+
+def test_independent_correct_initializers_get_full_marks():
+    """Other correct ways to draw: a scaled standard uniform, Box–Muller from uniforms, the inverse normal CDF."""
+    for src in ('''
+import numpy as np
+def xavier_uniform(fan_in, fan_out, rng):
+    return (2.0 * rng.random((fan_in, fan_out)) - 1.0) * np.sqrt(6.0 / (fan_in + fan_out))
+def he_normal(fan_in, fan_out, rng):
+    u1, u2 = 1.0 - rng.random((fan_in, fan_out)), rng.random((fan_in, fan_out))
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2 * np.pi * u2) * np.sqrt(2.0 / fan_in)
+''', '''
+import numpy as np
+from statistics import NormalDist
+def he_normal(fan_in, fan_out, rng):
+    u = rng.random(fan_in * fan_out)
+    z = np.array([NormalDist().inv_cdf(float(v)) for v in u])
+    return (z * (2.0 / fan_in) ** 0.5).reshape(fan_in, fan_out)
+'''):
+        r = grade_solution("hw05", src)
+        assert r.total == r.max_total, [c.message for e in r.exercises for c in e.cases if not c.ok]
+
+
 def test_mutant_stats_of_preactivations():
     res = assert_mutant_loses_only("hw05", '''
 import numpy as np

@@ -116,6 +116,65 @@ def dropout_forward(x, p, train, rng):
     expect_hint(res, "dropout_forward", None)
 
 
+# Fixed draws (the issue's attack): right shapes, scale and keep fraction, reproducible from the seed, but the same
+# mask or split whatever the generator's state; only the randomness check (other states, other draws) sees it.
+FIXED_MASK = '''
+import numpy as np
+def dropout_forward(x, p, train, rng):
+    if not train:
+        return x, None
+    mask = (np.random.default_rng(0).random(x.shape) >= p).astype(float)   # not rng: one mask for ever
+    return x * mask / (1 - p), mask
+'''
+
+UNSHUFFLED_FOLDS = '''
+import numpy as np
+def k_fold_indices(n, k, rng):
+    folds = [np.arange(j, n, k) for j in range(k)]   # every k-th index: balanced, but never shuffled
+    return [(np.setdiff1d(np.arange(n), v), v) for v in folds]
+'''
+
+FIXED_PERMUTATION_FOLDS = '''
+import numpy as np
+def k_fold_indices(n, k, rng):
+    order = np.random.default_rng(42).permutation(n)   # shuffled once, the same way for every rng
+    return [(np.setdiff1d(order, v), v) for v in np.array_split(order, k)]
+'''
+
+
+def test_mutant_dropout_fixed_mask():
+    res = assert_mutant_loses_only("hw06", FIXED_MASK, {"dropout_forward"})
+    expect_hint(res, "dropout_forward", None)
+    msgs = [c.message for e in res.exercises if e.name == "dropout_forward" for c in e.cases if not c.ok]
+    assert msgs and any("generators in other states gave the same mask" in m for m in msgs), msgs
+
+
+@pytest.mark.parametrize("src", [UNSHUFFLED_FOLDS, FIXED_PERMUTATION_FOLDS], ids=["strided", "fixed-permutation"])
+def test_mutant_k_fold_not_shuffled_by_rng(src):
+    res = assert_mutant_loses_only("hw06", src, {"k_fold_indices"})
+    expect_hint(res, "k_fold_indices", None)
+    e = next(e for e in res.exercises if e.name == "k_fold_indices")
+    assert e.points == 0, [c.message for c in e.cases]
+
+
+def test_independent_correct_random_draws_get_full_marks():
+    """A mask by comparing with uniforms the other way round, and folds by random labels (each fold sorted)."""
+    r = grade_solution("hw06", '''
+import numpy as np
+def dropout_forward(x, p, train, rng):
+    if not train or p == 0:
+        return x, (None if not train else np.ones_like(x))
+    mask = (rng.random(x.shape) < 1 - p).astype(float)
+    return np.where(mask == 1, x / (1 - p), 0.0), mask
+def k_fold_indices(n, k, rng):
+    labels = rng.permutation(np.arange(n) % k)
+    folds = [np.flatnonzero(labels == j) for j in range(k)]
+    folds.sort(key=len, reverse=True)
+    return [(np.flatnonzero(labels != labels[v[0]]), v) for v in folds]
+''')
+    assert r.total == r.max_total, [c.message for e in r.exercises for c in e.cases if not c.ok]
+
+
 def test_mutant_dropout_backward_unscaled():
     res = assert_mutant_loses_only("hw06", '''
 import numpy as np

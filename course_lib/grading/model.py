@@ -13,6 +13,10 @@ from typing import Any, Callable
 Driver = Callable[..., Any]  # driver(ns, *args, **kwargs) -> plain data; runs where the student code runs
 Check = Callable[..., Any]  # check(args, kwargs, expected, got, rtol, atol) -> Verdict; runs on the trusted side
 
+# The most an exercise's public cases carry together (Exercise.case_points): their expected outputs ship with the
+# student package, so a table of them earns at most this share; the hidden cases decide the grade.
+PUBLIC_SHARE = 0.15
+
 
 @dataclass
 class Case:
@@ -55,7 +59,7 @@ class Budget:
     factor: float = 10.0
     floor_s: float = 0.05  # the budget is never below this, so timer noise on a tiny t_ref cannot fail anyone
     repeats: int = 3
-    share: float = 0.5  # of the exercise's points carried by the larger case (the other cases split the rest)
+    share: float = 0.5  # of the exercise's points carried by the larger case (Exercise.case_points splits the rest)
 
     def seconds(self, t_ref: float) -> float:
         """The budget in seconds for a reference time t_ref: max(factor · t_ref, floor_s)."""
@@ -64,7 +68,8 @@ class Budget:
 
 @dataclass
 class Exercise:
-    """One graded exercise. Points are split equally over its cases (public first, then hidden).
+    """One graded exercise. Points are split over its cases (public first, then hidden) by `case_points`: the
+    public cases carry at most PUBLIC_SHARE of them, the hidden cases the rest.
 
     `driver` (None: call the student's function named like the exercise) runs beside the student's code and
     returns plain data; `check` (None: compare values with rtol/atol) judges a property on the trusted side.
@@ -112,12 +117,23 @@ class Exercise:
 
 
     def case_points(self, n_cases: int, budgeted: bool = False) -> list[float]:
-        """Points of each of n_cases cases in grading order: equal shares, except that the last case, when it is
-        the budget's larger case (`budgeted`), carries budget.share of the points."""
-        if not budgeted or self.budget is None or n_cases < 2:
+        """Points of each of n_cases cases in grading order, the exercise's public cases first (len(self.public) of
+        them), then its hidden cases. Hidden cases decide: when there are any, the public cases together carry
+        min(PUBLIC_SHARE, n_public / n_cases) of the points (equal shares among them; they are for learning, and
+        their expected outputs are shown), the budget's larger case (the last one, when `budgeted`) carries
+        budget.share of the points, and the other hidden cases share the rest equally. Without hidden cases (a
+        public-only run) every case gets an equal share."""
+        n_public = min(len(self.public), n_cases)
+        n_hidden = n_cases - n_public
+        if n_hidden <= 0:
             return [self.points / max(n_cases, 1)] * n_cases
-        rest = self.points * (1.0 - self.budget.share) / (n_cases - 1)
-        return [rest] * (n_cases - 1) + [self.points * self.budget.share]
+        public = [self.points * min(PUBLIC_SHARE, n_public / n_cases) / n_public] * n_public if n_public else []
+        rest = self.points - sum(public)
+        if budgeted and self.budget is not None and n_hidden >= 2:
+            timed = self.points * self.budget.share
+            return public + [(rest - timed) / (n_hidden - 1)] * (n_hidden - 1) + [timed]
+        return public + [rest / n_hidden] * n_hidden
+
 
 def student_call(ex: Exercise, args: tuple | list, kwargs: dict, params: tuple[str, ...] = ()) -> StudentCall:
     """The case as the student's function sees it: ex.student_call where the driver's arguments differ from the

@@ -12,9 +12,12 @@ hw06 drivers and property checks: dropout is random, so it is graded by properti
 
 The driver builds `np.random.default_rng(seed)` from the plain-data seed and calls the student's
 dropout_forward twice with generators of the same seed (the two results must agree: the student used
-`rng`). The trusted check then verifies: shapes; a 0/1 mask; every kept unit scaled by exactly
-1/(1 − p) and every dropped unit zero; a keep fraction within 6 standard errors of 1 − p; a mask that
-varies across examples; and the identity in evaluation mode.
+`rng`), then with ALTERNATIVES generators in other states (seeded [seed, 1], [seed, 2], ...). The trusted check
+then verifies: shapes; a 0/1 mask; every kept unit scaled by exactly 1/(1 − p) and every dropped unit zero; a keep
+fraction within 6 standard errors of 1 − p; a mask that varies across examples; a mask that changes with the
+generator's state (not one fixed mask: at least one of the other generators gives another mask); and the identity
+in evaluation mode. k_fold_indices is judged the same way: the same seed gives the same folds, other states other
+folds. False-failure rates: see RANDOMNESS_RATES.
 """
 
 from __future__ import annotations
@@ -104,25 +107,47 @@ def _pub_early():
 
 SIGMAS = 6.0
 
+# Randomness: the draws under ALTERNATIVES other generator states must not all equal the first draw. A correct
+# implementation draws each mask entry independently (kept with probability 1 − p) and each split as a uniformly
+# random ordered partition, so one other state repeats a mask with probability q = (p² + (1 − p)²)^N (N entries) and
+# a split with probability 1/M, M = n!/(s₁!···s_k!) the number of ordered partitions into folds of sizes s_j; all
+# ALTERNATIVES repeat it with q³ or 1/M³. Largest over the cases: the 3 × 4 public dropout case at p = 0.5,
+# q³ = 2^−36 = 1.5e-11; the k-fold hidden case n = 13, k = 2, M = C(13, 7) = 1716, 1/M³ = 2.0e-10. The keep
+# fraction's 6-standard-error window fails a correct mask with probability below 2.1e-9 per case (exact binomial
+# tails; N ≥ 6,000 in every training case but the 3 × 4 one, whose window is wider than [0, 1]), so a correct
+# dropout_forward loses a case to chance with probability below 2e-8 per exercise (7 training cases), and a correct
+# k_fold_indices below 1e-9: both far below 1e-6 (tests/test_property_checks.py computes them from the cases).
+ALTERNATIVES = 3
+RANDOMNESS_RATES = {"dropout_forward": 2e-8, "k_fold_indices": 1e-9}
+
+
+def other_generators(seed):
+    """ALTERNATIVES generators in states other than default_rng(seed)'s (seeded [seed, 1], [seed, 2], ...)."""
+    return [np.random.default_rng([int(seed), j]) for j in range(1, ALTERNATIVES + 1)]
+
+
+def _mask(m):
+    m = None if m is None else np.asarray(m)
+    return m.astype(float) if m is not None and m.dtype == bool else m
+
 
 def dropout_draw(ns, x, p, train, seed):
-    """(out, mask, out_again) where out_again comes from a fresh generator with the same seed."""
+    """(out, mask, out_again, other_masks): out_again from a fresh generator with the same seed, other_masks the
+    masks drawn with generators in other states (other_generators)."""
     fn = ns["dropout_forward"]
     x = np.array(x, dtype=float)
     out, mask = fn(x.copy(), p, train, np.random.default_rng(int(seed)))
     out2, _ = fn(x.copy(), p, train, np.random.default_rng(int(seed)))
-    mask = None if mask is None else np.asarray(mask)
-    if mask is not None and mask.dtype == bool:
-        mask = mask.astype(float)
-    return np.asarray(out, dtype=float), mask, np.asarray(out2, dtype=float)
+    others = [_mask(fn(x.copy(), p, train, g)[1]) for g in other_generators(seed)] if train else []
+    return np.asarray(out, dtype=float), _mask(mask), np.asarray(out2, dtype=float), others
 
 
 def dropout_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
     x, p, train, _seed = np.asarray(args[0], dtype=float), float(args[1]), bool(args[2]), args[3]
     where = f"dropout_forward(x of shape {x.shape}, p={p:g}, train={train})"
-    if not isinstance(got, (tuple, list)) or len(got) != 3:
+    if not isinstance(got, (tuple, list)) or len(got) != 4:
         return Verdict(False, f"{where}: expected (out, mask) (internal format error)")
-    out, mask, out2 = got
+    out, mask, out2, others = got
     out, out2 = np.asarray(out, dtype=float), np.asarray(out2, dtype=float)
     if out.shape != x.shape:
         return Verdict(False, f"{where}: out should have the shape of x, {x.shape}; got {out.shape}")
@@ -179,6 +204,11 @@ def dropout_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
         )
     if 0 < p < 1 and x.ndim == 2 and x.shape[0] > 1 and x.shape[1] >= 20 and np.all(mask == mask[:1]):
         return Verdict(False, f"{where}: every example got the same mask; draw an independent mask per entry")
+    if 0 < p < 1 and others and all(o is not None and np.shape(o) == mask.shape and np.array_equal(o, mask)
+                                    for o in others):
+        return Verdict(False, f"{where}: {len(others)} generators in other states gave the same mask as this one: "
+                              "the mask must be drawn from `rng` (a fixed mask drops the same units at every "
+                              "training step)")
     return Verdict(True, "", err)
 
 
@@ -186,11 +216,12 @@ def dropout_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
 
 
 def kfold_draw(ns, n, k, seed):
-    """(folds, folds from a fresh generator with the same seed), each a list of [train, val] int arrays."""
+    """(folds, folds from a fresh generator with the same seed, [folds from each of other_generators(seed)]), each
+    a list of [train, val] int arrays."""
     fn = ns["k_fold_indices"]
 
-    def draw():
-        folds = fn(int(n), int(k), np.random.default_rng(int(seed)))
+    def draw(rng=None):
+        folds = fn(int(n), int(k), np.random.default_rng(int(seed)) if rng is None else rng)
         if not isinstance(folds, (list, tuple)):
             raise TypeError(f"k_fold_indices must return a list of (train_idx, val_idx) pairs, "
                             f"got {type(folds).__name__}")
@@ -201,16 +232,16 @@ def kfold_draw(ns, n, k, seed):
             out.append([np.asarray(pair[0]), np.asarray(pair[1])])
         return out
 
-    return draw(), draw()
+    return draw(), draw(), [draw(g) for g in other_generators(seed)]
 
 
 def kfold_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
     """k folds that partition range(n), sizes within one of each other, train = the rest, shuffled by rng."""
     n, k = int(args[0]), int(args[1])
     where = f"k_fold_indices({n}, {k}, rng)"
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
         return Verdict(False, f"{where}: internal format error")
-    folds, again = got
+    folds, again, others = got
     if len(folds) != k:
         return Verdict(False, f"{where}: expected {k} folds, got {len(folds)}")
     vals = []
@@ -237,7 +268,20 @@ def kfold_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
     if n >= 10 and np.array_equal(joined, np.arange(n)):
         return Verdict(False, f"{where}: the folds are not shuffled (fold 0 is indices 0, 1, 2, ...); shuffle "
                               "the indices with rng before splitting")
+    if n > 1 and others and all(_same_split(folds, o) for o in others):
+        return Verdict(False, f"{where}: {len(others)} generators in other states gave the same folds as this one: "
+                              "the split is not shuffled with `rng` (shuffle the indices with rng before splitting)")
     return Verdict(True, "", 0.0)
+
+
+def _same_split(folds, other) -> bool:
+    """The same validation sets in the same order (the order of indices inside a fold does not count)."""
+    try:
+        return len(other) == len(folds) and all(
+            np.array_equal(np.sort(np.asarray(a[1]).ravel()), np.sort(np.asarray(b[1]).ravel()))
+            for a, b in zip(folds, other))
+    except (TypeError, ValueError, IndexError):
+        return False
 
 
 def _seeded(name, params):
