@@ -4,7 +4,6 @@ change has a history row with its reason."""
 
 from __future__ import annotations
 
-import csv
 import io
 import shutil
 import sqlite3
@@ -12,20 +11,18 @@ from contextlib import redirect_stderr
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES, grades_by_student, sample_class
 
 from autograder import batch
 from autograder.collect import collect
 from autograder.sandbox.isolation import NAMESPACES, detect
 from course_lib.grading.homework import load_homework
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "autograder" / "samples" / "hw01"
 HW01 = load_homework("hw01")
 
 
 def rows(out: Path) -> dict[str, dict[str, str]]:
-    with open(out / "grades.csv", newline="") as f:
-        return {r["student"]: r for r in csv.DictReader(f)}
+    return grades_by_student(out / "grades.csv")
 
 
 def history(out: Path) -> list[tuple]:
@@ -76,10 +73,7 @@ def test_empty_folder_exits_non_zero_with_a_warning(tmp_path):
 
 
 def test_a_class_of_another_homework_is_named(tmp_path):
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    for name in ("correct", "partial"):
-        shutil.copy(SAMPLES / f"{name}.ipynb", subs / f"{name}.ipynb")
+    subs = sample_class(tmp_path / "subs", ("correct", "partial"))
     found, _ = collect(subs)
     line = batch.homework_guess(load_homework("hw02"), found)
     assert "no submission defines a graded function of hw02_optimizers" in line
@@ -111,9 +105,7 @@ def grade(subs: Path, out: Path, seed: str, **kw) -> batch.BatchReport:
 
 def test_resubmission_seed_change_removal_only_and_history(ns, tmp_path):
     subs, out = tmp_path / "subs", tmp_path / "out"
-    subs.mkdir()
-    shutil.copy(SAMPLES / "correct.ipynb", subs / "alice.ipynb")
-    shutil.copy(SAMPLES / "blank.ipynb", subs / "bob.ipynb")
+    sample_class(subs, {"alice": "correct", "bob": "blank"})
     rep = grade(subs, out, "s1")
     assert (rep.graded, rep.skipped) == (2, 0)
     assert {k: r["total"] for k, r in rows(out).items()} == {"alice": "10", "bob": "0"}

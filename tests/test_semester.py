@@ -12,14 +12,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, sample_class
+from conftest import grades_by_student as by_student
 
 from autograder.cli import main
 from autograder.late import parse_rule, parse_time
 from autograder.roster import lms_id
 from autograder.sandbox.isolation import NAMESPACES, detect
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "autograder" / "samples" / "hw01"
 HW09_SOLUTION = ROOT / "solutions" / "hw09_compute.ipynb"
 RULE = "10%/day,cap=50%,grace=15min"
 
@@ -36,11 +36,6 @@ def write(path: Path, text: str) -> Path:
 def table(path: Path) -> list[list[str]]:
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.reader(f))
-
-
-def by_student(path: Path) -> dict[str, dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return {r["student"]: r for r in csv.DictReader(f)}
 
 
 def run(capsys, *argv: str) -> str:
@@ -87,12 +82,10 @@ def test_a_semester(tmp_path, capsys, monkeypatch):
 
     # hw01, downloaded from Canvas: Ada on time (inside the grace), Charles 2 started days late (his older,
     # blank submission is superseded), dave is not on the roster, Grace submitted nothing.
-    subs1 = tmp_path / "hw01"
-    subs1.mkdir()
-    shutil.copy(SAMPLES / "correct.ipynb", subs1 / "lovelaceada_12345_900_hw01_gradient_descent.ipynb")
-    shutil.copy(SAMPLES / "correct.ipynb", subs1 / "babbagecharles_LATE_23456_901_hw01_gradient_descent.ipynb")
-    shutil.copy(SAMPLES / "blank.ipynb", subs1 / "babbagecharles_23456_800_hw01_gradient_descent.ipynb")
-    shutil.copy(SAMPLES / "blank.ipynb", subs1 / "dave.ipynb")
+    subs1 = sample_class(tmp_path / "hw01", {"lovelaceada_12345_900_hw01_gradient_descent": "correct",
+                                             "babbagecharles_LATE_23456_901_hw01_gradient_descent": "correct",
+                                             "babbagecharles_23456_800_hw01_gradient_descent": "blank",
+                                             "dave": "blank"})
     times = write(tmp_path / "times.csv", "student,submitted_at\n12345,2026-12-02T00:10:00Z\n"
                   "23456,2026-12-03T10:00:00Z\ndave,2026-12-01T12:00:00Z\n")
     text = run(capsys, "grade", "hw01", str(subs1), "--out", str(out / "hw01"), "--db", db, "--workers", "2",
