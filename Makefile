@@ -1,4 +1,5 @@
-# Two commands do all the set-up: `make lab` (open the course) and `make test` (run every test).
+# Two commands do all the set-up: `make lab` (open the course) and `make test` (run every test); `make check` is
+# the fast tier of the tests, for every change.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.course-installed
@@ -7,7 +8,7 @@ COLAB_VENV ?= .venv-colab
 SITE_OUT ?= build/site
 LAB_FLAGS ?=
 
-.PHONY: lab test full grade-demo setup release lint benchmarks clean site colab-env browser
+.PHONY: lab test check integration full grade-demo setup release lint benchmarks clean site colab-env browser
 
 setup: $(STAMP)
 
@@ -29,9 +30,34 @@ QUICK ?=
 lab: $(STAMP)
 	$(VENV)/bin/course lab $(if $(filter 1 yes true,$(QUICK)),--quick) $(LAB_FLAGS)
 
-# The pytest suite (quick mode), then every lecture in full mode with its claims checked (`make full`).
+# Tests, in tiers (tests/conftest.py says which test is in which):
+#   make check        the fast tier: every change (course_lib, homework solutions/blanks/mutants, quiz, release,
+#                     leaks, architecture, lint, the sandbox attacks); under 5 minutes on two cores
+#   make integration  the rest of pytest: real nbgrader/otter/Gradescope, the browser, the Colab versions, every
+#                     BLAS kernel, the student install, every notebook executed in quick mode
+#   make test         make check, make integration, then every lecture in full mode (`make full`): what CI runs
+# Each tier runs in two passes: tests marked `serial` (they assert on wall-clock time) alone, the rest on JOBS
+# pytest-xdist workers, a test file per worker. A pass that selects no test fails (pytest exits 5).
+# COURSE_TEST_RUN names one test run: each notebook is executed once in it, whichever pass asks first.
+JOBS ?= 2
+PYTEST := $(PY) -m pytest
+XDIST := -n $(JOBS) --dist loadfile
+ifndef COURSE_TEST_RUN
+COURSE_TEST_RUN := $(shell date +%s%N)
+endif
+export COURSE_TEST_RUN
+
+check: $(STAMP)
+	$(PYTEST) --tier fast -m "not serial" $(XDIST)
+	$(PYTEST) --tier fast -m serial
+
+integration: $(STAMP) $(BROWSER_STAMP)
+	$(PYTEST) --tier integration -m serial
+	$(PYTEST) --tier integration -m "not serial" $(XDIST)
+
 test: $(STAMP) $(BROWSER_STAMP)
-	$(PY) -m pytest
+	$(MAKE) check
+	$(MAKE) integration
 	$(MAKE) full
 
 # Full mode, as students run the course: every lecture at full scale, every claim it makes checked.

@@ -6,12 +6,12 @@ import dataclasses
 from pathlib import Path
 
 import nbformat
+from conftest import ROOT
 
 from autograder.grade.submission import grade_extracted
 from course_lib.grading.homework import load_homework
 from course_lib.grading.notebook import extract_file
 
-ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "hw01_gradient_descent.ipynb"
 FULL = {"ols_closed_form": 2, "mse_loss_grad": 2, "logistic_loss_grad": 3, "gradient_descent": 2,
         "smoothness_constant": 1}

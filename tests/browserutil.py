@@ -21,8 +21,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -148,3 +148,98 @@ class Lab:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
         self._log.close()
+
+
+# -- what a lecture's browser test runs -------------------------------------------------------------------------------
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def widget_cells(executed_nb) -> list[int]:
+    """Indexes (among the code cells) of the cells whose quick-mode run displayed a widget (a demo, a progress bar)."""
+    code = [c for c in executed_nb.cells if c.cell_type == "code"]
+    return [i for i, c in enumerate(code) if any(WIDGET_VIEW in o.get("data", {}) for o in c.get("outputs", []))]
+
+
+def _names(source: str) -> tuple[set[str], set[str], set[str], bool]:
+    """(names the cell binds at module level, names it reads from earlier cells, names its functions read when they
+    are called, parsed) for one code cell's source; IPython magics and shell lines are left out. Statements are taken
+    in order: a name bound by an earlier statement of the cell is not read from an earlier cell; loop targets and
+    names bound inside a compound statement, a function, a lambda or a comprehension are that statement's own. Errs
+    towards reading more (more cells run)."""
+    import ast
+
+    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set(), set(), set(), False
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+              ast.GeneratorExp)
+
+    def nested_binds(node) -> set[str]:  # parameters and assignments inside functions, lambdas, comprehensions
+        out = set()
+        for scope in ast.walk(node):
+            if isinstance(scope, scopes):
+                out |= {n.id for n in ast.walk(scope) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+                if not isinstance(scope, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                    a = scope.args
+                    out |= {x.arg for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if x}
+        return out
+
+    def module_binds(node) -> set[str]:  # what the statement binds in the notebook's namespace
+        out, todo = set(), [node]
+        while todo:
+            n = todo.pop()
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                out.add(n.name)
+                continue
+            if isinstance(n, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                continue
+            if isinstance(n, (ast.Import, ast.ImportFrom)):
+                out |= {a.asname or a.name.split(".")[0] for a in n.names}
+            if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
+                out.add(n.id)
+            todo.extend(ast.iter_child_nodes(n))
+        return out
+
+    defined, read, late = set(), set(), set()
+    for stmt in tree.body:
+        if any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(stmt)):
+            return set(), set(), set(), False
+        loads = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        loads |= {n.target.id for n in ast.walk(stmt)
+                  if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name)}
+        own = nested_binds(stmt)
+        simple = isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr, ast.Return, ast.Delete))
+        if not simple and not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            own |= module_binds(stmt)  # a loop's target, names set inside an if/with/try block
+        read |= loads - own - defined
+        for fn in ast.walk(stmt):  # a function reads the globals its body uses when it is called, not when defined
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                late |= {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+                late -= nested_binds(fn)
+        defined |= module_binds(stmt)
+    return defined, read, late, True
+
+
+def needed_cells(sources: list[str], targets: list[int]) -> list[int]:
+    """The code cells (indexes into `sources`) to run, in order, so that the `targets` run as in the whole notebook:
+    the first cell (the setup cell), the targets, and every earlier cell that defines a name a cell to run reads
+    (transitively; the globals a function reads count as read where the last target runs). A cell that cannot be
+    analysed (a star import, a syntax error) is always run."""
+    if not targets:
+        return []
+    info = [_names(s) for s in sources]
+    run, late = {0, *targets}, set()
+    while True:
+        before = (set(run), set(late))
+        wanted = set(late)
+        for i in range(max(targets), -1, -1):
+            defined, read, fn_reads, parsed = info[i]
+            if i in run or not parsed or defined & wanted:
+                run.add(i)
+                wanted = (wanted - defined) | read
+                late |= fn_reads
+        if (run, late) == before:
+            return sorted(run)

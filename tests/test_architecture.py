@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from autograder.hidden import generators
 from autograder.sandbox.isolation import STUDENT_SIDE
@@ -17,7 +18,6 @@ from course_lib.grading.homework import all_homeworks, names
 from course_lib.grading.judge import hidden_message, judge
 from course_lib.grading.model import Exercise, case
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("autograder", "course_lib")
 
 

@@ -1,9 +1,14 @@
 """The course as a student sees it: every lecture in JupyterLab, driven in headless Chromium by Playwright.
 
-For each lecture (notebooks/*.ipynb): open it, Run > Run All Cells (quick and offline mode), wait for the kernel,
-assert no cell shows an error, move a control of every interactive demo (a slider with the keyboard; then the
-demo's Run button where it has one) and assert its plot changed, and save a screenshot. Then open a copy of
-homework 1, fill in `ols_closed_form`, run its self-check cell and look for the pass mark.
+For each lecture (notebooks/*.ipynb): open it and run, in JupyterLab, the cells whose quick-mode run displayed a
+widget (the demos) and the cells they need (browserutil.needed_cells: the setup cell and every earlier cell that
+defines a name they read); a lecture without widgets runs whole (Run > Run All Cells). Which cells displayed a
+widget comes from the lecture's one quick-mode run of this test run (the `quick_run` fixture, shared with
+tests/test_notebooks.py, which checks every cell of it for errors): the browser drives what needs a browser, it does
+not execute every lecture again. Then assert no cell shows an error, move a control of every interactive demo (a
+slider with the keyboard; then the demo's Run button where it has one) and assert its plot changed, and save a
+screenshot. Then open a copy of homework 1, fill in `ols_closed_form`, run its self-check cell and look for the pass
+mark.
 
 Screenshots and a timing summary go to $COURSE_BROWSER_OUT (default build/browser-screenshots). Nothing is saved
 in the repository: autosave is off, we never save, and the test checks the lecture files still have no outputs.
@@ -19,13 +24,13 @@ import time
 from pathlib import Path
 
 import pytest
-from browserutil import ROOT, Lab, launch, require_chromium, require_playwright
+from browserutil import ROOT, Lab, launch, needed_cells, require_chromium, require_playwright, widget_cells
 
 pytestmark = pytest.mark.slow
 
 OUT = Path(os.environ.get("COURSE_BROWSER_OUT", ROOT / "build" / "browser-screenshots"))
 LECTURES = sorted((ROOT / "notebooks").glob("*.ipynb"))
-RUN_TIMEOUT_S = 240  # per notebook, Run All to idle (quick mode budget is 60 s under nbclient)
+RUN_TIMEOUT_S = 240  # per notebook, its cells run to idle (quick mode budget is 60 s under nbclient)
 TIMES: dict[str, float] = {}
 
 # window.__nb(path): the open NotebookPanel for a path (JupyterLab runs with expose_app_in_browser).
@@ -56,7 +61,7 @@ DONE_JS = """(path) => {
   return false;
 }"""
 # Error outputs (output_type 'error', i.e. a traceback; stderr warnings are fine) and code cells that never ran.
-PROBLEMS_JS = """(path) => {
+PROBLEMS_JS = """([path, expected]) => {
   const w = window.__nb(path), m = w.content.model, errors = [], notRun = [];
   for (let i = 0; i < m.cells.length; i++) {
     const c = m.cells.get(i);
@@ -66,12 +71,25 @@ PROBLEMS_JS = """(path) => {
       if (o.output_type !== 'error') continue;
       errors.push(`cell ${i + 1} (${src.split('\\n')[0].slice(0, 70)}): ${o.ename}: ${o.evalue}`);
     }
-    if (!c.executionCount && src.trim()) notRun.push(i + 1);
+    if (!c.executionCount && src.trim() && (expected === null || expected.includes(i))) notRun.push(i + 1);
   }
   const text = w.node.innerText;
   if (text.includes('Error displaying widget')) errors.push('a widget failed to render: "Error displaying widget"');
   return {errors, notRun};
 }"""
+# Run these cells (notebook cell indexes), in order: each is made the only selected cell and run with JupyterLab's
+# own "Run Selected Cell" command (what Shift+Enter does, without moving on); the kernel queues them.
+RUN_CELLS_JS = """([path, cells]) => {
+  const w = window.__nb(path), app = window.jupyterapp;
+  for (const i of cells) {
+    w.content.activeCellIndex = i;
+    w.content.deselectAll();
+    app.commands.execute('notebook:run-cell');
+  }
+}"""
+CELL_SOURCES_JS = """(p) => { const m = window.__nb(p).content.model, r = [];
+  for (let i = 0; i < m.cells.length; i++) r.push([m.cells.get(i).type, m.cells.get(i).sharedModel.getSource()]);
+  return r; }"""
 IMG_SRCS_JS = "els => els.map(e => e.getAttribute('src') || '')"
 WIDGET_ROOTS = ".jp-Cell-outputArea .jp-OutputArea-output:has(.widget-output img)"
 
@@ -194,21 +212,34 @@ def _uses_widgets(path: Path) -> bool:
 
 
 @pytest.mark.parametrize("path", LECTURES, ids=[p.name for p in LECTURES])
-def test_lecture_in_jupyterlab(path, lab, browser, out_dir):
+def test_lecture_in_jupyterlab(path, lab, browser, out_dir, quick_run):
+    run = quick_run(path)  # this test run's quick-mode execution of the lecture (tests/conftest.py)
+    assert not run.error, f"{path.name}: its quick-mode run stopped: {run.error}"
+    demos = widget_cells(run.nb)
+    sources = [c.source for c in run.nb.cells if c.cell_type == "code"]
+    to_run = needed_cells(sources, demos) if demos else list(range(len(sources)))
     rel = f"notebooks/{path.name}"
     t0 = time.perf_counter()
     page = _open(browser, lab, rel, workspace=path.stem.replace("_", "-"))
     js_errors: list[str] = []
     page.on("pageerror", lambda e: js_errors.append(str(e)))
     try:
-        _menu(page, "Run", "Run All Cells")
+        cells = page.evaluate(CELL_SOURCES_JS, rel)
+        code_at = [i for i, (kind, _) in enumerate(cells) if kind == "code"]
+        assert [cells[i][1] for i in code_at] == sources, f"{path.name}: JupyterLab shows other code than was run"
+        if demos:
+            expected = [code_at[k] for k in to_run]
+            page.evaluate(RUN_CELLS_JS, [rel, expected])
+        else:
+            expected = None
+            _menu(page, "Run", "Run All Cells")
         _wait_done(page, rel, RUN_TIMEOUT_S)
         t_run = time.perf_counter() - t0
-        problems = page.evaluate(PROBLEMS_JS, rel)
+        problems = page.evaluate(PROBLEMS_JS, [rel, expected])
         if problems["errors"] or problems["notRun"]:
             page.screenshot(path=str(out_dir / f"{path.stem}.png"))
         assert not problems["errors"], f"{path.name}: error output in the browser: {problems['errors']}"
-        assert not problems["notRun"], f"{path.name}: Run All stopped; cells never ran: {problems['notRun']}"
+        assert not problems["notRun"], f"{path.name}: the run stopped; cells never ran: {problems['notRun']}"
 
         roots = page.locator(WIDGET_ROOTS)
         moved = []
@@ -230,9 +261,9 @@ def test_lecture_in_jupyterlab(path, lab, browser, out_dir):
         page.wait_for_timeout(300)
         page.screenshot(path=str(out_dir / f"{path.stem}.png"))
         TIMES[path.name] = round(time.perf_counter() - t0, 1)
-        TIMES[f"{path.name} (run all)"] = round(t_run, 1)
-        print(f"{path.name}: run all {t_run:.1f} s, total {TIMES[path.name]:.1f} s; moved: {moved}; "
-              f"page errors: {js_errors[:3]}")
+        TIMES[f"{path.name} (cells run)"] = round(t_run, 1)
+        print(f"{path.name}: ran {len(to_run)} of {len(sources)} code cells (widgets in cells {demos}) in "
+              f"{t_run:.1f} s, total {TIMES[path.name]:.1f} s; moved: {moved}; page errors: {js_errors[:3]}")
     finally:
         _close(page, rel)
 
@@ -282,7 +313,7 @@ def test_homework_self_check_in_jupyterlab(lab, browser, out_dir):
         check_cell.scroll_into_view_if_needed()
         page.screenshot(path=str(out_dir / "hw01_self_check.png"))
         assert "✓ ols_closed_form" in out, out
-        problems = page.evaluate(PROBLEMS_JS, rel)
+        problems = page.evaluate(PROBLEMS_JS, [rel, None])
         assert not problems["errors"], problems["errors"]
         TIMES["hw01 self-check"] = round(time.perf_counter() - t0, 1)
     finally:

@@ -25,6 +25,8 @@ from course_lib.grading.judge import hidden_message, judge_budget
 from course_lib.grading.model import Budget, Exercise, Homework, case
 from course_lib.grading.notebook import extract_file, extract_source
 
+pytestmark = pytest.mark.serial  # times a loop against the reference in the same worker
+
 HW = "hw07"
 NAME = "conv2d_forward_fast"
 

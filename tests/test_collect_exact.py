@@ -13,11 +13,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from autograder.grade.collect import Collection, collect, collect_with_report
 from course_lib.grading.notebook import NotebookError, extract, read_notebook
 
-ROOT = Path(__file__).resolve().parent.parent
 CORRECT = ROOT / "autograder" / "samples" / "hw01" / "correct.ipynb"
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="symlinks and FIFOs")
 

@@ -27,8 +27,8 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
+from conftest import ROOT
 from test_interop_support import (
-    ROOT,
     Jobs,
     gradescope_run,
     nbgrader_grade,

@@ -13,20 +13,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import ROOT, TOOLS
+from conftest import code_notebook as _notebook
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(TOOLS))
 import full_mode  # noqa: E402
 
 MY_LECTURES = sorted((ROOT / "notebooks").glob("0[0-5]_*.ipynb"))
 SETUP = "from course_lib.claims import claim"
-
-
-def _notebook(path: Path, *sources: str) -> Path:
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, str(path))
-    return path
 
 
 @pytest.mark.slow
@@ -73,6 +67,7 @@ def test_only_selects_by_number_or_name():
 
 @pytest.mark.slow
 @pytest.mark.notebook
+@pytest.mark.serial  # asserts on wall-clock time
 def test_lecture_02_full_mode_with_many_threads(tmp_path, monkeypatch):
     """16 BLAS/OpenMP/torch threads (as on a 16-core machine), full mode, nbclient: no error, every claim holds, no
     cell waits out a timeout (the stall came from nbclient's Output-widget echo, see tools/run_notebook.py)."""

@@ -12,11 +12,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SAMPLES, course, sample_class
 
 from autograder.sandbox.isolation import NAMESPACES, detect
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "autograder" / "samples" / "hw01"
 EXPECTED = {  # the sample class: what each submission must score, per exercise
     "correct": {"ols_closed_form": 2, "mse_loss_grad": 2, "logistic_loss_grad": 3, "gradient_descent": 2,
                 "smoothness_constant": 1},
@@ -27,14 +26,6 @@ EXPECTED = {  # the sample class: what each submission must score, per exercise
     "infinite_loop": {"ols_closed_form": 0, "mse_loss_grad": 2, "logistic_loss_grad": 3, "gradient_descent": 2,
                       "smoothness_constant": 1},
 }
-
-
-def course(*args, check=True):
-    out = subprocess.run([sys.executable, "-m", "course_lib.cli", *args], capture_output=True, text=True,
-                         cwd=ROOT, timeout=600)
-    if check:
-        assert out.returncode == 0, out.stderr
-    return out
 
 
 def read_csv(path: Path) -> dict[str, dict[str, float]]:
@@ -106,8 +97,7 @@ def test_gradebook_resume_and_regrade(graded, tmp_path):
     assert len(rows) == 5
     res = course("grade", "hw01", str(SAMPLES), "--out", str(out))
     assert "graded 0 new, skipped 5" in res.stdout
-    copy = tmp_path / "class"
-    shutil.copytree(SAMPLES, copy)
+    copy = sample_class(tmp_path / "class")
     shutil.copy(SAMPLES / "correct.ipynb", copy / "late_student.ipynb")
     res = course("grade", "hw01", str(copy), "--out", str(out))
     assert "graded 1 new, skipped 5" in res.stdout
@@ -140,9 +130,7 @@ def test_weak_isolation_refuses_hidden_cases(tmp_path):
     res = subprocess.run([sys.executable, "-c", env_code], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 2 and "--allow-weak-isolation" in res.stderr
     env_code = env_code.replace("'--out'", "'--allow-weak-isolation', '--workers', '1', '--out'")
-    small = tmp_path / "small"
-    small.mkdir()
-    shutil.copy(SAMPLES / "correct.ipynb", small / "ada.ipynb")
+    small = sample_class(tmp_path / "small", {"ada": "correct"})
     env_code = env_code.replace(repr(str(SAMPLES)), repr(str(small)))
     res = subprocess.run([sys.executable, "-c", env_code], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr

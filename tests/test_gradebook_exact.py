@@ -4,7 +4,6 @@ change has a history row with its reason."""
 
 from __future__ import annotations
 
-import csv
 import io
 import shutil
 import sqlite3
@@ -12,6 +11,7 @@ from contextlib import redirect_stderr
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SAMPLES, grades_by_student, sample_class
 
 from autograder.cli.grade import GradeOptions, GradeReport, run_grade
 from autograder.grade.collect import collect
@@ -25,14 +25,11 @@ from autograder.sandbox.isolation import NAMESPACES, detect
 from course_lib.grading.homework import load_homework
 from course_lib.grading.notebook import extract_file
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "autograder" / "samples" / "hw01"
 HW01 = load_homework("hw01")
 
 
 def rows(out: Path) -> dict[str, dict[str, str]]:
-    with open(out / "grades.csv", newline="") as f:
-        return {r["student"]: r for r in csv.DictReader(f)}
+    return grades_by_student(out / "grades.csv")
 
 
 def history(out: Path) -> list[tuple]:
@@ -83,10 +80,7 @@ def test_empty_folder_exits_non_zero_with_a_warning(tmp_path):
 
 
 def test_a_class_of_another_homework_is_named(tmp_path):
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    for name in ("correct", "partial"):
-        shutil.copy(SAMPLES / f"{name}.ipynb", subs / f"{name}.ipynb")
+    subs = sample_class(tmp_path / "subs", ("correct", "partial"))
     found, _ = collect(subs)
     graded = [SubmissionResult(s.student, "hw02", seen=extract_file(s.path).names) for s in found]
     line = coded("hw02").guess(graded)
@@ -119,9 +113,7 @@ def grade(subs: Path, out: Path, seed: str, **kw) -> GradeReport:
 
 def test_resubmission_seed_change_removal_only_and_history(ns, tmp_path):
     subs, out = tmp_path / "subs", tmp_path / "out"
-    subs.mkdir()
-    shutil.copy(SAMPLES / "correct.ipynb", subs / "alice.ipynb")
-    shutil.copy(SAMPLES / "blank.ipynb", subs / "bob.ipynb")
+    sample_class(subs, {"alice": "correct", "bob": "blank"})
     rep = grade(subs, out, "s1")
     assert (rep.graded, rep.skipped) == (2, 0)
     assert {k: r["total"] for k, r in rows(out).items()} == {"alice": "10", "bob": "0"}

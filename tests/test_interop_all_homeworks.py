@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import ROOT
 from test_interop_support import (
-    ROOT,
     Jobs,
     gradescope_run,
     nbgrader_grade,

@@ -11,7 +11,8 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_interop_support import ROOT, SAMPLES, STUDENTS, our_grades, tool_env
+from conftest import ROOT, SAMPLES
+from test_interop_support import STUDENTS, our_grades, tool_env
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ import json
 import shutil
 
 import pytest
-from test_interop_support import SAMPLES, STUDENTS, our_grades, tool
+from conftest import SAMPLES
+from test_interop_support import STUDENTS, nbgrader_kernel_args, our_grades, tool
 
 from autograder.interop import nbgrader as nbg
 
@@ -55,7 +56,7 @@ def test_autograde_scores_equal_course_grade(course_dir):
         dest = course_dir / "submitted" / s / HW / f"{NAME}.ipynb"
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(json.dumps(nbg.submission_from(released, SAMPLES / f"{s}.ipynb", HW)))
-    tool("nbgrader", "autograde", HW, "--force", cwd=course_dir, timeout=600)
+    tool("nbgrader", "autograde", HW, "--force", *nbgrader_kernel_args(), cwd=course_dir, timeout=600)
     tool("nbgrader", "export", cwd=course_dir)
     with open(course_dir / "grades.csv") as f:
         theirs = {r["student_id"]: r for r in csv.DictReader(f)}

@@ -6,7 +6,8 @@ import json
 
 import pytest
 import yaml
-from test_interop_support import SAMPLES, STUDENTS, our_grades, tool
+from conftest import SAMPLES
+from test_interop_support import OTTER_KERNELS, STUDENTS, our_grades, tool
 
 from autograder.hidden import hidden_cases
 from autograder.hidden.seed import resolve_seed
@@ -66,7 +67,7 @@ def test_otter_run_scores_equal_course_grade(assigned):
         (root / "subs" / s / f"{NAME}.ipynb").write_text(json.dumps(filled))
 
     # `otter run` is otter.run.main; one interpreter for the three saves otter's ~7 s import each time
-    script = ("import sys\nfrom otter.run import main\n"
+    script = (OTTER_KERNELS + "import sys\nfrom otter.run import main\n"
               "for sub, out in zip(sys.argv[2::2], sys.argv[3::2]):\n"
               "    main(sub, autograder=sys.argv[1], output_dir=out, no_logo=True)\n")
     args = [str(zip_path)]

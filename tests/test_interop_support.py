@@ -12,11 +12,27 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, TOOLS, sample_class
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "autograder" / "samples" / "hw01"
 STUDENTS = ("correct", "partial", "blank")
 BIN = Path(sys.executable).parent
+
+
+def nbgrader_kernel_args() -> list[str]:
+    """For `nbgrader autograde`: its kernels listen on Unix sockets of their own, not on TCP ports that a kernel
+    started at the same moment by another process (otter, another nbgrader, another test run on the machine) can
+    take first. That race made `nbgrader autograde` fail now and then with "There was an error processing
+    assignment 'hw02' for student 'helpers'" (tools/run_notebook.py's docstring has the measurement)."""
+    if str(TOOLS) not in sys.path:
+        sys.path.insert(0, str(TOOLS))
+    from run_notebook import ipc_kernel_args
+
+    return ipc_kernel_args()
+
+
+# The first lines of a script that runs `otter run` in-process: its kernels on Unix sockets of their own too.
+OTTER_KERNELS = (f"import sys\nsys.path.insert(0, {str(TOOLS)!r})\nfrom run_notebook import use_ipc_kernels\n"
+                 "use_ipc_kernels()\n")
 
 
 def tool_env() -> dict[str, str]:
@@ -44,10 +60,7 @@ def tool(*args: str, cwd: Path, timeout: int = 300) -> subprocess.CompletedProce
 def our_grades() -> dict[str, dict[str, float]]:
     """`course grade hw01` on the correct, partial and blank samples: student -> grades.csv row (numbers)."""
     tmp = Path(tempfile.mkdtemp(prefix="interop-ours-"))
-    subs = tmp / "subs"
-    subs.mkdir()
-    for s in STUDENTS:
-        (subs / f"{s}.ipynb").write_bytes((SAMPLES / f"{s}.ipynb").read_bytes())
+    subs = sample_class(tmp / "subs", STUDENTS)
     out = subprocess.run([sys.executable, "-m", "course_lib.cli", "grade", "hw01", str(subs), "--out",
                           str(tmp / "out"), "--workers", "2", "--allow-weak-isolation"],
                          cwd=ROOT, env=tool_env(), capture_output=True, text=True, timeout=600)
@@ -164,7 +177,7 @@ def otter_run(zip_path: Path, template: dict, hw, submissions: dict[str, Path], 
         filled = fill_from_submission(template, read_notebook(nb), hw)
         (folder / f"{hw.name}.ipynb").write_text(json.dumps(filled))
         args += [str(folder / f"{hw.name}.ipynb"), str(folder)]
-    script = ("import sys, time\nfrom otter.run import main\n"
+    script = (OTTER_KERNELS + "import sys, time\nfrom otter.run import main\n"
               "for sub, out in zip(sys.argv[2::2], sys.argv[3::2]):\n"
               "    t0 = time.perf_counter()\n"
               "    main(sub, autograder=sys.argv[1], output_dir=out, no_logo=True)\n"
@@ -191,7 +204,7 @@ def nbgrader_grade(hw, submissions: dict[str, Path], course: Path) -> dict[str, 
         dest = course / "submitted" / s / hw.short / f"{hw.name}.ipynb"
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_text(json.dumps(nbg.submission_from(released, nb, hw)))
-    tool("nbgrader", "autograde", hw.short, "--force", cwd=course, timeout=1500)
+    tool("nbgrader", "autograde", hw.short, "--force", *nbgrader_kernel_args(), cwd=course, timeout=1500)
     tool("nbgrader", "export", cwd=course)
     with open(course / "grades.csv") as f:
         got = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f)}

@@ -14,9 +14,9 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
+
 LECTURE = "01_gradient_descent.ipynb"
 
 

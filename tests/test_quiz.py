@@ -7,15 +7,14 @@ shipped grades 0, and one wrong answer loses exactly that question.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, course
+from conftest import grades_by_student as read_grades
 
 import course_lib.grading.quiz as student
 from autograder.quizzes import Choice, Expression, Number, keys_json, lectures, quiz
@@ -23,7 +22,6 @@ from autograder.release import plan as release
 from autograder.release.bundle import bundle_pyproject
 from course_lib.quiz import QuizError, parse_expression, read_answers, verdict
 
-ROOT = Path(__file__).resolve().parent.parent
 CALL = re.compile(r'answer\(\s*"(\d\d\.\d+)"\s*,\s*None\s*\)')
 LECTURES = [nn for nn in lectures() if list((ROOT / "notebooks").glob(f"{nn}_*.ipynb"))]
 
@@ -65,19 +63,6 @@ def filled(nn: str, literal=right_literal, wrong: str | None = None, raw: dict |
             src = "".join(cell["source"])
             cell["source"] = CALL.sub(sub, src)
     return nb
-
-
-def course(*args, check=True):
-    out = subprocess.run([sys.executable, "-m", "course_lib.cli", *args], capture_output=True, text=True,
-                         cwd=ROOT, timeout=600)
-    if check:
-        assert out.returncode == 0, out.stderr + out.stdout
-    return out
-
-
-def read_grades(path: Path) -> dict[str, dict[str, str]]:
-    with open(path, newline="") as f:
-        return {r["student"]: r for r in csv.DictReader(f)}
 
 
 # -- every lecture ------------------------------------------------------------------------------------------------
@@ -257,6 +242,7 @@ HOSTILE = ["9**9**9**9", "9**(9**9)", "(9**64)**64", "((((2**64)**64)**64)**64)"
            "2.0**1000.5", "B" + "*B" * 140]
 
 
+@pytest.mark.serial  # asserts on wall-clock time
 @pytest.mark.parametrize("text", HOSTILE, ids=lambda s: s[:24])
 def test_hostile_expressions_are_refused_fast(own_keys, text):
     t0 = time.perf_counter()
@@ -269,6 +255,7 @@ def test_hostile_expressions_are_refused_fast(own_keys, text):
     assert found.get("98.5", ("not a literal", None))[0] in ("not a literal", "literal")
 
 
+@pytest.mark.serial  # asserts on wall-clock time
 def test_parse_expression_refuses_before_computing():
     for text in ("9**9**9**9", "x" * 1_000_000, "a.b", "f(x)", "x[0]", "x % 2", "x // 2", "x @ x", "True"):
         with pytest.raises(QuizError):

@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from autograder.quizzes import lectures, quiz
 from autograder.quizzes.model import Choice
 
-ROOT = Path(__file__).resolve().parent.parent
 MAX_SHARE = 0.40
 OPTION = re.compile(r"^\s*[-*]\s*\(([a-z])\)\s*(.*)$")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import tomllib
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 ALL_NOTEBOOKS = [p for d in ("notebooks", "solutions", "assignments") for p in sorted((ROOT / d).glob("*.ipynb"))]
 
 

@@ -7,6 +7,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from course_lib.check import check, check_all
 
@@ -48,6 +49,7 @@ def test_unknown_exercise(capsys):
     assert "no public cases" in capsys.readouterr().out
 
 
+@pytest.mark.serial  # asserts on wall-clock time
 def test_self_check_of_a_whole_homework_is_under_a_second():
     import importlib
 
@@ -113,6 +115,7 @@ def test_course_check_reports_every_exercise_with_the_reason_and_a_summary(tmp_p
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("✓ 8/8 exercises of hw04 pass")
 
 
+@pytest.mark.serial  # asserts on wall-clock time
 def test_an_endless_loop_stops_at_the_exercise_time_limit(monkeypatch, capsys):
     from course_lib.grading.selfcheck import find_exercise
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 import csv
 import json
 import os
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, sample_class
+from conftest import grades_by_student as by_student
 from lms_rules import CanvasStudent, MoodleUser, canvas_import, moodle_import
 
 from autograder.grade.collect import lms_id
@@ -20,8 +21,6 @@ from autograder.records.late import parse_rule, parse_time
 from autograder.sandbox.isolation import NAMESPACES, detect
 from course_lib.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "autograder" / "samples" / "hw01"
 HW09_SOLUTION = ROOT / "solutions" / "hw09_compute.ipynb"
 RULE = "10%/day,cap=50%,grace=15min"
 
@@ -38,11 +37,6 @@ def write(path: Path, text: str) -> Path:
 def table(path: Path) -> list[list[str]]:
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.reader(f))
-
-
-def by_student(path: Path) -> dict[str, dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return {r["student"]: r for r in csv.DictReader(f)}
 
 
 def run(capsys, *argv: str) -> str:
@@ -90,13 +84,10 @@ def test_a_semester(tmp_path, capsys, monkeypatch):
     # hw01, downloaded from Canvas: Ada on time (inside the grace), Charles 2 started days late (his older,
     # blank submission is refused until removed), dave is not on the roster, Grace submitted nothing, Will
     # (withdrawn) submitted the blank notebook before withdrawing.
-    subs1 = tmp_path / "hw01"
-    subs1.mkdir()
-    shutil.copy(SAMPLES / "correct.ipynb", subs1 / "lovelaceada_12345_900_hw01_gradient_descent.ipynb")
-    shutil.copy(SAMPLES / "correct.ipynb", subs1 / "babbagecharles_LATE_23456_901_hw01_gradient_descent.ipynb")
-    shutil.copy(SAMPLES / "blank.ipynb", subs1 / "babbagecharles_23456_800_hw01_gradient_descent.ipynb")
-    shutil.copy(SAMPLES / "blank.ipynb", subs1 / "dave.ipynb")
-    shutil.copy(SAMPLES / "blank.ipynb", subs1 / "willw_45678_902_hw01_gradient_descent.ipynb")
+    subs1 = sample_class(tmp_path / "hw01", {"lovelaceada_12345_900_hw01_gradient_descent": "correct",
+                                             "babbagecharles_LATE_23456_901_hw01_gradient_descent": "correct",
+                                             "babbagecharles_23456_800_hw01_gradient_descent": "blank",
+                                             "dave": "blank", "willw_45678_902_hw01_gradient_descent": "blank"})
     times = write(tmp_path / "times.csv", "student,submitted_at\n12345,2026-12-02T00:10:00Z\n"
                   "23456,2026-12-03T10:00:00Z\ndave,2026-12-01T12:00:00Z\n")
     args = ["grade", "hw01", str(subs1), "--out", str(out / "hw01"), "--db", db, "--workers", "2",

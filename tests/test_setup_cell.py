@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from autograder.project import repository_url
 from autograder.release.colab import setup_source
 
-ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = [p for d in ("notebooks", "solutions", "assignments") for p in sorted((ROOT / d).glob("*.ipynb"))]
 
 RUN_CELL = """

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
+
+from conftest import ROOT
 
 from autograder.review import similarity
 from course_lib.grading.homework import load_homework
 
-ROOT = Path(__file__).resolve().parent.parent
 HW = "hw02"
 
 ADAM = {

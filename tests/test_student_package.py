@@ -12,10 +12,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from autograder.release.bundle import bundle
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET_MARKERS = ("DEFAULT_SEED", "def hidden_cases", "COURSE_HIDDEN_SEED")
 
 

@@ -201,6 +201,7 @@ def test_tensor_loaders_without_device_stay_dataloaders():
 
 
 # ---------------------------------------------------------------------------------------------- warm-up by time
+@pytest.mark.serial  # asserts on wall-clock time
 def test_warm_up_stops_at_its_cap_when_timings_never_agree():
     state = {"i": 0}
 
@@ -215,6 +216,7 @@ def test_warm_up_stops_at_its_cap_when_timings_never_agree():
     assert 0.2 <= w["seconds"] and took < 0.2 + 0.3  # the cap plus at most one short chunk (and a busy box)
 
 
+@pytest.mark.serial  # asserts on wall-clock time
 def test_warm_up_stops_early_when_steady_and_respects_its_minimum():
     w = C.warm_up(lambda: time.sleep(0.002), "cpu", min_seconds=0.0, max_seconds=5.0, tol=0.5)
     assert w["steady"] and w["seconds"] < 1.0 and w["calls"] >= 3
@@ -222,6 +224,7 @@ def test_warm_up_stops_early_when_steady_and_respects_its_minimum():
     assert w["seconds"] >= 0.15 and w["seconds"] < 1.5
 
 
+@pytest.mark.serial  # asserts on wall-clock time
 def test_benchmark_matmul_on_cpu_warms_up_quickly_and_reports_it():
     t0 = time.perf_counter()
     rows = C.benchmark_matmul("cpu", "fp32", sizes=(64, 256), repeats=3)

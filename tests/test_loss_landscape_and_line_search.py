@@ -1,5 +1,5 @@
-"""The lecture parts added for the seeds (lectures 01 and 05): line searches with counted evaluations, the residual
-MLP, filter-normalized directions (Li et al. 2018), loss slices, their roughness measure and the residual lab widget."""
+"""Loss landscapes and line searches (lectures 01 and 05): line searches with counted evaluations, the residual MLP,
+filter-normalized directions (Li et al. 2018), loss slices, their roughness measure and the residual lab widget."""
 
 from __future__ import annotations
 

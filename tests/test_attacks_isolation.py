@@ -1,6 +1,6 @@
-"""Round 2 of hostile submissions: each failure class with the exact grade it must get.
+"""Hostile submissions against the grader's isolation: each failure class with the exact grade it must get.
 
-Classes (issue "Grader hardening, round 2"): silent drops (trusted-side exceptions, huge integers, hostile
+Classes: silent drops (trusted-side exceptions, huge integers, hostile
 frames, forged results for property checks), one student zeroing the class (predictable job folders),
 hidden inputs reaching feedback (stack walking, out-of-order frames, /tmp, SysV IPC and keyring carry-over),
 answers reachable by import, per-process limits, complex results. Collecting and exports: test_collect_exact.py

@@ -1,5 +1,5 @@
-"""Lecture parts added by "Completing the seeds": input dropout and model selection (06), transfer learning (07),
-the spectral-radius / forget-bias widget (08). Headless and fast: pure functions, tiny sizes."""
+"""Input dropout and model selection (lecture 06), transfer learning (07), the spectral-radius / forget-bias
+gradient-flow widget (08). Headless and fast: pure functions, tiny sizes."""
 
 from __future__ import annotations
 
