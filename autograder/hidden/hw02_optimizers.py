@@ -108,6 +108,26 @@ def _hidden_line_search(rng):
         if alpha0 < 0.1:  # small enough that α0 itself gives sufficient decrease
             labels.append("small first trial step accepted at once")
         out.append(case(name, x, on_grid(-P @ grad(x)), alpha0, rho, c).edge(*labels))
+    # a short direction (d = −∇f/2) and a strict c = 0.3: the sufficient decrease is c·α·∇fᵀd, half of c·α·‖∇f‖²,
+    # so a search that takes −∇f for d (‖∇f‖² for the slope) halves once more: x is drawn until it does exactly once
+    # (9 draws in 10 do), so the mistake shows as a factor ρ
+    f, grad = objective("quadratic")
+
+    def search(x, d, slope):
+        alpha = 1.0
+        for _ in range(50):
+            if f(x + alpha * d) <= f(x) + 0.3 * alpha * slope:
+                return alpha
+            alpha *= 0.5
+        return alpha
+
+    for _ in range(50):
+        x = vec(rng, (4,))
+        d = on_grid(-grad(x) / 2)
+        if search(x, d, -float(grad(x) @ grad(x))) == 0.5 * search(x, d, float(grad(x) @ d)):
+            break
+    out.append(case("quadratic", x, d, 1.0, 0.5, 0.3).edge(
+        "short direction d = −∇f/2 with a strict c (the slope is ∇fᵀd, not ‖∇f‖²)"))
     return out
 
 
