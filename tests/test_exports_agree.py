@@ -68,9 +68,9 @@ class Spec:
 
 SPECS = {
     "hw02": Spec(
-        renamed=("adam_step", "adam_stpe"), syntax="optimal_gd_step", loop="backtracking_line_search",
-        imported=("newton_schulz", "from course_lib.optim import newton_schulz"), raises="adagrad_step",
-        helper="rmsprop_step", warn=("mistakes_a", "momentum_step"), fixed="optimal_momentum",
+        renamed=("adam_step", "adam_stpe"), syntax="optimal_step_pair", loop="backtracking_line_search",
+        imported=("polar_factor", "from course_lib.optim import newton_schulz as polar_factor"), raises="adagrad_step",
+        helper="rmsprop_step", warn=("mistakes_a", "momentum_step"), fixed="momentum_for_step",
         mistakes={
             "mistakes_a": ({
                 "adam_step": '''
@@ -87,9 +87,10 @@ def rmsprop_step(w, g, s, lr, rho, eps):
     return np.asarray(w, dtype=float) - lr * g / (np.sqrt(s) + eps), s
 '''}, {"adam_step", "rmsprop_step"}),
             "mistakes_b": ({
-                "optimal_gd_step": '''
-def optimal_gd_step(lam_min, lam_max):
-    return 1.0 / lam_max, 1.0 - lam_min / lam_max  # the safe step 1/L, not the optimal one
+                "optimal_step_pair": '''
+def optimal_step_pair(lam_min, lam_max):
+    a = 2.0 / (lam_min + lam_max)  # lecture 1's best fixed step, twice: no better than one step
+    return a, a, (lam_max - lam_min) / (lam_max + lam_min)
 ''',
                 "backtracking_line_search": '''
 def backtracking_line_search(f, grad, x, d, alpha0=1.0, rho=0.5, c=1e-4, max_steps=50):
@@ -100,23 +101,22 @@ def backtracking_line_search(f, grad, x, d, alpha0=1.0, rho=0.5, c=1e-4, max_ste
         if f(x + alpha * d) <= f(x) + c * alpha * np.dot(grad(x), d):
             return alpha
     return alpha
-'''}, {"optimal_gd_step", "backtracking_line_search"}),
+'''}, {"optimal_step_pair", "backtracking_line_search"}),
             "mistakes_c": ({
-                "optimal_momentum": '''
-def optimal_momentum(lam_min, lam_max):
-    kappa = lam_max / lam_min
-    rate = (kappa - 1) / (kappa + 1)  # gradient descent's rate, not the heavy ball's
-    return 4.0 / (np.sqrt(lam_max) + np.sqrt(lam_min)) ** 2, rate, rate
+                "momentum_for_step": '''
+def momentum_for_step(alpha, lam_min, lam_max):
+    r = 1 - np.sqrt(alpha * lam_min)  # only the small end: alpha*lam_max can stay outside the complex region
+    return r * r, r
 ''',
-                "newton_schulz": '''
-def newton_schulz(G, steps=5):
-    a, b, c = 3.4445, -4.7750, 2.0315
+                "polar_factor": '''
+def polar_factor(G, tol=1e-10, max_steps=50):
     X = np.array(G, dtype=float)  # not scaled to norm 1 first: the iteration blows up
-    for _ in range(steps):
-        A = X @ X.T
-        X = a * X + (b * A + c * A @ A) @ X
-    return X
-'''}, {"optimal_momentum", "newton_schulz"}),
+    steps = 0
+    while steps < max_steps and np.linalg.norm(X @ X.T - np.eye(X.shape[0])) > tol:
+        X = 1.5 * X - 0.5 * X @ X.T @ X
+        steps += 1
+    return X, steps
+'''}, {"momentum_for_step", "polar_factor"}),
         }),
     "hw05": Spec(
         renamed=("xavier_uniform", "xavier_unifrom"), syntax="forward_activation_stats", loop="he_normal",

@@ -27,7 +27,7 @@ def ref():
 def test_spec_names_match_design():
     hw = load_homework("hw02")
     assert [e.name for e in hw.exercises] == ["momentum_step", "adagrad_step", "rmsprop_step", "adam_step",
-                                              "optimal_gd_step", "optimal_momentum", "newton_schulz",
+                                              "optimal_step_pair", "momentum_for_step", "polar_factor",
                                               "backtracking_line_search"]
 
 
@@ -51,6 +51,14 @@ def backtracking_line_search(f, grad, x, d, alpha0=1.0, rho=0.5, c=1e-4, max_ste
     return alpha
 '''
 _ARMIJO = "f(x + alpha * d) <= fx + c * alpha * float(g @ d)"
+
+# The hint each mutant of exercises 5-7 gets (tests/test_hints.py); None: its numbers show no pattern.
+_ONLY_STEPS = ("output", "only steps differs (O is right)")
+HINT = {"pair-fixed": None, "pair-per-pair": None, "pair-ends": None, "mom-joint": None, "mom-small-end": None,
+        "mom-beta-rate": None, "polar-quintic": ("output",), "polar-large-gram": _ONLY_STEPS,
+        "polar-count": _ONLY_STEPS,
+        "polar-transpose": ("transpose", "only O differs (steps is right): your O is the expected transposed "
+                                         "(shape (2, 4) where (4, 2) is expected)")}
 
 
 # The hint each mutant's numbers show (tests/test_hints.py): the step is off by a power of rho. Where it is rho² (the
@@ -181,68 +189,116 @@ def momentum_step(w, g, v, lr, mu):
                                                  "everywhere (and the sign flipped): 0.1 is lr"))
 
 
-def test_mutant_optimal_gd_step_one_over_L():
+def test_mutant_optimal_step_pair_repeats_the_best_fixed_step():
     res = assert_mutant_loses_only("hw02", '''
-def optimal_gd_step(lam_min, lam_max):
-    return 1.0 / lam_max, 1.0 - lam_min / lam_max
-''', {"optimal_gd_step"})
-    expect_hint(res, "optimal_gd_step", None)
+def optimal_step_pair(lam_min, lam_max):
+    a = 2.0 / (lam_min + lam_max)  # lecture 1's best fixed step, twice: no better than one step
+    return a, a, (lam_max - lam_min) / (lam_max + lam_min)
+''', {"optimal_step_pair"})
+    expect_hint(res, "optimal_step_pair", HINT["pair-fixed"])
 
 
-def test_mutant_optimal_momentum_rate_is_beta():
+def test_mutant_optimal_step_pair_rate_per_pair():
     res = assert_mutant_loses_only("hw02", '''
 import numpy as np
-def optimal_momentum(lam_min, lam_max):
+def optimal_step_pair(lam_min, lam_max):
+    c, d = (lam_min + lam_max) / 2, (lam_max - lam_min) / 2
+    return 1 / (c + d / np.sqrt(2)), 1 / (c - d / np.sqrt(2)), d * d / (2 * c * c - d * d)  # per pair, not per step
+''', {"optimal_step_pair"})
+    expect_hint(res, "optimal_step_pair", HINT["pair-per-pair"])
+
+
+def test_mutant_optimal_step_pair_roots_at_the_ends():
+    res = assert_mutant_loses_only("hw02", '''
+import numpy as np
+def optimal_step_pair(lam_min, lam_max):
+    # p vanishes at both ends of the interval: the middle is left worst
+    mid = (lam_min + lam_max) / 2
+    return 1 / lam_max, 1 / lam_min, float(np.sqrt((1 - mid / lam_max) * (mid / lam_min - 1)))
+''', {"optimal_step_pair"})
+    expect_hint(res, "optimal_step_pair", HINT["pair-ends"])
+
+
+def test_mutant_momentum_for_step_ignores_the_step():
+    res = assert_mutant_loses_only("hw02", '''
+import numpy as np
+def momentum_for_step(alpha, lam_min, lam_max):
     k = np.sqrt(lam_max / lam_min)
-    beta = ((k - 1) / (k + 1)) ** 2
-    return (2 / (np.sqrt(lam_min) + np.sqrt(lam_max))) ** 2, beta, beta
-''', {"optimal_momentum"})
-    expect_hint(res, "optimal_momentum", None)
+    r = (k - 1) / (k + 1)  # lecture 2's beta for its own optimal step, whatever alpha is
+    return r * r, r
+''', {"momentum_for_step"})
+    expect_hint(res, "momentum_for_step", HINT["mom-joint"])
 
 
-def test_mutant_newton_schulz_forgets_to_transpose_back():
+def test_mutant_momentum_for_step_small_end_only():
     res = assert_mutant_loses_only("hw02", '''
 import numpy as np
-def newton_schulz(G, steps=5):
-    a, b, c = 3.4445, -4.7750, 2.0315
+def momentum_for_step(alpha, lam_min, lam_max):
+    r = 1 - np.sqrt(alpha * lam_min)  # the interval reaches down to alpha*lam_min, but not always up to alpha*lam_max
+    return r * r, r
+''', {"momentum_for_step"})
+    expect_hint(res, "momentum_for_step", HINT["mom-small-end"])
+
+
+def test_mutant_momentum_for_step_beta_is_the_rate():
+    res = assert_mutant_loses_only("hw02", '''
+import numpy as np
+def momentum_for_step(alpha, lam_min, lam_max):
+    r = max(1 - np.sqrt(alpha * lam_min), np.sqrt(alpha * lam_max) - 1)
+    return r, r  # the rate is sqrt(beta): beta itself is r squared
+''', {"momentum_for_step"})
+    expect_hint(res, "momentum_for_step", HINT["mom-beta-rate"])
+
+
+_POLAR = '''
+import numpy as np
+def polar_factor(G, tol=1e-10, max_steps=50):
     X = np.array(G, dtype=float)
-    if X.shape[0] > X.shape[1]:
+    tall = X.shape[0] > X.shape[1]
+    if tall:
         X = X.T
-    X = X / (np.linalg.norm(X) + 1e-7)
-    for _ in range(steps):
-        A = X @ X.T
-        X = a * X + (b * A + c * A @ A) @ X
-    return X
-''', {"newton_schulz"})
-    expect_hint(res, "newton_schulz", ("transpose", "the expected transposed (shape (2, 4) where (4, 2) is expected)"))
+    X = X / np.linalg.norm(X)
+    steps = 0
+    while steps < max_steps:
+        {test}
+        X = {update}
+        steps += 1
+    return {back}, {count}
+'''
+_TEST = "if np.linalg.norm(X @ X.T - np.eye(X.shape[0])) <= tol: break"
+_CUBIC = "1.5 * X - 0.5 * X @ X.T @ X"
 
 
-def test_mutant_newton_schulz_cubic_iteration():
-    res = assert_mutant_loses_only("hw02", '''
-import numpy as np
-def newton_schulz(G, steps=5):
-    X = np.array(G, dtype=float)
-    X = X / (np.linalg.norm(X) + 1e-7)
-    for _ in range(steps):
-        X = 1.5 * X - 0.5 * X @ X.T @ X
-    return X
-''', {"newton_schulz"})
-    expect_hint(res, "newton_schulz", None)
+def _polar(test=_TEST, update=_CUBIC, back="(X.T if tall else X)", count="steps"):
+    return _POLAR.format(test=test, update=update, back=back, count=count)
 
 
-def test_mutant_newton_schulz_spectral_normalisation():
-    res = assert_mutant_loses_only("hw02", '''
-import numpy as np
-def newton_schulz(G, steps=5):
-    a, b, c = 3.4445, -4.7750, 2.0315
-    X = np.array(G, dtype=float)
-    X = X / (np.linalg.norm(X, 2) + 1e-7)
-    for _ in range(steps):
-        A = X @ X.T
-        X = a * X + (b * A + c * A @ A) @ X
-    return X
-''', {"newton_schulz"})
-    expect_hint(res, "newton_schulz", None)
+def test_polar_mutant_template_is_right():
+    assert_mutant_loses_only("hw02", _polar(), set())
+
+
+def test_mutant_polar_factor_muon_quintic():
+    res = assert_mutant_loses_only("hw02", _polar(
+        update="3.4445 * X + (-4.7750 * (X @ X.T) + 2.0315 * (X @ X.T) @ (X @ X.T)) @ X  # Muon's coefficients"),
+        {"polar_factor"})
+    expect_hint(res, "polar_factor", HINT["polar-quintic"])
+
+
+def test_mutant_polar_factor_residual_on_the_large_gram():
+    res = assert_mutant_loses_only("hw02", _polar(
+        test="if np.linalg.norm(X.T @ X - np.eye(X.shape[1])) <= tol: break  # rank-deficient: never passes"),
+        {"polar_factor"})
+    expect_hint(res, "polar_factor", HINT["polar-large-gram"])
+
+
+def test_mutant_polar_factor_counts_the_tests():
+    res = assert_mutant_loses_only("hw02", _polar(count="steps + 1  # the tests, not the steps"), {"polar_factor"})
+    expect_hint(res, "polar_factor", HINT["polar-count"])
+
+
+def test_mutant_polar_factor_forgets_to_transpose_back():
+    res = assert_mutant_loses_only("hw02", _polar(back="X"), {"polar_factor"})
+    expect_hint(res, "polar_factor", HINT["polar-transpose"])
 
 
 # ---------------------------------------------------------------- float64 replays against torch.optim
@@ -297,51 +353,71 @@ def test_adam_step_matches_torch(lr, b1, b2, eps):
     assert err < 1e-12
 
 
-def _ns64(G, steps=5):
-    """torch.optim.Muon's Newton–Schulz, in float64 instead of bfloat16."""
-    from torch.optim._muon import DEFAULT_A, DEFAULT_B, DEFAULT_C, EPS
-
-    X = torch.tensor(G, dtype=torch.float64)
-    tall = X.size(0) > X.size(1)
-    if tall:
-        X = X.T
-    X = X / X.norm().clamp(min=EPS)
-    for _ in range(steps):
-        A = X @ X.T
-        X = DEFAULT_A * X + (DEFAULT_B * A + DEFAULT_C * A @ A) @ X
-    return (X.T if tall else X).numpy()
-
-
-@pytest.mark.parametrize("shape,steps", [((6, 4), 5), ((3, 7), 5), ((5, 5), 2), ((10, 1), 5)])
-def test_newton_schulz_matches_torch_float64_and_bfloat16(shape, steps):
+@pytest.mark.parametrize("shape", [(6, 4), (3, 7), (5, 5), (10, 1)])
+def test_polar_factor_is_the_svd_polar_factor(shape):
     G = np.random.default_rng(1).normal(size=shape) * 3
-    O = ref()["newton_schulz"](G, steps=steps)
-    assert O.shape == G.shape
-    np.testing.assert_allclose(O, _ns64(G, steps), rtol=1e-6, atol=1e-6)  # eps 1e-7 added vs clamped
-    from torch.optim._muon import DEFAULT_A, DEFAULT_B, DEFAULT_C, _zeropower_via_newtonschulz
-    bf = _zeropower_via_newtonschulz(torch.tensor(G), (DEFAULT_A, DEFAULT_B, DEFAULT_C), steps, 1e-7)
-    assert np.abs(bf.double().numpy() - O).max() < 0.05  # torch runs it in bfloat16 (8-bit mantissa)
+    O, steps = ref()["polar_factor"](G, tol=1e-12)
+    assert O.shape == G.shape and 0 <= steps < 50
+    U, _, Vt = torch.linalg.svd(torch.tensor(G, dtype=torch.float64), full_matrices=False)
+    np.testing.assert_allclose(O, (U @ Vt).numpy(), atol=1e-10)
 
 
-def test_newton_schulz_pushes_singular_values_towards_one():
-    rng = np.random.default_rng(2)
-    G = rng.normal(size=(32, 16)) @ np.diag(np.geomspace(1, 1e-2, 16))
-    s = np.linalg.svd(ref()["newton_schulz"](G), compute_uv=False)
-    assert s.min() > 0.6 and s.max() < 1.25
-    U, _, Vt = np.linalg.svd(G, full_matrices=False)
-    O = ref()["newton_schulz"](G)
-    cos = np.sum(O * (U @ Vt)) / np.linalg.norm(O) / np.linalg.norm(U @ Vt)
-    assert cos > 0.98
+def test_polar_factor_cubic_fixes_one_and_is_flat_there():
+    # the derived cubic: p(1) = 1, p'(1) = 0, so the distance to 1 is about squared per step
+    p = lambda s: 1.5 * s - 0.5 * s ** 3  # noqa: E731
+    assert p(1.0) == 1.0 and (p(1 + 1e-6) - p(1 - 1e-6)) / 2e-6 == pytest.approx(0.0, abs=1e-9)
+    G = np.diag([1.0, 0.5, 0.2])
+    O, steps = ref()["polar_factor"](G)
+    np.testing.assert_allclose(O, np.eye(3), atol=1e-10)
+    s = np.array([1.0, 0.5, 0.2]) / np.linalg.norm([1.0, 0.5, 0.2])
+    k = 0
+    while np.linalg.norm(s * s - 1) > 1e-10:
+        s, k = p(s), k + 1
+    assert steps == k
 
 
-def test_optimal_parameters_are_optimal():
+def test_polar_factor_step_counts_are_not_borderline():
+    """Every case's residuals stay far from tol (a factor 1.2 or more), so equivalent arithmetic counts alike."""
+    from autograder.hidden.hw02_optimizers import HIDDEN
+    hw = load_homework("hw02")
+    ex = next(e for e in hw.exercises if e.name == "polar_factor")
+    for seed in range(20):
+        for c in list(ex.public) + HIDDEN["polar_factor"](np.random.default_rng(seed)):
+            G = np.array(c.args[0], dtype=float)
+            tol = c.kwargs.get("tol", 1e-10)
+            X = G.T if G.shape[0] > G.shape[1] else G
+            X = X / np.linalg.norm(X)
+            for _ in range(c.kwargs.get("max_steps", 50) + 1):
+                r = np.linalg.norm(X @ X.T - np.eye(len(X)))
+                assert not tol / 1.2 < r < tol * 1.2, (seed, G.shape, r, tol)
+                X = 1.5 * X - 0.5 * X @ X.T @ X
+
+
+def test_optimal_step_pair_beats_every_pair_on_a_grid():
     lo, hi = 0.02, 1.5
-    a, r = ref()["optimal_gd_step"](lo, hi)
-    alphas = np.linspace(0.01, 2.5 / hi, 2001)
-    rates = np.maximum(np.abs(1 - alphas * lo), np.abs(1 - alphas * hi))
-    assert abs(r - rates.min()) < 1e-5 and abs(a - alphas[rates.argmin()]) < 2e-3
-    a, b, r = ref()["optimal_momentum"](lo, hi)
-    for lam in (lo, hi, np.sqrt(lo * hi)):
-        R = np.array([[b, lam], [-a * b, 1 - a * lam]])
-        assert np.max(np.abs(np.linalg.eigvals(R))) == pytest.approx(r, rel=1e-6)
-    assert r == pytest.approx(np.sqrt(b))
+    a1, a2, r = ref()["optimal_step_pair"](lo, hi)
+    lam = np.linspace(lo, hi, 4001)
+    assert a1 <= a2 and a2 > 2 / hi  # the long step alone diverges (kappa > 1 + sqrt 2)
+    assert np.sqrt(np.abs((1 - a1 * lam) * (1 - a2 * lam)).max()) == pytest.approx(r, rel=1e-9)
+    grid = np.geomspace(0.3 / hi, 3 / lo, 500)
+    P = np.abs((1 - grid[:, None, None] * lam[None, None, ::20]) * (1 - grid[None, :, None] * lam[None, None, ::20]))
+    assert np.sqrt(P.max(axis=2).min()) >= r - 1e-9
+    assert r < (hi - lo) / (hi + lo)  # better than lecture 1's best fixed step
+
+
+@pytest.mark.parametrize("alpha_lmax", [0.3, 1.0, 2.2, 3.5])
+def test_momentum_for_step_is_the_best_beta(alpha_lmax):
+    from course_lib.optim import momentum_rate
+    lo, hi = 0.05, 1.0
+    alpha = alpha_lmax / hi
+    beta, r = ref()["momentum_for_step"](alpha, lo, hi)
+    assert r == pytest.approx(np.sqrt(beta))
+    assert momentum_rate(alpha, beta, np.linspace(lo, hi, 200)) == pytest.approx(r, abs=1e-6)
+    betas = np.linspace(0, 0.999, 3000)
+    assert min(momentum_rate(alpha, b, [lo, hi]) for b in betas) >= r - 1e-6
+
+
+def test_momentum_for_step_at_the_joint_optimum_is_lecture_2s_beta():
+    from course_lib.optim import momentum_optimal
+    a, b, r = momentum_optimal(0.01, 1.0)
+    assert ref()["momentum_for_step"](a, 0.01, 1.0) == pytest.approx((b, r), rel=1e-9)

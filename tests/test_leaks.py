@@ -80,3 +80,78 @@ def test_release_refuses_to_run_with_a_leak(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("COURSE_ROOT", str(root))
     assert main(["release", "--check", "hw01"]) == 1
     assert "hw01.mse_loss_grad: its reference body is in course_lib/answers.py" in capsys.readouterr().out
+
+
+# -- near-copies (issue 24.7) ------------------------------------------------------------------------------------
+
+def _graded_functions():
+    """(exercise, reference source) of every graded top-level function of every solution."""
+    from course_lib.grading.homework import all_homeworks
+
+    out = []
+    for hw in all_homeworks():
+        for sc in parse(hw).cells.values():
+            tree = ast.parse(sc.source)
+            for node in tree.body:
+                if isinstance(node, ast.FunctionDef) and node.name in {e.name for e in hw.exercises}:
+                    out.append((f"{hw.short}.{node.name}", ast.get_source_segment(sc.source, node)))
+    return out
+
+
+def _near_copy(src: str) -> str:
+    """What the issue found pasted: the body renamed, an extra parameter, every returned value cast with float()
+    (np.asarray for tuples/arrays is a cast too), one print added."""
+    tree = ast.parse(_disguised(src))
+    fn = tree.body[0]
+    fn.args.args.append(ast.arg(arg="verbose"))
+    fn.args.defaults.append(ast.Constant(False))
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Return) and node.value is not None:
+            node.value = ast.Call(ast.Attribute(ast.Name("np", ast.Load()), "asarray", ast.Load()), [node.value], [])
+    fn.body.insert(1, ast.parse("if verbose:\n    print('pasted')").body[0])
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+def test_near_copies_are_found_and_the_threshold_has_a_margin():
+    """The measurement behind NEAR: every reference body with enough distinctive weight, pasted with small changes,
+    scores at least NEAR against itself; the best score of any function of the committed student material against
+    any reference is below NEAR. Both extremes are printed (pytest -s)."""
+    from collections import Counter
+
+    from autograder.release.leaks import (
+        NEAR,
+        boilerplate,
+        canonical_items,
+        distinctive,
+        near_copy_score,
+        student_material,
+    )
+
+    material = student_material(course_root())
+    common = boilerplate(material)
+    sets = [set(f.items) for f in material]
+    pasted_scores, clean_best = {}, Counter()
+    for exercise, src in _graded_functions():
+        ref = ast.parse(src).body[0]
+        evidence = distinctive(canonical_items(ref.body), common)
+        if near_copy_score(evidence, set()) is None:
+            continue  # too little distinctive code: compared exactly only
+        copy = ast.parse(_near_copy(src)).body[0]
+        pasted_scores[exercise] = near_copy_score(evidence, {t for t, _ in canonical_items(copy.body)})
+        clean_best[exercise] = max((near_copy_score(evidence, s) or 0.0) for s in sets)
+    print(f"near-copies: lowest {min(pasted_scores.values()):.2f}; committed material: highest "
+          f"{max(clean_best.values()):.2f} ({clean_best.most_common(1)[0][0]}); NEAR = {NEAR}")
+    assert len(pasted_scores) >= 20, "most graded functions are compared for near-copies"
+    missed = {e: round(s, 2) for e, s in pasted_scores.items() if s < NEAR}
+    assert not missed, f"pasted with small changes but scored under NEAR: {missed}"
+    close = {e: round(s, 2) for e, s in clean_best.items() if s >= NEAR}
+    assert not close, f"the committed material holds near-copies: {close}"
+
+
+def test_a_near_copy_in_course_lib_is_a_leak(tmp_path):
+    src = _solution_function("hw01", "gradient_descent")
+    (tmp_path / "course_lib").mkdir()
+    (tmp_path / "course_lib" / "optimizers.py").write_text("import numpy as np\n\n\n" + _near_copy(src) + "\n")
+    found = leaks(tmp_path, [load_homework("hw01")])
+    assert [f.exercise for f in found] == ["hw01.gradient_descent"]
+    assert "near-copy" in str(found[0]) and found[0].score is not None

@@ -53,24 +53,43 @@ def _hidden_adam(rng):
     return out
 
 
-def _hidden_opt_gd(rng):
+def _hidden_step_pair(rng):
     pairs = [(rng.uniform(0.1, 2), 10.0), (rng.uniform(1e-3, 1e-2), 1e3), (rng.uniform(1, 5), 1.0)]
     labels = {1e3: ("ill-conditioned (kappa = 1000)",), 1.0: ("kappa = 1 (rate 0)",)}
     return [case(float(a), float(a * k)).edge(*labels.get(k, ())) for a, k in pairs]
 
 
-def _hidden_opt_mom(rng):
-    pairs = [(rng.uniform(0.1, 2), 10.0), (rng.uniform(1e-3, 1e-2), 1e4), (rng.uniform(1, 5), 1.0)]
-    labels = {1e4: ("ill-conditioned (kappa = 10^4)",), 1.0: ("kappa = 1 (rate 0)",)}
-    return [case(float(a), float(a * k)).edge(*labels.get(k, ())) for a, k in pairs]
+def _hidden_momentum_for_step(rng):
+    lo = float(rng.uniform(0.1, 2))
+    tiny = float(rng.uniform(1e-3, 1e-2))
+    one = float(rng.uniform(1, 5))
+    mid = float(rng.uniform(0.05, 1))
+    big = float(rng.uniform(0.5, 3))
+    joint = (2.0 / (np.sqrt(mid) + np.sqrt(100 * mid))) ** 2
+    return [
+        case(float(rng.uniform(0.3, 1.5)) / (10 * lo), lo, 10 * lo),
+        case(1.0 / (1e4 * tiny), tiny, 1e4 * tiny).edge("ill-conditioned (kappa = 10^4)"),
+        case(1.0 / one, one, one).edge("kappa = 1 and alpha = 1/lambda (beta = 0)"),
+        case(float(joint), mid, 100 * mid).edge("lecture 2's optimal step (both ends on the edge)"),
+        case(2.5 / big, big, 1.2 * big).edge("every alpha*lambda above 1 (the large end decides)"),
+    ]
 
 
-def _hidden_ns(rng):
+def _hidden_polar(rng):
     out = [case(vec(rng, (6, 4), 2.0)).edge("tall matrix (transpose and back)"),
-           case(vec(rng, (3, 7)), steps=1).edge("a single step"), case(vec(rng, (5, 5)), steps=8)]
-    # rank 2: the zero singular values stay zero (factors on a coarse grid: the product is exact on every machine)
+           case(vec(rng, (3, 7)), tol=1e-6), case(vec(rng, (5, 5)), tol=1e-12),
+           case(vec(rng, (1, 6), 3.0)).edge("a single row (orthogonal once normalised: 0 steps)"),
+           case(vec(rng, (5, 1))).edge("a single row (orthogonal once normalised: 0 steps)",
+                                        "tall matrix (transpose and back)")]
+    # rank 2: the zero singular values stay zero (factors on a coarse grid: the product is exact on every machine);
+    # few steps, because rounding noise along the null space grows by 1.5 per step
     low = on_grid(vec(rng, (8, 2)), 2.0**-8) @ on_grid(vec(rng, (2, 5)), 2.0**-8)
-    out.append(case(low).edge("rank-deficient input", "tall matrix (transpose and back)"))
+    out.append(case(low, max_steps=15).edge("rank-deficient input (never within tol)",
+                                            "tall matrix (transpose and back)"))
+    q1, _ = np.linalg.qr(vec(rng, (5, 3)))
+    q2, _ = np.linalg.qr(vec(rng, (3, 3)))
+    out.append(case(q1 @ np.diag([1.0, 0.3, 1e-4]) @ q2.T).edge("a tiny singular value (many steps)",
+                                                              "tall matrix (transpose and back)"))
     return out
 
 
@@ -89,6 +108,26 @@ def _hidden_line_search(rng):
         if alpha0 < 0.1:  # small enough that α0 itself gives sufficient decrease
             labels.append("small first trial step accepted at once")
         out.append(case(name, x, on_grid(-P @ grad(x)), alpha0, rho, c).edge(*labels))
+    # a short direction (d = −∇f/2) and a strict c = 0.3: the sufficient decrease is c·α·∇fᵀd, half of c·α·‖∇f‖²,
+    # so a search that takes −∇f for d (‖∇f‖² for the slope) halves once more: x is drawn until it does exactly once
+    # (9 draws in 10 do), so the mistake shows as a factor ρ
+    f, grad = objective("quadratic")
+
+    def search(x, d, slope):
+        alpha = 1.0
+        for _ in range(50):
+            if f(x + alpha * d) <= f(x) + 0.3 * alpha * slope:
+                return alpha
+            alpha *= 0.5
+        return alpha
+
+    for _ in range(50):
+        x = vec(rng, (4,))
+        d = on_grid(-grad(x) / 2)
+        if search(x, d, -float(grad(x) @ grad(x))) == 0.5 * search(x, d, float(grad(x) @ d)):
+            break
+    out.append(case("quadratic", x, d, 1.0, 0.5, 0.3).edge(
+        "short direction d = −∇f/2 with a strict c (the slope is ∇fᵀd, not ‖∇f‖²)"))
     return out
 
 
@@ -97,8 +136,8 @@ HIDDEN = {
     "adagrad_step": _hidden_adagrad,
     "rmsprop_step": _hidden_rmsprop,
     "adam_step": _hidden_adam,
-    "optimal_gd_step": _hidden_opt_gd,
-    "optimal_momentum": _hidden_opt_mom,
-    "newton_schulz": _hidden_ns,
+    "optimal_step_pair": _hidden_step_pair,
+    "momentum_for_step": _hidden_momentum_for_step,
+    "polar_factor": _hidden_polar,
     "backtracking_line_search": _hidden_line_search,
 }

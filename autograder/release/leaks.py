@@ -7,13 +7,22 @@ docstrings, comments and formatting and renames every local name and argument by
 copy with other variable names still matches; attribute names (`np.maximum`, `.T`) and constants are kept.
 
 A match is either the whole normalised body, or (for bodies of three statements or more) the reference's
-statements appearing in a row inside a longer function. `course release` and `course release --check` run it.
+statements appearing in a row inside a longer function, or a near-copy: most of what is distinctive in the reference
+found in one function. For near-copies every statement (nested ones too, a compound statement without its body) is
+canonicalised: every name is `_`, casts that do not change a value (`float(x)`, `int(x)`, `np.asarray(x, ...)`,
+`np.array(x, dtype=...)`) are dropped, the signature is ignored (an extra parameter changes nothing). The score of a
+function against a reference body is the share, weighted by size (AST nodes), of the reference's distinctive
+statements that the function contains; a statement is distinctive when it has more than MIN_NODES nodes and occurs
+in at most COMMON functions of the material (boilerplate such as `path.append(x.copy())` is not evidence). A score
+of NEAR or more is a leak (tests/test_leaks.py holds the measurement that chose NEAR). `course release` and
+`course release --check` run it.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +33,12 @@ from course_lib.grading.notebook import strip_magics
 
 Body = tuple[str, ...]  # one normalised statement per entry
 
+NEAR = 0.56  # a function holding this share (by weight) of a reference body's distinctive statements leaks it
+COMMON = 3  # a statement found in more functions of the material than this is boilerplate, not evidence
+MIN_NODES = 4  # statements of this many AST nodes or fewer (`x = y`, `return x`) are not evidence either
+MIN_WEIGHT = 15  # reference bodies with less distinctive weight than this are compared exactly only
+CASTS = frozenset({"float", "int", "asarray", "array", "asanyarray", "ascontiguousarray"})
+
 
 @dataclass(frozen=True)
 class Found:
@@ -32,15 +47,19 @@ class Found:
     where: str  # file:line name
     body: Body
     anonymous: Body
+    items: tuple[str, ...] = ()  # canonical statements (near-copy comparison)
 
 
 @dataclass(frozen=True)
 class Leak:
     exercise: str  # hw04.linear_forward (or hw03.Value.backward)
     where: str
+    score: float | None = None  # a near-copy's score (None: an exact match)
 
     def __str__(self) -> str:
-        return f"{self.exercise}: its reference body is in {self.where}"
+        if self.score is None:
+            return f"{self.exercise}: its reference body is in {self.where}"
+        return f"{self.exercise}: a near-copy of its reference body (similarity {self.score:.2f}) is in {self.where}"
 
 
 class _Rename(ast.NodeTransformer):
@@ -94,6 +113,72 @@ def normalise(fn: ast.FunctionDef | ast.AsyncFunctionDef, anonymous: bool = Fals
     return (head,) + tuple(ast.dump(s, annotate_fields=False, include_attributes=False) for s in stmts)
 
 
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _canon(node, skip: tuple[str, ...] = ()) -> tuple[str, int]:
+    """(canonical text, AST nodes) of a node: every name `_`, value-preserving casts dropped, annotations, decorators
+    and contexts left out; the fields in `skip` (a compound statement's bodies) are written empty."""
+    if isinstance(node, ast.Name):
+        return "Name", 1
+    if isinstance(node, ast.arg):
+        return "arg", 1
+    if isinstance(node, ast.Call):
+        f = node.func
+        name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+        if name in CASTS and len(node.args) == 1 and all(k.arg in ("dtype", "copy") for k in node.keywords):
+            return _canon(node.args[0])
+    parts, count = [], 1
+    for field, value in ast.iter_fields(node):
+        if field in skip or field in ("ctx", "annotation", "returns", "decorator_list", "type_comment", "name"):
+            continue
+        if isinstance(value, list):
+            texts = []
+            for v in value:
+                t, c = _canon(v) if isinstance(v, ast.AST) else (repr(v), 0)
+                texts.append(t)
+                count += c
+            parts.append("[" + ", ".join(texts) + "]")
+        elif isinstance(value, ast.AST):
+            t, c = _canon(value)
+            parts.append(t)
+            count += c
+        else:
+            parts.append(repr(value))
+    return f"{type(node).__name__}({', '.join(parts)})", count
+
+
+def canonical_items(body: list[ast.stmt]) -> list[tuple[str, int]]:
+    """(canonical text, AST nodes) of every statement of `body`, nested ones included; a compound statement stands
+    for its header only (the statements of its bodies are items of their own)."""
+    out: list[tuple[str, int]] = []
+    for stmt in _strip_doc(list(body)):
+        out.append(_canon(stmt, _BODIES))
+        for field in _BODIES:
+            for part in getattr(stmt, field, None) or []:
+                if isinstance(part, (ast.excepthandler, ast.match_case)):
+                    out += canonical_items(part.body)
+                elif isinstance(part, ast.stmt):
+                    out += canonical_items([part])
+    return out
+
+
+def distinctive(items: list[tuple[str, int]], common: Counter | None = None) -> dict[str, int]:
+    """The reference statements that count as evidence, with their weights: more than MIN_NODES nodes and found in
+    at most COMMON functions of the material."""
+    common = common or Counter()
+    return {t: n for t, n in items if n > MIN_NODES and common[t] <= COMMON}
+
+
+def near_copy_score(evidence: dict[str, int], candidate: set[str]) -> float | None:
+    """The share (by weight) of a reference's distinctive statements (`distinctive`) found in a candidate's
+    statements; None when the reference has less distinctive weight than MIN_WEIGHT (compared exactly only)."""
+    total = sum(evidence.values())
+    if total < MIN_WEIGHT:
+        return None
+    return sum(n for t, n in evidence.items() if t in candidate) / total
+
+
 def _functions(tree: ast.AST, prefix: str = ""):
     """(qualified name, node) for every function and method, nested ones included."""
     for node in ast.walk(tree):
@@ -106,8 +191,8 @@ def functions_in_source(src: str, label: str) -> list[Found]:
         tree = ast.parse(strip_magics(src))
     except (SyntaxError, ValueError, RecursionError):
         return []
-    return [Found(f"{label}:{node.lineno} {name}", normalise(node), normalise(node, anonymous=True))
-            for name, node in _functions(tree)]
+    return [Found(f"{label}:{node.lineno} {name}", normalise(node), normalise(node, anonymous=True),
+                  tuple(t for t, _ in canonical_items(node.body))) for name, node in _functions(tree)]
 
 
 def _cells(path: Path) -> list[tuple[int, str]]:
@@ -175,9 +260,22 @@ def _contains(long: tuple, short: tuple) -> bool:
     return any(long[i:i + n] == short for i in range(len(long) - n + 1))
 
 
+def boilerplate(material: list[Found]) -> Counter:
+    """How many functions of the material hold each canonical statement (exact duplicates counted once)."""
+    seen: set[Body] = set()
+    counts: Counter = Counter()
+    for f in material:
+        if f.anonymous not in seen:
+            seen.add(f.anonymous)
+            counts.update(set(f.items))
+    return counts
+
+
 def leaks(root: Path, homeworks: list[Homework] | None = None, solutions: Path | None = None) -> list[Leak]:
-    """Every graded reference body found in the student material under `root`."""
+    """Every graded reference body found in the student material under `root`: exactly, or as a near-copy."""
     material = student_material(root)
+    common = boilerplate(material)
+    sets = [set(f.items) for f in material]
     out = []
     for hw in homeworks or all_homeworks():
         sol = (solutions / f"{hw.name}.ipynb") if solutions else None
@@ -185,7 +283,12 @@ def leaks(root: Path, homeworks: list[Homework] | None = None, solutions: Path |
             body, stmts = normalise(node), normalise(node, anonymous=True)[1:]
             if _trivial(body):
                 continue
-            for f in material:
+            evidence = distinctive(canonical_items(node.body), common)
+            for f, found in zip(material, sets):
                 if f.body == body or (len(stmts) >= 3 and _contains(f.anonymous[1:], stmts)):
                     out.append(Leak(exercise, f.where))
+                    continue
+                score = near_copy_score(evidence, found)
+                if score is not None and score >= NEAR:
+                    out.append(Leak(exercise, f.where, round(score, 2)))
     return out

@@ -1,5 +1,5 @@
-"""hw02, public part: momentum, AdaGrad, RMSProp and Adam steps, optimal GD/heavy-ball parameters, Newton–Schulz,
-and a backtracking (Armijo) line search.
+"""hw02, public part: momentum, AdaGrad, RMSProp and Adam steps, the best pair of alternating GD steps, the best
+heavy-ball momentum for a given step, the polar factor by cubic Newton–Schulz, and a backtracking (Armijo) line search.
 
 The line search takes callables, which cannot cross the sandbox as data: each case names an objective defined
 here (OBJECTIVES) and the driver builds f and its gradient beside the student's code.
@@ -55,18 +55,18 @@ def _pub_adam():
     ]
 
 
-def _pub_opt_gd():
+def _pub_step_pair():
     return [case(1.0, 3.0), case(0.01, 1.0)]
 
 
-def _pub_opt_mom():
-    return [case(1.0, 4.0), case(0.01, 1.0)]
+def _pub_momentum_for_step():
+    return [case(1.0, 0.01, 1.0), case(0.5, 1.0, 4.0)]  # alpha = 1/lam_max; alpha*lam in [0.5, 2]
 
 
-def _pub_ns():
+def _pub_polar():
     G1 = np.array([[1.0, 0.0, 0.0], [0.0, 0.1, 0.0]])  # diagonal: the singular values go through p(σ)
     G2 = np.array([[3.0, 1.0], [1.0, -2.0], [0.5, 0.5], [0.0, 1.0]])  # tall: transposed inside
-    return [case(G1), case(G2, steps=3)]
+    return [case(G1), case(G2, tol=1e-6)]
 
 
 # Objectives for the line search: name -> (f, grad) of a vector x (any length d >= 2).
@@ -155,14 +155,19 @@ HOMEWORK = Homework(
                  hints=Hints(outputs=("w", "m", "v")), rtol=1e-09, atol=1e-12, derivation_first=True,
                  edge_cases=("first step (t = 1, zero moments)", "large eps, tiny gradients",
                              "late step (bias correction near 1)")),
-        Exercise("optimal_gd_step", 1, _pub_opt_gd(), params=("lam_min", "lam_max"), rtol=1e-09, atol=1e-12,
-                 derivation_first=True,
+        Exercise("optimal_step_pair", 1, _pub_step_pair(), params=("lam_min", "lam_max"),
+                 hints=Hints(outputs=("alpha1", "alpha2", "rate")), rtol=1e-09, atol=1e-12, derivation_first=True,
                  edge_cases=("kappa = 1 (rate 0)", "ill-conditioned (kappa = 1000)")),
-        Exercise("optimal_momentum", 2, _pub_opt_mom(), params=("lam_min", "lam_max"), rtol=1e-09, atol=1e-12,
-                 derivation_first=True,
-                 edge_cases=("kappa = 1 (rate 0)", "ill-conditioned (kappa = 10^4)")),
-        Exercise("newton_schulz", 2, _pub_ns(), params=("G", "steps"), rtol=1e-06, atol=1e-09,
-                 edge_cases=("tall matrix (transpose and back)", "rank-deficient input", "a single step")),
+        Exercise("momentum_for_step", 2, _pub_momentum_for_step(), params=("alpha", "lam_min", "lam_max"),
+                 hints=Hints(outputs=("beta", "rate")), rtol=1e-09, atol=1e-12, derivation_first=True,
+                 edge_cases=("kappa = 1 and alpha = 1/lambda (beta = 0)", "ill-conditioned (kappa = 10^4)",
+                             "lecture 2's optimal step (both ends on the edge)",
+                             "every alpha*lambda above 1 (the large end decides)")),
+        Exercise("polar_factor", 2, _pub_polar(), params=("G", "tol", "max_steps"),
+                 hints=Hints(outputs=("O", "steps")), rtol=1e-06, atol=1e-09, derivation_first=True,
+                 edge_cases=("tall matrix (transpose and back)", "rank-deficient input (never within tol)",
+                             "a single row (orthogonal once normalised: 0 steps)",
+                             "a tiny singular value (many steps)")),
         Exercise("backtracking_line_search", 2, _pub_line_search(),
                  params=("f", "grad", "x", "d", "alpha0", "rho", "c", "max_steps"), driver=line_search_on,
                  student_call=line_search_call, rtol=1e-12, atol=0.0,

@@ -18,8 +18,13 @@ from course_lib.grading.hints import Factor, Hints
 from course_lib.grading.model import Budget, Exercise, Homework, cache_call, case
 
 
-def _out_hw(H, W, k, s, p):
-    return (H + 2 * p - k) // s + 1, (W + 2 * p - k) // s + 1
+def _windows(n, k, s, p):
+    """How many start positions 0, s, 2s, ... leave a whole window of size k inside an axis of n + 2p (counted one by
+    one, not the exercise's closed form)."""
+    count, start = 0, 0
+    while start + k <= n + 2 * p:
+        count, start = count + 1, start + s
+    return count
 
 
 def _pub_shape():
@@ -68,7 +73,7 @@ def _pub_fwd():
 
 
 def with_dout(rng, x, w, b, s, p):
-    Ho, Wo = _out_hw(x.shape[2], x.shape[3], w.shape[2], s, p)
+    Ho, Wo = _windows(x.shape[2], w.shape[2], s, p), _windows(x.shape[3], w.shape[3], s, p)
     return case(x, w, b, s, p, rng.normal(size=(x.shape[0], w.shape[0], Ho, Wo)))
 
 
@@ -89,8 +94,7 @@ def _pub_pool():
 
 
 def pool_dout(rng, x, size, stride):
-    Ho = (x.shape[2] - size) // stride + 1
-    Wo = (x.shape[3] - size) // stride + 1
+    Ho, Wo = _windows(x.shape[2], size, stride, 0), _windows(x.shape[3], size, stride, 0)
     return case(x, size, stride, rng.normal(size=(x.shape[0], x.shape[1], Ho, Wo)))
 
 
