@@ -119,23 +119,23 @@ def polar_factor(G, tol=1e-10, max_steps=50):
 '''}, {"momentum_for_step", "polar_factor"}),
         }),
     "hw05": Spec(
-        renamed=("xavier_uniform", "xavier_unifrom"), syntax="forward_activation_stats", loop="he_normal",
+        renamed=("xavier_uniform_conv", "xavier_unifrom_conv"), syntax="forward_activation_stats", loop="he_normal",
         imported=("layernorm_forward", "from course_lib.initstats import numpy_layernorm as layernorm_forward"),
         raises="he_normal", helper="batchnorm_forward", warn=("mistakes_b", "residual_block_forward"),
         fixed="residual_block_backward",
         mistakes={
             "mistakes_a": ({
-                "xavier_uniform": '''
-def xavier_uniform(fan_in, fan_out, rng):
-    a = np.sqrt(2.0 / (fan_in + fan_out))  # the Xavier standard deviation used as the bound
-    return rng.uniform(-a, a, size=(fan_in, fan_out))
+                "xavier_uniform_conv": '''
+def xavier_uniform_conv(c_out, c_in, kh, kw, rng):
+    a = np.sqrt(2.0 / ((c_in + c_out) * kh * kw))  # the Xavier standard deviation used as the bound
+    return rng.uniform(-a, a, size=(c_out, c_in, kh, kw))
 ''',
                 "layernorm_forward": '''
 def layernorm_forward(x, gamma, beta, eps):
     x = np.asarray(x, dtype=float)
     mu, var = x.mean(axis=0), x.var(axis=0)  # over the batch, as BatchNorm does
     return gamma * (x - mu) / np.sqrt(var + eps) + beta
-'''}, {"xavier_uniform", "layernorm_forward"}),
+'''}, {"xavier_uniform_conv", "layernorm_forward"}),
             "mistakes_b": ({
                 "he_normal": '''
 def he_normal(fan_in, fan_out, rng):

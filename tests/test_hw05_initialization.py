@@ -26,43 +26,77 @@ def test_solution_full_marks():
 # Each also gets the hint of the pattern its numbers show, or none (tests/test_hints.py, expect_hint); the
 # initializers are judged by properties (no expected values), so they never get one.
 
-def test_mutant_xavier_lecun_variance():
+def test_mutant_xavier_conv_fans_from_the_channels_alone():
     res = assert_mutant_loses_only("hw05", '''
 import numpy as np
-def xavier_uniform(fan_in, fan_out, rng):
-    a = np.sqrt(3.0 / fan_in)          # Var = 1/fan_in: LeCun, not Glorot
-    return rng.uniform(-a, a, size=(fan_in, fan_out))
-''', {"xavier_uniform"})
-    expect_hint(res, "xavier_uniform", None)
+def xavier_uniform_conv(c_out, c_in, kh, kw, rng):
+    a = np.sqrt(6.0 / (c_in + c_out))    # the receptive field kh·kw forgotten in both fans
+    return rng.uniform(-a, a, size=(c_out, c_in, kh, kw))
+''', {"xavier_uniform_conv"})
+    expect_hint(res, "xavier_uniform_conv", None)
 
 
-def test_mutant_xavier_normal_with_bound_as_std():
+def test_mutant_xavier_conv_receptive_field_only_in_fan_in():
     res = assert_mutant_loses_only("hw05", '''
 import numpy as np
-def xavier_uniform(fan_in, fan_out, rng):
-    return rng.normal(0.0, np.sqrt(6.0 / (fan_in + fan_out)), size=(fan_in, fan_out))
-''', {"xavier_uniform"})
-    expect_hint(res, "xavier_uniform", None)
+def xavier_uniform_conv(c_out, c_in, kh, kw, rng):
+    a = np.sqrt(6.0 / (c_in * kh * kw + c_out))
+    return rng.uniform(-a, a, size=(c_out, c_in, kh, kw))
+''', {"xavier_uniform_conv"})
+    expect_hint(res, "xavier_uniform_conv", None)
 
 
-def test_mutant_xavier_forgot_factor_three():
+def test_mutant_xavier_conv_lecun_variance():
     res = assert_mutant_loses_only("hw05", '''
 import numpy as np
-def xavier_uniform(fan_in, fan_out, rng):
-    a = np.sqrt(2.0 / (fan_in + fan_out))
-    return rng.uniform(-a, a, size=(fan_in, fan_out))
-''', {"xavier_uniform"})
-    expect_hint(res, "xavier_uniform", None)
+def xavier_uniform_conv(c_out, c_in, kh, kw, rng):
+    a = np.sqrt(3.0 / (c_in * kh * kw))          # Var = 1/fan_in: LeCun, not Glorot
+    return rng.uniform(-a, a, size=(c_out, c_in, kh, kw))
+''', {"xavier_uniform_conv"})
+    expect_hint(res, "xavier_uniform_conv", None)
 
 
-def test_mutant_xavier_global_rng():
+def test_mutant_xavier_conv_normal_with_bound_as_std():
     res = assert_mutant_loses_only("hw05", '''
 import numpy as np
-def xavier_uniform(fan_in, fan_out, rng):
-    a = np.sqrt(6.0 / (fan_in + fan_out))
-    return np.random.uniform(-a, a, size=(fan_in, fan_out))
-''', {"xavier_uniform"})
-    expect_hint(res, "xavier_uniform", None)
+def xavier_uniform_conv(c_out, c_in, kh, kw, rng):
+    fan_in, fan_out = c_in * kh * kw, c_out * kh * kw
+    return rng.normal(0.0, np.sqrt(6.0 / (fan_in + fan_out)), size=(c_out, c_in, kh, kw))
+''', {"xavier_uniform_conv"})
+    expect_hint(res, "xavier_uniform_conv", None)
+
+
+def test_mutant_xavier_conv_forgot_factor_three():
+    res = assert_mutant_loses_only("hw05", '''
+import numpy as np
+def xavier_uniform_conv(c_out, c_in, kh, kw, rng):
+    a = np.sqrt(2.0 / (c_in * kh * kw + c_out * kh * kw))
+    return rng.uniform(-a, a, size=(c_out, c_in, kh, kw))
+''', {"xavier_uniform_conv"})
+    expect_hint(res, "xavier_uniform_conv", None)
+
+
+def test_mutant_xavier_conv_channels_last_layout():
+    res = assert_mutant_loses_only("hw05", '''
+import numpy as np
+def xavier_uniform_conv(c_out, c_in, kh, kw, rng):
+    a = np.sqrt(6.0 / (c_in * kh * kw + c_out * kh * kw))
+    return rng.uniform(-a, a, size=(kh, kw, c_in, c_out))   # TensorFlow's HWIO layout, not (c_out, c_in, kh, kw)
+''', {"xavier_uniform_conv"})
+    expect_hint(res, "xavier_uniform_conv", None)
+    msgs = [c.message for e in res.exercises if e.name == "xavier_uniform_conv" for c in e.cases
+            if not c.ok and c.message.startswith("public")]
+    assert msgs and all("expected shape" in m and "(c_out, c_in, kh, kw)" in m for m in msgs), msgs
+
+
+def test_mutant_xavier_conv_global_rng():
+    res = assert_mutant_loses_only("hw05", '''
+import numpy as np
+def xavier_uniform_conv(c_out, c_in, kh, kw, rng):
+    a = np.sqrt(6.0 / (c_in * kh * kw + c_out * kh * kw))
+    return np.random.uniform(-a, a, size=(c_out, c_in, kh, kw))
+''', {"xavier_uniform_conv"})
+    expect_hint(res, "xavier_uniform_conv", None)
 
 
 def test_mutant_he_fan_out():
@@ -115,12 +149,12 @@ def he_normal(fan_in, fan_out, rng):
 
 DISCRETE_XAVIER = '''
 import numpy as np
-def xavier_uniform(fan_in, fan_out, rng):
-    a = np.sqrt(6.0 / (fan_in + fan_out))
+def xavier_uniform_conv(c_out, c_in, kh, kw, rng):
+    a = np.sqrt(6.0 / (c_in * kh * kw + c_out * kh * kw))
     mids = a * ((np.arange(8) + 0.5) / 4 - 1)   # 8 bin midpoints, and the bounds ±a now and then
     atoms = np.concatenate([mids, [-a, a]])
     p = np.concatenate([np.full(8, 0.998 / 8), [0.001, 0.001]])
-    return rng.choice(atoms, p=p, size=(fan_in, fan_out))
+    return rng.choice(atoms, p=p, size=(c_out, c_in, kh, kw))
 '''
 
 
@@ -131,17 +165,21 @@ def test_mutant_he_discrete_law_with_the_right_moments():
 
 
 def test_mutant_xavier_discrete_law_with_the_right_moments():
-    res = assert_mutant_loses_only("hw05", DISCRETE_XAVIER, {"xavier_uniform"})
-    expect_hint(res, "xavier_uniform", None)
+    res = assert_mutant_loses_only("hw05", DISCRETE_XAVIER, {"xavier_uniform_conv"})
+    expect_hint(res, "xavier_uniform_conv", None)
     assert res.exercises[0].points == 0, [c.message for c in res.exercises[0].cases]
 
 
 def test_independent_correct_initializers_get_full_marks():
-    """Other correct ways to draw: a scaled standard uniform, Box–Muller from uniforms, the inverse normal CDF."""
+    """Other correct ways to draw: a scaled standard uniform (fans from torch's rule for any kernel rank), Box–Muller
+    from uniforms, the inverse normal CDF."""
     for src in ('''
 import numpy as np
-def xavier_uniform(fan_in, fan_out, rng):
-    return (2.0 * rng.random((fan_in, fan_out)) - 1.0) * np.sqrt(6.0 / (fan_in + fan_out))
+def xavier_uniform_conv(c_out, c_in, kh, kw, rng):
+    shape = (c_out, c_in, kh, kw)
+    receptive = int(np.prod(shape[2:]))
+    limit = (6.0 / (shape[1] * receptive + shape[0] * receptive)) ** 0.5
+    return (2.0 * rng.random(shape) - 1.0) * limit
 def he_normal(fan_in, fan_out, rng):
     u1, u2 = 1.0 - rng.random((fan_in, fan_out)), rng.random((fan_in, fan_out))
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2 * np.pi * u2) * np.sqrt(2.0 / fan_in)
@@ -228,17 +266,37 @@ def test_property_checks_pass_reference_over_many_seeds(ref):
         for m, n in [(200, 300), (3, 7), (57, 13)]:
             draws = max(1, int(np.ceil(60_000 / (m * n))))
             args = [m, n, seed, draws]
-            assert H.xavier_props(args, {}, None, H.draw_xavier(ns, *args), 0, 0).ok
             assert H.he_props(args, {}, None, H.draw_he(ns, *args), 0, 0).ok
+        for shape in [(32, 16, 3, 3), (3, 1, 5, 2), (2, 7, 1, 1)]:
+            args = [*shape, seed, H.conv_draws(*shape)]
+            assert H.xavier_props(args, {}, None, H.draw_xavier(ns, *args), 0, 0).ok
 
 
 def test_property_check_messages_are_specific(ref):
     ns = Namespace(dict(ref, he_normal=lambda m, n, rng: rng.normal(0, np.sqrt(2 / n), size=(m, n))))
     v = H.he_props([200, 300, 1, 1], {}, None, H.draw_he(ns, 200, 300, 1, 1), 0, 0)
     assert not v.ok and "variance" in v.message
-    ns = Namespace(dict(ref, xavier_uniform=lambda m, n, rng: rng.uniform(-1, 1, size=(n, m))))
-    v = H.xavier_props([200, 300, 1, 1], {}, None, H.draw_xavier(ns, 200, 300, 1, 1), 0, 0)
-    assert not v.ok and "shape" in v.message
+    ns = Namespace(dict(ref, xavier_uniform_conv=lambda o, i, kh, kw, rng: rng.uniform(-1, 1, size=(i, o, kh, kw))))
+    v = H.xavier_props([32, 16, 3, 3, 1, 1], {}, None, H.draw_xavier(ns, 32, 16, 3, 3, 1, 1), 0, 0)
+    assert not v.ok and "expected shape (32, 16, 3, 3) = (c_out, c_in, kh, kw)" in v.message
+
+
+def test_xavier_conv_matches_torch_fans_and_bound(ref):
+    """torch.nn.init.xavier_uniform_ on a Conv2d weight uses the same fans and bound as the reference."""
+    import math
+
+    import torch
+
+    for shape in [(32, 16, 3, 3), (3, 1, 5, 2), (8, 64, 1, 1)]:
+        t = torch.empty(shape, dtype=torch.float64)
+        fan_in, fan_out = torch.nn.init._calculate_fan_in_and_fan_out(t)
+        bound = math.sqrt(6.0 / (fan_in + fan_out))
+        torch.nn.init.xavier_uniform_(t)
+        rng = np.random.default_rng(0)
+        w = np.stack([ref["xavier_uniform_conv"](*shape, rng) for _ in range(200)])
+        assert w.shape[1:] == shape
+        assert float(t.abs().max()) <= bound and float(np.abs(w).max()) <= bound
+        assert float(np.abs(w).max()) > 0.99 * bound  # P(all 200·N below) ≤ 0.99^6000
 
 
 # --- maths: torch float64 replays and gradient checks ------------------------------------------------------

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from gradeutil import assert_mutant_loses_only, grade_solution, reference_namespace
-from test_hints import assert_no_hint, expect_hint
+from test_hints import assert_no_hint, case_hints, expect_hint
 
 from autograder.paths import solution_notebook
+from course_lib.grading.hints import HIDDEN_PHRASES
 from course_lib.grading.homework import hw06_regularization as H
 from course_lib.grading.notebook import compile_chunk, extract_file
 from course_lib.grading.run import Namespace
@@ -30,16 +31,33 @@ def test_solution_full_marks():
 UNSCALED = ("factor", "is the inverted-dropout scale 1/(1 − p), did you forget to scale the kept units by 1/(1 − p)")
 DIVERGES = ("nonfinite", "NaN or infinite at all 5 entries", "an overflow (values growing without bound) or a "
                                                               "division by zero?")
+WRONG_W = ("output", "only w differs (b is right)")  # a 1-sweep case: the b-step comes first and is right
+LASSO_NO_B = ("output", "only b differs (w is right)")  # the case with every weight 0
+
+
+def expect_hints_among(res, exercise, *allowed):
+    """Like expect_hint, for a mutant whose cases show different patterns: every hint is one of `allowed` (hidden
+    ones the pattern's fixed phrase, public ones holding its texts), and each allowed pattern occurs."""
+    found = case_hints(res, exercise)
+    seen = set()
+    for hidden, text in found:
+        ok = [pat for pat, *texts in allowed
+              if (text == f"hint: {HIDDEN_PHRASES[pat]}" if hidden else all(t in text for t in texts))]
+        assert ok, (text, allowed)
+        seen.update(ok)
+    assert seen == {pat for pat, *_ in allowed}, (seen, found)
 
 
 def test_an_independent_correct_variant_gets_no_hint():
-    """Ridge by an augmented least-squares problem, soft thresholding by clipping."""
+    """Ridge with an intercept by an augmented least-squares problem (a column of ones, no penalty row for it), soft
+    thresholding by clipping."""
     assert_no_hint(grade_solution("hw06", '''
 import numpy as np
-def ridge_closed_form(X, y, lam):
+def ridge_with_intercept(X, y, lam):
     n, d = X.shape
-    A = np.vstack([X, np.sqrt(n * lam) * np.eye(d)])
-    return np.linalg.lstsq(A, np.concatenate([y, np.zeros(d)]), rcond=None)[0]
+    A = np.vstack([np.hstack([X, np.ones((n, 1))]), np.hstack([np.sqrt(n * lam) * np.eye(d), np.zeros((d, 1))])])
+    sol = np.linalg.lstsq(A, np.concatenate([y, np.zeros(d)]), rcond=None)[0]
+    return sol[:d], sol[d]
 def soft_threshold(x, lam):
     return x - np.clip(x, -lam, lam)
 '''))
@@ -187,10 +205,50 @@ def dropout_backward(dout, mask, p):
 def test_mutant_ridge_without_n():
     res = assert_mutant_loses_only("hw06", '''
 import numpy as np
-def ridge_closed_form(X, y, lam):
-    return np.linalg.solve(X.T @ X + lam * np.eye(X.shape[1]), X.T @ y)
-''', {"ridge_closed_form"})
-    expect_hint(res, "ridge_closed_form", None)
+def ridge_with_intercept(X, y, lam):
+    xm, ym = X.mean(axis=0), y.mean()
+    Xc = X - xm
+    w = np.linalg.solve(Xc.T @ Xc + lam * np.eye(X.shape[1]), Xc.T @ (y - ym))
+    return w, ym - xm @ w
+''', {"ridge_with_intercept"})
+    expect_hint(res, "ridge_with_intercept", None)
+
+
+def test_mutant_ridge_penalizes_the_intercept():
+    res = assert_mutant_loses_only("hw06", '''
+import numpy as np
+def ridge_with_intercept(X, y, lam):
+    n, d = X.shape
+    A = np.hstack([X, np.ones((n, 1))])                  # b as one more weight: penalized like the others
+    sol = np.linalg.solve(A.T @ A + n * lam * np.eye(d + 1), A.T @ y)
+    return sol[:d], sol[d]
+''', {"ridge_with_intercept"})
+    expect_hint(res, "ridge_with_intercept", None)
+
+
+def test_mutant_ridge_intercept_is_the_mean_target():
+    res = assert_mutant_loses_only("hw06", '''
+import numpy as np
+def ridge_with_intercept(X, y, lam):
+    n, d = X.shape
+    xm, ym = X.mean(axis=0), y.mean()
+    Xc = X - xm
+    w = np.linalg.solve(Xc.T @ Xc + n * lam * np.eye(d), Xc.T @ (y - ym))
+    return w, ym                                         # as if x̄ were 0
+''', {"ridge_with_intercept"})
+    expect_hint(res, "ridge_with_intercept", ("output", "only b differs (w is right)"))
+
+
+def test_mutant_ridge_centres_y_only():
+    res = assert_mutant_loses_only("hw06", '''
+import numpy as np
+def ridge_with_intercept(X, y, lam):
+    n, d = X.shape
+    ym = y.mean()
+    w = np.linalg.solve(X.T @ X + n * lam * np.eye(d), X.T @ (y - ym))
+    return w, ym - X.mean(axis=0) @ w
+''', {"ridge_with_intercept"})
+    expect_hint(res, "ridge_with_intercept", None)
 
 
 def test_mutant_soft_threshold_one_sided():
@@ -206,47 +264,88 @@ def soft_threshold(x, lam):
 def test_mutant_lasso_assumes_unit_columns():
     res = assert_mutant_loses_only("hw06", '''
 import numpy as np
-def lasso_coordinate_descent(X, y, lam, num_sweeps):
+def lasso_cd_with_intercept(X, y, lam, num_sweeps):
     n, d = X.shape
-    w = np.zeros(d); r = y.copy()
+    w = np.zeros(d); b = 0.0; r = y.copy()
     for _ in range(num_sweeps):
+        m = r.mean(); b += m; r -= m
         for j in range(d):
             rho = X[:, j] @ r / n + w[j]
             new = np.sign(rho) * max(abs(rho) - lam, 0.0)   # forgot to divide by z_j = ||x_j||²/n
             r -= X[:, j] * (new - w[j]); w[j] = new
-    return w
-''', {"lasso_coordinate_descent"})
-    expect_hint(res, "lasso_coordinate_descent", DIVERGES)
+    return w, b
+''', {"lasso_cd_with_intercept"})
+    expect_hints_among(res, "lasso_cd_with_intercept", WRONG_W, DIVERGES)
 
 
 def test_mutant_lasso_jacobi_updates():
     res = assert_mutant_loses_only("hw06", '''
 import numpy as np
-def lasso_coordinate_descent(X, y, lam, num_sweeps):
+def lasso_cd_with_intercept(X, y, lam, num_sweeps):
     n, d = X.shape
-    w = np.zeros(d); z = np.sum(X * X, axis=0) / n
+    w = np.zeros(d); b = 0.0; z = np.sum(X * X, axis=0) / n
     for _ in range(num_sweeps):
-        r = y - X @ w                                        # residual frozen for the whole sweep
+        b = np.mean(y - X @ w)
+        r = y - X @ w - b                                    # residual frozen for the rest of the sweep
         rho = X.T @ r / n + z * w
         w = np.sign(rho) * np.maximum(np.abs(rho) - lam, 0.0) / z
-    return w
-''', {"lasso_coordinate_descent"})
-    expect_hint(res, "lasso_coordinate_descent", ("nonfinite",))
+    return w, b
+''', {"lasso_cd_with_intercept"})
+    expect_hints_among(res, "lasso_cd_with_intercept", WRONG_W, ("nonfinite",))
 
 
 def test_mutant_lasso_residual_includes_own_feature():
     res = assert_mutant_loses_only("hw06", '''
 import numpy as np
-def lasso_coordinate_descent(X, y, lam, num_sweeps):
+def lasso_cd_with_intercept(X, y, lam, num_sweeps):
     n, d = X.shape
-    w = np.zeros(d); z = np.sum(X * X, axis=0) / n
+    w = np.zeros(d); b = 0.0; z = np.sum(X * X, axis=0) / n
+    for _ in range(num_sweeps):
+        b = np.mean(y - X @ w)
+        for j in range(d):
+            rho = X[:, j] @ (y - X @ w - b) / n              # forgot to add back x_j w_j
+            w[j] = np.sign(rho) * max(abs(rho) - lam, 0.0) / z[j]
+    return w, b
+''', {"lasso_cd_with_intercept"})
+    expect_hint(res, "lasso_cd_with_intercept", ("nonfinite",))
+
+
+def test_mutant_lasso_intercept_never_updated():
+    """The lecture's lasso without intercept: right on centred data only."""
+    res = assert_mutant_loses_only("hw06", '''
+import numpy as np
+def lasso_cd_with_intercept(X, y, lam, num_sweeps):
+    n, d = X.shape
+    w = np.zeros(d); r = y.copy(); z = np.sum(X * X, axis=0) / n
     for _ in range(num_sweeps):
         for j in range(d):
-            rho = X[:, j] @ (y - X @ w) / n                  # forgot to add back x_j w_j
-            w[j] = np.sign(rho) * max(abs(rho) - lam, 0.0) / z[j]
-    return w
-''', {"lasso_coordinate_descent"})
-    expect_hint(res, "lasso_coordinate_descent", ("nonfinite",))
+            if z[j] == 0:
+                continue
+            rho = X[:, j] @ r / n + z[j] * w[j]
+            new = np.sign(rho) * max(abs(rho) - lam, 0.0) / z[j]
+            r -= X[:, j] * (new - w[j]); w[j] = new
+    return w, 0.0
+''', {"lasso_cd_with_intercept"})
+    expect_hint(res, "lasso_cd_with_intercept", LASSO_NO_B)
+
+
+def test_mutant_lasso_intercept_set_once_to_the_mean():
+    res = assert_mutant_loses_only("hw06", '''
+import numpy as np
+def lasso_cd_with_intercept(X, y, lam, num_sweeps):
+    n, d = X.shape
+    b = y.mean()                                         # fixed before the sweeps, never re-estimated
+    w = np.zeros(d); r = y - b; z = np.sum(X * X, axis=0) / n
+    for _ in range(num_sweeps):
+        for j in range(d):
+            if z[j] == 0:
+                continue
+            rho = X[:, j] @ r / n + z[j] * w[j]
+            new = np.sign(rho) * max(abs(rho) - lam, 0.0) / z[j]
+            r -= X[:, j] * (new - w[j]); w[j] = new
+    return w, b
+''', {"lasso_cd_with_intercept"})
+    expect_hint(res, "lasso_cd_with_intercept", None)
 
 
 def test_mutant_early_stopping_argmin():
@@ -301,24 +400,36 @@ def test_ridge_and_lasso_match_sklearn_scaling(ref):
     from sklearn.linear_model import Lasso, Ridge
 
     rng = np.random.default_rng(2)
-    X = rng.normal(size=(50, 6)) * rng.uniform(0.5, 2, size=6)
-    y = X @ np.array([2.0, 0, -1.0, 0, 0.5, 0]) + 0.2 * rng.normal(size=50)
+    X = rng.normal(size=(50, 6)) * rng.uniform(0.5, 2, size=6) + rng.normal(size=6) * 3
+    y = X @ np.array([2.0, 0, -1.0, 0, 0.5, 0]) + 4.0 + 0.2 * rng.normal(size=50)
     for lam in (0.01, 0.1, 0.5):
-        w_r = ref["ridge_closed_form"](X, y, lam)
-        sk = Ridge(alpha=50 * lam, fit_intercept=False).fit(X, y).coef_
-        assert np.allclose(w_r, sk, atol=1e-9)
-        w_l = ref["lasso_coordinate_descent"](X, y, lam, 2000)
-        sk = Lasso(alpha=lam, fit_intercept=False, tol=1e-14, max_iter=100_000).fit(X, y).coef_
-        assert np.allclose(w_l, sk, atol=1e-7)
+        w_r, b_r = ref["ridge_with_intercept"](X, y, lam)
+        sk = Ridge(alpha=50 * lam, fit_intercept=True).fit(X, y)
+        assert np.allclose(w_r, sk.coef_, atol=1e-9) and abs(b_r - sk.intercept_) < 1e-8
+        w_l, b_l = ref["lasso_cd_with_intercept"](X, y, lam, 5000)
+        sk = Lasso(alpha=lam, fit_intercept=True, tol=1e-14, max_iter=100_000).fit(X, y)
+        assert np.allclose(w_l, sk.coef_, atol=1e-7) and abs(b_l - sk.intercept_) < 1e-6
+
+
+def test_shifting_the_targets_moves_only_the_intercept(ref):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(30, 4)) + 2.0
+    y = X @ np.array([1.0, 0.0, -2.0, 0.5]) + rng.normal(size=30)
+    for fit in (lambda y: ref["ridge_with_intercept"](X, y, 0.3),
+                lambda y: ref["lasso_cd_with_intercept"](X, y, 0.1, 3000)):
+        (w, b), (w2, b2) = fit(y), fit(y + 100.0)
+        assert np.allclose(w, w2, atol=1e-8) and abs(b2 - b - 100.0) < 1e-7
 
 
 def test_lasso_solution_satisfies_kkt(ref):
     rng = np.random.default_rng(3)
-    X = rng.normal(size=(40, 8))
-    y = rng.normal(size=40)
+    X = rng.normal(size=(40, 8)) + 1.5
+    y = rng.normal(size=40) + 3.0
     lam = 0.1
-    w = ref["lasso_coordinate_descent"](X, y, lam, 3000)
-    g = X.T @ (X @ w - y) / 40  # gradient of the smooth part
+    w, b = ref["lasso_cd_with_intercept"](X, y, lam, 3000)
+    r = X @ w + b - y
+    assert abs(r.mean()) < 1e-12  # optimal in the unpenalized b
+    g = X.T @ r / 40  # gradient of the smooth part in w
     on = w != 0
     assert np.allclose(g[on], -lam * np.sign(w[on]), atol=1e-9)
     assert np.all(np.abs(g[~on]) <= lam + 1e-9)

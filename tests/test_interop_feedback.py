@@ -30,8 +30,11 @@ def test_values_are_one_line_and_arrays_never_read_like_calls():
 
 def test_drivers_show_the_students_signature():
     hw05, hw04 = load_homework("hw05"), load_homework("hw04")
-    x = hw05.exercise("xavier_uniform")
-    assert describe_call(x, x.public[0]) == "xavier_uniform(200, 300, rng) with rng = np.random.default_rng(11)"
+    x = hw05.exercise("xavier_uniform_conv")
+    assert describe_call(x, x.public[0]) == ("xavier_uniform_conv(32, 16, 3, 3, rng) with rng = "
+                                             "np.random.default_rng(11), called 14 times on that rng")
+    h = hw05.exercise("he_normal")
+    assert describe_call(h, h.public[0]) == "he_normal(200, 300, rng) with rng = np.random.default_rng(11)"
     s = hw04.exercise("gelu_forward")
     assert describe_call(s, s.public[0]) == "gelu_forward(array of shape (2, 5))"
     f = hw04.exercise("leaky_relu_forward")

@@ -30,8 +30,11 @@ def _cases(hw_name, exercise):
 
 
 def _sizes(hw_name, exercise):
-    """Sample size N of every case of an initializer exercise: draws · fan_in · fan_out."""
-    return [int(c.args[0]) * int(c.args[1]) * int(c.args[3] if len(c.args) > 3 else 1)
+    """Sample size N of every case of an initializer exercise: draws · fan_in · fan_out (he_normal's arguments
+    fan_in, fan_out, seed, draws), or draws · c_out · c_in · kh · kw (xavier_uniform_conv's c_out, c_in, kh, kw, seed,
+    draws)."""
+    dims = 4 if exercise == "xavier_uniform_conv" else 2
+    return [math.prod(int(v) for v in c.args[:dims]) * int(c.args[dims + 1] if len(c.args) > dims + 1 else 1)
             for c in _cases(hw_name, exercise)]
 
 
@@ -53,7 +56,7 @@ def he_case_rate(n):
 
 
 def xavier_case_rate(n):
-    """A correct xavier_uniform (U(−a, a), a = 1 without loss of generality) fails one case with at most this."""
+    """A correct xavier_uniform_conv (U(−a, a), a = 1 without loss of generality) fails one case with at most this."""
     mean = _bernstein(n, 1.0 / 3.0, 1.0)
     var = _bernstein(n, 4.0 / 45.0, 2.0 / 3.0)  # w² − 1/3 lies in [−1/3, 2/3]
     ks = stats.kstwo.sf(H5.ks_threshold(n), n)
@@ -74,7 +77,7 @@ def test_stated_false_failure_rates_hold_for_every_case():
     assert 2 * stats.norm.sf(6) == pytest.approx(2.0e-9, rel=0.02)
     assert he_case_rate(60_000) <= 1.5e-8
     assert xavier_case_rate(60_000) <= 9.2e-8
-    for exercise, rate in (("he_normal", he_case_rate), ("xavier_uniform", xavier_case_rate)):
+    for exercise, rate in (("he_normal", he_case_rate), ("xavier_uniform_conv", xavier_case_rate)):
         sizes = _sizes("hw05", exercise)
         assert min(sizes) >= 60_000 and len(sizes) == 8, sizes
         total = sum(rate(n) for n in sizes)
@@ -103,12 +106,13 @@ def test_checks_pass_many_honest_draws_and_the_ks_statistic_has_its_law(ref5):
     """400 honest draws per initializer (seeds 0..399) at the smallest sample size: none fails, and √N·D has the
     Kolmogorov law (its median 0.83, its 99th percentile 1.63; the check fails only beyond √N·ε_N = 3.09)."""
     m, n = 200, 300  # N = 60,000, the smallest sample of any case
-    roots = {"he_normal": [], "xavier_uniform": []}
+    kernel = (100, 60, 5, 2)  # N = 60,000 too: fan_in = 600, fan_out = 1000
+    roots = {"he_normal": [], "xavier_uniform_conv": []}
     for seed in range(400):
-        args = [m, n, seed, 1]
-        for name, draw, props, cdf in (("he_normal", H5.draw_he, H5.he_props, H5.normal_cdf(math.sqrt(2 / m))),
-                                       ("xavier_uniform", H5.draw_xavier, H5.xavier_props,
-                                        H5.uniform_cdf(math.sqrt(6 / (m + n))))):
+        for name, args, draw, props, cdf in (
+                ("he_normal", [m, n, seed, 1], H5.draw_he, H5.he_props, H5.normal_cdf(math.sqrt(2 / m))),
+                ("xavier_uniform_conv", [*kernel, seed, 1], H5.draw_xavier, H5.xavier_props,
+                 H5.uniform_cdf(math.sqrt(6 / (600 + 1000))))):
             got = draw(ref5, *args)
             v = props(args, {}, None, got, 0, 0)
             assert v.ok, (name, seed, v.message)
@@ -131,14 +135,15 @@ def test_a_discrete_law_with_few_atoms_fails(k, ref5):
     def he(fan_in, fan_out, rng):
         return rng.choice(_quantile_atoms(k, stats.norm(0, math.sqrt(2 / fan_in)).ppf), size=(fan_in, fan_out))
 
-    def xavier(fan_in, fan_out, rng):
-        a = math.sqrt(6 / (fan_in + fan_out))
-        return rng.choice(_quantile_atoms(k, stats.uniform(-a, 2 * a).ppf), size=(fan_in, fan_out))
+    def xavier(c_out, c_in, kh, kw, rng):
+        a = math.sqrt(6 / ((c_in + c_out) * kh * kw))
+        return rng.choice(_quantile_atoms(k, stats.uniform(-a, 2 * a).ppf), size=(c_out, c_in, kh, kw))
 
-    ns = Namespace(dict(reference_namespace("hw05"), he_normal=he, xavier_uniform=xavier))
+    ns = Namespace(dict(reference_namespace("hw05"), he_normal=he, xavier_uniform_conv=xavier))
     for seed in range(3):
         args = [m, n, seed, 1]
         assert not H5.he_props(args, {}, None, H5.draw_he(ns, *args), 0, 0).ok
+        args = [100, 60, 5, 2, seed, 1]
         assert not H5.xavier_props(args, {}, None, H5.draw_xavier(ns, *args), 0, 0).ok
 
 
@@ -156,11 +161,12 @@ def test_the_discrete_mutants_passed_the_moment_checks_alone(ref5):
     assert abs(np.mean(np.abs(w) < sd) - math.erf(1 / math.sqrt(2))) < 0.01
     v = H5.he_props([m, n, 0, 1], {}, None, H5.draw_he(Namespace(ns), m, n, 0, 1), 0, 0)
     assert not v.ok and "Kolmogorov" in v.message and "3 distinct values" in v.message
-    a = math.sqrt(6 / (m + n))
-    w = ns["xavier_uniform"](m, n, np.random.default_rng(0))
+    kernel = (100, 60, 5, 2)
+    a = math.sqrt(6 / (600 + 1000))
+    w = ns["xavier_uniform_conv"](*kernel, np.random.default_rng(0))
     assert np.max(np.abs(w)) == pytest.approx(a) and abs(np.mean(w * w) / (a * a / 3) - 1) < 0.02
     assert abs(np.mean(np.abs(w) < a / 2) - 0.5) < 0.01
-    v = H5.xavier_props([m, n, 0, 1], {}, None, H5.draw_xavier(Namespace(ns), m, n, 0, 1), 0, 0)
+    v = H5.xavier_props([*kernel, 0, 1], {}, None, H5.draw_xavier(Namespace(ns), *kernel, 0, 1), 0, 0)
     assert not v.ok and "Kolmogorov" in v.message
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.grading.homework.hw05_initialization import bn_inputs, init_draws, random_weights, residual_case
+from course_lib.grading.homework.hw05_initialization import (
+    bn_inputs,
+    conv_case,
+    init_draws,
+    random_weights,
+    residual_case,
+)
 from course_lib.grading.model import case
 
 
@@ -15,6 +21,25 @@ def _hidden_init(rng):
         out.append(case(m, n, int(rng.integers(1, 2**31)), init_draws(m, n)))
     out.append(case(300, 2, int(rng.integers(1, 2**31)), init_draws(300, 2)).edge("very unequal fans"))
     out.append(case(2, 3, int(rng.integers(1, 2**31)), init_draws(2, 3)).edge("tiny layer drawn many times"))
+    return out
+
+
+def _hidden_conv(rng):
+    def seed():
+        return int(rng.integers(1, 2**31))
+
+    def channels():
+        return (int(v) for v in rng.choice(np.arange(1, 97), size=2, replace=False))  # c_out ≠ c_in
+
+    c_out, c_in = channels()
+    out = [conv_case(c_out, c_in, 3, 3, seed())]
+    c_out, c_in = channels()
+    kh, kw = (int(v) for v in rng.choice(np.arange(1, 8), size=2, replace=False))
+    out.append(conv_case(c_out, c_in, kh, kw, seed()).edge("non-square kernel"))
+    c_out, c_in = channels()
+    out.append(conv_case(c_out, c_in, 1, 1, seed()).edge("1×1 kernel (no receptive field)"))
+    out.append(conv_case(1, int(rng.integers(100, 300)), 3, 3, seed()).edge("very unequal fans"))
+    out.append(conv_case(2, 3, 1, 2, seed()).edge("tiny kernel drawn many times"))
     return out
 
 
@@ -83,7 +108,7 @@ def _hidden_res_bwd(rng):
 
 
 HIDDEN = {
-    "xavier_uniform": _hidden_init,
+    "xavier_uniform_conv": _hidden_conv,
     "he_normal": _hidden_init,
     "forward_activation_stats": _hidden_stats,
     "batchnorm_forward": _hidden_bn,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib.grading.exact import on_grid
-from course_lib.grading.homework.hw06_regularization import design, random_mask, random_x
+from course_lib.grading.homework.hw06_regularization import offset_design, random_mask, random_x
 from course_lib.grading.model import case
 
 
@@ -32,9 +32,14 @@ def _hidden_dropout_back(rng):
 
 
 def _hidden_ridge(rng):
-    out = [case(*design(rng, n, d), lam) for n, d, lam in [(40, 5, 0.05), (25, 3, 3.0)]]
-    out.append(case(*design(rng, 10, 12), 1.0).edge("more features than examples (d > n)"))
-    out.append(case(*design(rng, 30, 4), 0.0).edge("lam = 0 (ordinary least squares)"))
+    out = [case(*offset_design(rng, n, d), lam) for n, d, lam in [(40, 5, 0.05), (25, 3, 3.0)]]
+    out.append(case(*offset_design(rng, 10, 12), 1.0).edge("more features than examples (d > n)"))
+    out.append(case(*offset_design(rng, 30, 4), 0.0).edge("lam = 0 (least squares with an intercept)"))
+    X, y = offset_design(rng, 25, 5)
+    X[:, 1] = 4.0  # its centred column is 0: only the intercept can use it, and the penalty sets w_1 = 0
+    out.append(case(X, y, 0.2).edge("a constant column"))
+    X, y = offset_design(rng, 30, 4, shift=200.0, intercept=-300.0)
+    out.append(case(X, y, 0.1).edge("data far from the origin"))
     return out
 
 
@@ -49,18 +54,21 @@ def _hidden_soft(rng):
 
 def _hidden_lasso(rng):
     out = []
-    for n, d, lam, sweeps in [(25, 4, 0.2, 2), (40, 8, 0.05, 4), (20, 6, 0.1, 400)]:
-        X, y = design(rng, n, d)
+    for n, d, lam, sweeps in [(25, 4, 0.2, 2), (40, 8, 0.05, 4), (20, 6, 0.1, 3000)]:
+        X, y = offset_design(rng, n, d)
         out.append(case(X, y, lam, sweeps))
-    X, y = design(rng, 30, 5)
+    X, y = offset_design(rng, 30, 5)
     X = X * np.array([1.0, 20.0, 0.05, 3.0, 0.5])  # the updates must divide by each column's own curvature
     out.append(case(X, y, 0.05, 50).edge("unnormalised columns of different scales"))
-    X, y = design(rng, 20, 4)
+    X, y = offset_design(rng, 20, 4)
     X[:, 2] = 0.0
     out.append(case(X, y, 0.1, 30).edge("an all-zero column"))
-    X, y = design(rng, 15, 3)
-    lam = on_grid(2.0 * float(np.max(np.abs(X.T @ y))) / 15)
+    X, y = offset_design(rng, 15, 3)
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    lam = on_grid(2.0 * float(np.max(np.abs(Xc.T @ yc))) / 15)  # every weight stays 0, b = mean(y)
     out.append(case(X, y, lam, 3).edge("lam so large that every weight is 0"))
+    X, y = offset_design(rng, 30, 4, shift=50.0, intercept=-80.0)
+    out.append(case(X, y, 0.05, 5).edge("data far from the origin"))
     return out
 
 
@@ -90,9 +98,9 @@ def _hidden_kfold(rng):
 HIDDEN = {
     "dropout_forward": _hidden_dropout,
     "dropout_backward": _hidden_dropout_back,
-    "ridge_closed_form": _hidden_ridge,
+    "ridge_with_intercept": _hidden_ridge,
     "soft_threshold": _hidden_soft,
-    "lasso_coordinate_descent": _hidden_lasso,
+    "lasso_cd_with_intercept": _hidden_lasso,
     "early_stopping_epoch": _hidden_early,
     "k_fold_indices": _hidden_kfold,
 }

@@ -86,7 +86,7 @@ class Exercise:
     memory_mb: int = 1024  # address space the student code may add
     uses_torch: bool = False
     # For feedback: the student's own call for a case's (args, kwargs), when the driver's arguments differ from
-    # the student's signature (e.g. "xavier_uniform(200, 300, rng) with rng = np.random.default_rng(11)");
+    # the student's signature (e.g. "he_normal(200, 300, rng) with rng = np.random.default_rng(11)");
     # None: "<name>(<args>)". Values are best shown with show_value.
     shown_call: Callable[[tuple, dict], str] | None = None
     # The student's parameter names, in order (the assignment's signature): cases are shown and hints name inputs

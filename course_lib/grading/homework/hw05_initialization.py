@@ -1,9 +1,14 @@
-"""hw05, public part: Xavier and He initializers (graded by properties), activation statistics, BatchNorm, LayerNorm.
+"""hw05, public part: Xavier (for a convolution kernel) and He initializers (graded by properties), activation
+statistics, BatchNorm, LayerNorm.
 
 Conventions (stated in the homework): a weight matrix has shape (fan_in, fan_out) and a layer computes
-h @ W; initializers take an explicit np.random.Generator. The initializer cases pass a plain integer seed;
-the driver builds the generator, and the property check tests the sample's law (see KS_ALPHA).
-fan_in ≠ fan_out in every initializer case, so Var = 1/fan_in (Xavier) or 2/fan_out (He) cannot pass.
+h @ W; a convolution kernel has shape (c_out, c_in, kh, kw) (PyTorch's layout) with fan_in = c_in·kh·kw and
+fan_out = c_out·kh·kw (torch.nn.init's convention); initializers take an explicit np.random.Generator. The initializer
+cases pass a plain integer seed; the driver builds the generator, and the property check tests the sample's law (see
+KS_ALPHA). fan_in ≠ fan_out in every initializer case, so Var = 1/fan_in (Xavier) or 2/fan_out (He) cannot pass, and
+every Xavier case but the 1×1 ones has kh·kw > 1, so fans counted from the channels alone cannot pass either.
+(Lecture 05's toolkit draws dense Xavier matrices, course_lib.initstats.init_matrix; the homework grades the
+convolution kernel, whose fans the student derives.)
 
 Drivers and property checks:
 hw05 drivers and property checks: initializers (graded by statistics), activation statistics, normalization.
@@ -34,6 +39,19 @@ def init_draws(fan_in, fan_out, target=60_000):
 
 def _pub_init():
     return [case(200, 300, 11, 1), case(3, 7, 12, init_draws(3, 7)), case(400, 100, 13, 2)]
+
+
+def conv_draws(c_out, c_in, kh, kw, target=60_000):
+    return init_draws(c_out * c_in, kh * kw, target)
+
+
+def conv_case(c_out, c_in, kh, kw, seed):
+    """A xavier_uniform_conv case: the kernel's shape, the seed and enough draws for 60,000 weights."""
+    return case(c_out, c_in, kh, kw, seed, conv_draws(c_out, c_in, kh, kw))
+
+
+def _pub_conv():
+    return [conv_case(32, 16, 3, 3, 11), conv_case(3, 1, 5, 2, 12), conv_case(8, 64, 1, 1, 13)]
 
 
 def random_weights(rng, sizes, scale="he"):
@@ -90,7 +108,7 @@ def _pub_ln():
 SIGMAS = 6.0  # width of the mean and variance tolerances, in standard errors
 
 # False-failure rates: the probability that a correct initializer fails a case. Every case draws N ≥ 60,000 weights
-# (init_draws), independent and identically distributed for a correct initializer, and is judged by
+# (init_draws, conv_draws), independent and identically distributed for a correct initializer, and is judged by
 #   - the mean and the variance (mean of w²), each within SIGMAS = 6 standard errors: for He (normal weights) the
 #     exact normal and chi-square tails, 2.0e-9 and 2.1e-9 at N = 60,000; for Xavier (bounded weights) at most
 #     3.9e-8 and 4.2e-8 by Bernstein's inequality;
@@ -115,13 +133,34 @@ def _draw(ns, name, fan_in, fan_out, seed, draws=1):
     return np.stack(ws), again
 
 
-def draw_xavier(ns, fan_in, fan_out, seed, draws=1):
-    """(stack of `draws` matrices from one rng, one more matrix from a fresh rng with the same seed)."""
-    return _draw(ns, "xavier_uniform", fan_in, fan_out, seed, draws)
+def draw_xavier(ns, c_out, c_in, kh, kw, seed, draws=1):
+    """(stack of `draws` kernels from one rng, one more kernel from a fresh rng with the same seed)."""
+    fn = ns["xavier_uniform_conv"]
+    shape = tuple(int(v) for v in (c_out, c_in, kh, kw))
+    rng = np.random.default_rng(int(seed))
+    ws = [np.asarray(fn(*shape, rng), dtype=float) for _ in range(int(draws))]
+    again = np.asarray(fn(*shape, np.random.default_rng(int(seed))), dtype=float)
+    return np.stack(ws), again
 
 
 def draw_he(ns, fan_in, fan_out, seed, draws=1):
     return _draw(ns, "he_normal", fan_in, fan_out, seed, draws)
+
+
+def show_conv(args, kwargs):
+    c_out, c_in, kh, kw, seed = args[:5]
+    draws = int(args[5]) if len(args) > 5 else 1
+    more = f", called {draws} times on that rng" if draws > 1 else ""
+    return f"xavier_uniform_conv({c_out}, {c_in}, {kh}, {kw}, rng) with rng = np.random.default_rng({seed}){more}"
+
+
+def conv_call(args, kwargs):
+    c_out, c_in, kh, kw, seed = args[:5]
+    draws = int(args[5]) if len(args) > 5 else 1
+    more = f", called {draws} times on that rng" if draws > 1 else ""
+    return StudentCall("xavier_uniform_conv(c_out, c_in, kh, kw, rng)",
+                       {"c_out": c_out, "c_in": c_in, "kh": kh, "kw": kw},
+                       f"rng = np.random.default_rng({seed}){more}")
 
 
 def _show_init(name):
@@ -153,19 +192,20 @@ def _init_call(name):
     return call
 
 
-def _common(name, args, got):
-    """Shape and reproducibility checks shared by both initializers; returns (sample, verdict or None)."""
-    fan_in, fan_out, _seed = int(args[0]), int(args[1]), args[2]
-    draws = int(args[3]) if len(args) > 3 else 1
+def _common(name, args, got, dims=2, axes="(fan_in, fan_out)"):
+    """Shape and reproducibility checks shared by the initializers (the first `dims` arguments are the shape, then
+    the seed and the number of draws); returns (sample, verdict or None)."""
+    want = tuple(int(v) for v in args[:dims])
+    draws = int(args[dims + 1]) if len(args) > dims + 1 else 1
     if not isinstance(got, (tuple, list)) or len(got) != 2:
         return None, Verdict(False, f"{name}: the driver expected a matrix (internal format error)")
     stack, again = np.asarray(got[0], dtype=float), np.asarray(got[1], dtype=float)
-    if stack.shape != (draws, fan_in, fan_out):
-        shape = stack.shape[1:] if stack.ndim == 3 else stack.shape
+    if stack.shape != (draws, *want):
+        shape = stack.shape[1:] if stack.ndim == dims + 1 else stack.shape
+        sizes = ", ".join(map(str, want))
         return None, Verdict(
             False,
-            f"{name}({fan_in}, {fan_out}, rng): expected shape ({fan_in}, {fan_out}) "
-            f"= (fan_in, fan_out), got shape {tuple(shape)}",
+            f"{name}({sizes}, rng): expected shape ({sizes}) = {axes}, got shape {tuple(shape)}",
         )
     if not np.all(np.isfinite(stack)):
         return None, Verdict(False, f"{name}: the weights contain NaN or infinity")
@@ -220,7 +260,7 @@ def uniform_cdf(a):
     return lambda x: np.clip((np.asarray(x, dtype=float) + a) / (2.0 * a), 0.0, 1.0)
 
 
-def _ks(name, m, n, w, cdf, law):
+def _ks(where, w, cdf, law):
     """None when the sample passes Kolmogorov–Smirnov against the law, else a failing verdict that says where."""
     d, at = ks_distance(w, cdf)
     eps = ks_threshold(w.size)
@@ -228,30 +268,33 @@ def _ks(name, m, n, w, cdf, law):
         return None
     atoms = np.unique(w).size
     few = f"; your {w.size} weights take only {atoms} distinct values" if atoms <= 1000 else ""
-    return Verdict(False, f"{name}({m}, {n}) over {w.size} samples: the weights do not follow {law}: their "
+    return Verdict(False, f"{where} over {w.size} samples: the weights do not follow {law}: their "
                           f"empirical CDF is {d:.3g} away from it near w = {at:.4g} (Kolmogorov–Smirnov; a correct "
                           f"initializer stays within {eps:.2g} except with probability {KS_ALPHA:g}){few}")
 
 
 def xavier_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
-    """Glorot uniform: U(−a, a) with a = √(6/(fan_in+fan_out)); variance a²/3 = 2/(fan_in+fan_out)."""
-    w, bad = _common("xavier_uniform", args, got)
+    """Glorot uniform for a conv kernel (c_out, c_in, kh, kw): U(−a, a) with a = √(6/(fan_in+fan_out)),
+    fan_in = c_in·kh·kw, fan_out = c_out·kh·kw; variance a²/3 = 2/(fan_in+fan_out)."""
+    name = "xavier_uniform_conv"
+    w, bad = _common(name, args, got, dims=4, axes="(c_out, c_in, kh, kw)")
     if bad is not None:
         return bad
-    m, n = int(args[0]), int(args[1])
+    c_out, c_in, kh, kw = (int(v) for v in args[:4])
+    m, n = c_in * kh * kw, c_out * kh * kw  # fan_in, fan_out
+    where = f"{name}({', '.join(str(int(v)) for v in args[:4])})"
     N = w.size
     a = math.sqrt(6.0 / (m + n))
     top = float(np.max(np.abs(w)))
     if top > a * (1 + 1e-12):
         return Verdict(
             False,
-            f"xavier_uniform({m}, {n}): a weight of size {top:.4g} lies outside the bound "
-            f"a = √(6/(fan_in+fan_out)) = {a:.4g}",
+            f"{where}: a weight of size {top:.4g} lies outside the bound a = √(6/(fan_in+fan_out)) = {a:.4g}",
         )
     if top < a * (1 - 30.0 / N):  # P(max|w| < a(1 − t)) = (1 − t)^N ≈ e^{−30}
         return Verdict(
             False,
-            f"xavier_uniform({m}, {n}): the largest |weight| is {top:.4g}, far below the "
+            f"{where}: the largest |weight| is {top:.4g}, far below the "
             f"bound a = {a:.4g}: the weights do not fill (−a, a)",
         )
     checks = [
@@ -262,9 +305,8 @@ def xavier_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
     ]
     for ok, msg in checks:
         if not ok:
-            return Verdict(False, f"xavier_uniform({m}, {n}) over {N} samples: {msg}")
-    return _ks("xavier_uniform", m, n, w, uniform_cdf(a), f"the uniform law on (−a, a), a = {a:.4g}") \
-        or Verdict(True, "", 0.0)
+            return Verdict(False, f"{where} over {N} samples: {msg}")
+    return _ks(where, w, uniform_cdf(a), f"the uniform law on (−a, a), a = {a:.4g}") or Verdict(True, "", 0.0)
 
 
 def he_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
@@ -283,7 +325,7 @@ def he_props(args, kwargs, expected, got, rtol, atol) -> Verdict:
     for ok, msg in checks:
         if not ok:
             return Verdict(False, f"he_normal({m}, {n}) over {N} samples: {msg}")
-    return _ks("he_normal", m, n, w, normal_cdf(sd), f"the normal law N(0, 2/fan_in), sd {sd:.4g}") \
+    return _ks(f"he_normal({m}, {n})", w, normal_cdf(sd), f"the normal law N(0, 2/fan_in), sd {sd:.4g}") \
         or Verdict(True, "", 0.0)
 
 
@@ -413,6 +455,8 @@ BN_BACKWARD_HINTS = Hints(outputs=("dx", "dgamma", "dbeta"), factors=_batch)
 RES_BACKWARD_HINTS = Hints(outputs=("dx", "dW1", "db1", "dW2", "db2"), factors=_batch)
 
 INIT_EDGES = ("very unequal fans", "tiny layer drawn many times")
+CONV_EDGES = ("very unequal fans", "tiny kernel drawn many times", "non-square kernel",
+              "1×1 kernel (no receptive field)")
 RES_EDGES = ("batch of one", "exact zeros at the ReLU kink", "hidden layer wider than the input")
 
 BN = ("x", "gamma", "beta", "eps")
@@ -421,9 +465,9 @@ RES = ("x", "W1", "b1", "W2", "b2")
 HOMEWORK = Homework(
     name="hw05_initialization",
     exercises=[
-        Exercise("xavier_uniform", 2, _pub_init(), params=("fan_in", "fan_out", "rng"), driver=draw_xavier,
-                 check=xavier_props, shown_call=_show_init("xavier_uniform"),
-                 student_call=_init_call("xavier_uniform"), derivation_first=True, edge_cases=INIT_EDGES),
+        Exercise("xavier_uniform_conv", 2, _pub_conv(), params=("c_out", "c_in", "kh", "kw", "rng"),
+                 driver=draw_xavier, check=xavier_props, shown_call=show_conv, student_call=conv_call,
+                 derivation_first=True, edge_cases=CONV_EDGES),
         Exercise("he_normal", 2, _pub_init(), params=("fan_in", "fan_out", "rng"), driver=draw_he, check=he_props,
                  shown_call=_show_init("he_normal"), student_call=_init_call("he_normal"), derivation_first=True,
                  edge_cases=INIT_EDGES),

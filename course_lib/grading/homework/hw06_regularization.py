@@ -1,11 +1,13 @@
-"""hw06, public part: dropout (graded by properties), ridge, soft thresholding, lasso by coordinate descent,
-early stopping.
+"""hw06, public part: dropout (graded by properties), ridge with an intercept, soft thresholding, lasso with an
+intercept by coordinate descent, early stopping, k-fold indices.
 
-Objective scaling (stated in the homework, no intercept; centre X and y first if you want one):
-  ridge  (1/(2n))·‖Xw − y‖² + (λ/2)·‖w‖²   ⇒ (XᵀX + nλI) w = Xᵀy   (sklearn Ridge(alpha=nλ))
-  lasso  (1/(2n))·‖Xw − y‖² + λ·‖w‖₁                                (sklearn Lasso(alpha=λ))
-Lasso coordinate descent is specified exactly (start at 0, cyclic j = 0..d−1, `num_sweeps` full sweeps),
-so iterates after a few sweeps are compared by value, and one case per set is run to convergence.
+Objective scaling (stated in the homework), both with an unpenalized intercept b:
+  ridge  (1/(2n))·‖Xw + b − y‖² + (λ/2)·‖w‖²   (sklearn Ridge(alpha=nλ, fit_intercept=True))
+  lasso  (1/(2n))·‖Xw + b − y‖² + λ·‖w‖₁       (sklearn Lasso(alpha=λ, fit_intercept=True))
+Lecture 06's toolkit (course_lib.regularize: ridge, elastic_net_cd) fits without an intercept; the homework grades
+the intercept versions. Lasso coordinate descent is specified exactly (start at w = 0, b = 0; each sweep updates b,
+then j = 0..d−1; `num_sweeps` full sweeps), so iterates after a few sweeps are compared by value, and one case per set
+is run to convergence.
 
 Drivers and property checks:
 hw06 drivers and property checks: dropout is random, so it is graded by properties, never by one draw.
@@ -70,12 +72,18 @@ def design(rng, n, d):
     return X, on_grid(X @ w + 0.3 * rng.normal(size=n))  # BLAS's last bits differ between CPUs: on a grid
 
 
+def offset_design(rng, n, d, shift=3.0, intercept=5.0):
+    """design() moved away from the origin: columns with means of size ~shift, targets offset by `intercept`."""
+    X, y = design(rng, n, d)
+    return X + shift * rng.normal(size=d), on_grid(y + intercept)
+
+
 def _pub_ridge():
-    X = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0]])
-    y = np.array([1.0, 3.0, 5.0, 7.0])
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 1.0]])
+    y = np.array([1.0, 3.0, 6.0, 7.0])
     rng = np.random.default_rng(23)
-    X2, y2 = design(rng, 30, 6)
-    X3, y3 = design(rng, 5, 8)  # more features than examples: ridge still has a unique solution
+    X2, y2 = offset_design(rng, 30, 6)
+    X3, y3 = offset_design(rng, 5, 8)  # more features than examples: ridge still has a unique solution
     return [case(X, y, 0.0), case(X, y, 0.5), case(X2, y2, 0.1), case(X3, y3, 0.3)]
 
 
@@ -90,8 +98,9 @@ def _pub_soft():
 
 def _pub_lasso():
     rng = np.random.default_rng(24)
-    X, y = design(rng, 30, 5)
-    return [case(X, y, 0.1, 1), case(X, y, 0.1, 3), case(X, y, 0.05, 500), case(X, y, 100.0, 2), case(X, y, 0.0, 300)]
+    X, y = offset_design(rng, 30, 5)
+    return [case(X, y, 0.1, 1), case(X, y, 0.1, 3), case(X, y, 0.05, 2000), case(X, y, 100.0, 2),
+            case(X, y, 0.0, 2000)]
 
 
 def _pub_early():
@@ -307,7 +316,8 @@ def _n_examples(v):
 
 
 DROPOUT_HINTS = Hints(factors=_keep_scale)
-RIDGE_HINTS = Hints(factors=_n_examples)
+RIDGE_HINTS = Hints(outputs=("w", "b"), factors=_n_examples)
+LASSO_HINTS = Hints(outputs=("w", "b"))
 EARLY_HINTS = Hints(advice={"step": "is the epoch counted from 0?"})
 
 
@@ -343,16 +353,17 @@ HOMEWORK = Homework(
                  derivation_first=True,
                  edge_cases=("p = 0 (identity)", "high drop rate (p = 0.95)"),
                  gradient_check=dropout_gradient_check),
-        Exercise("ridge_closed_form", 2, _pub_ridge(), params=("X", "y", "lam"), hints=RIDGE_HINTS, rtol=1e-06,
+        Exercise("ridge_with_intercept", 2, _pub_ridge(), params=("X", "y", "lam"), hints=RIDGE_HINTS, rtol=1e-06,
                  atol=1e-08,
                  derivation_first=True,
-                 edge_cases=("more features than examples (d > n)", "lam = 0 (ordinary least squares)")),
+                 edge_cases=("more features than examples (d > n)", "lam = 0 (least squares with an intercept)",
+                             "a constant column", "data far from the origin")),
         Exercise("soft_threshold", 1, _pub_soft(), params=("x", "lam"), rtol=1e-10, atol=1e-12, derivation_first=True,
                  edge_cases=("a scalar input", "lam = 0 (identity)", "entries exactly at 0 and ±lam")),
-        Exercise("lasso_coordinate_descent", 3, _pub_lasso(), params=("X", "y", "lam", "num_sweeps"), rtol=1e-06,
-                 atol=1e-08, derivation_first=True,
+        Exercise("lasso_cd_with_intercept", 3, _pub_lasso(), params=("X", "y", "lam", "num_sweeps"), rtol=1e-06,
+                 atol=1e-08, hints=LASSO_HINTS, derivation_first=True,
                  edge_cases=("lam so large that every weight is 0", "an all-zero column",
-                             "unnormalised columns of different scales")),
+                             "unnormalised columns of different scales", "data far from the origin")),
         Exercise("early_stopping_epoch", 1, _pub_early(), params=("val_losses", "patience"), hints=EARLY_HINTS,
                  rtol=0, atol=0,
                  edge_cases=("patience = 1", "ties are not improvements", "the list ends before patience runs out")),
