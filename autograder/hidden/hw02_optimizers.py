@@ -127,7 +127,7 @@ def _hidden_line_search(rng):
         if search(x, d, -float(grad(x) @ grad(x))) == 0.5 * search(x, d, float(grad(x) @ d)):
             break
     out.append(case("quadratic", x, d, 1.0, 0.5, 0.3).edge(
-        "short direction d = −∇f/2 with a strict c (the slope is ∇fᵀd, not ‖∇f‖²)"))
+        "short direction d = −∇f/2 with a strict c"))
     return out
 
 

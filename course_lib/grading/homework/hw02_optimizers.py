@@ -172,7 +172,7 @@ HOMEWORK = Homework(
                  params=("f", "grad", "x", "d", "alpha0", "rho", "c", "max_steps"), driver=line_search_on,
                  student_call=line_search_call, rtol=1e-12, atol=0.0,
                  derivation_first=True,
-                 edge_cases=("preconditioned direction (d ≠ −∇f)", "non-convex objective (Rosenbrock)",
-                             "small first trial step accepted at once")),
+                 edge_cases=("preconditioned direction (d ≠ −∇f)", "short direction d = −∇f/2 with a strict c",
+                             "non-convex objective (Rosenbrock)", "small first trial step accepted at once")),
     ],
 )
