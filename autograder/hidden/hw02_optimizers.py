@@ -88,8 +88,10 @@ def _hidden_polar(rng):
                                             "tall matrix (transpose and back)"))
     q1, _ = np.linalg.qr(vec(rng, (5, 3)))
     q2, _ = np.linalg.qr(vec(rng, (3, 3)))
-    out.append(case(q1 @ np.diag([1.0, 0.3, 1e-4]) @ q2.T).edge("a tiny singular value (many steps)",
-                                                              "tall matrix (transpose and back)"))
+    # QR and the products differ in their last bits between BLAS kernels: the input goes on the grid (its singular
+    # values move by about 1e-12, the smallest stays tiny)
+    out.append(case(on_grid(q1 @ np.diag([1.0, 0.3, 1e-4]) @ q2.T)).edge("a tiny singular value (many steps)",
+                                                                      "tall matrix (transpose and back)"))
     return out
 
 
