@@ -2,7 +2,8 @@
 the blank assignment 0 through the Gradescope zip (our engine, as uploaded), through nbgrader (generate_assignment,
 autograde, export) and through Otter (otter assign, then `otter run` on both notebooks as an Otter student would
 have filled them). hw02, hw05 and hw08 are not repeated here: test_exports_agree.py grades a realistic class of each
-(its correct and blank students are the solution and the assignment) through all of those paths and `course grade`.
+(its correct and blank students are the solution and the assignment) through all of those paths and `course grade`;
+nor are hw04, hw07 and hw09: test_heldout_classes.py does the same for them (its `correct` and `blank` students).
 Every homework's Otter master notebook is also checked for its question and test counts. The runs are queued at
 once on two workers (`Jobs`); each test waits for its own.
 """
@@ -30,7 +31,7 @@ from course_lib.grading.homework import all_homeworks
 pytestmark = pytest.mark.slow
 
 HOMEWORKS = [h.short for h in all_homeworks() if (ROOT / "solutions" / f"{h.name}.ipynb").exists()]
-IN_CLASSES = ("hw02", "hw05", "hw08")  # end to end in test_exports_agree.py
+IN_CLASSES = ("hw02", "hw05", "hw08", "hw04", "hw07", "hw09")  # classes: test_exports_agree, test_heldout_classes
 END_TO_END = [h for h in HOMEWORKS if h not in IN_CLASSES]
 
 
