@@ -71,3 +71,18 @@ def test_the_homework_design_table_lists_the_option():
     rows = [line for line in table.splitlines() if line.startswith("| `skip_mlp_loss_and_grads`")
             or line.startswith("| `rnn_step_backward`") or line.startswith("| `lstm_step_backward`")]
     assert len(rows) == 3 and all(row.rstrip().endswith("| yes |") for row in rows)
+
+
+def test_exports_that_cannot_give_per_output_credit_say_so():
+    """nbgrader and Otter run a case's test all or nothing: their README and `course export` name the difference;
+    the Gradescope zip runs our engine and gives the same credit."""
+    from autograder.interop.common import differences
+    from course_lib.grading.homework import load_homework
+
+    for short, name in (("hw04", "skip_mlp_loss_and_grads"), ("hw08", "rnn_backward")):
+        hw = load_homework(short)
+        for target in ("nbgrader", "otter"):
+            assert any(line.startswith(f"{name}: a case whose outputs are partly right")
+                       for line in differences(hw, target)), (short, target)
+        assert not any("partly right" in line for line in differences(hw, "gradescope"))
+    assert not any("partly right" in line for line in differences(load_homework("hw01"), "otter"))

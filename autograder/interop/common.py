@@ -161,6 +161,9 @@ def differences(hw: Homework, target: str) -> list[str]:
     tool, out = TOOLS[target], []
     auto = float(sum(e.points for e in hw.exercises))
     for ex in hw.exercises:
+        if ex.per_output and target != "gradescope":
+            out.append(f"{ex.name}: a case whose outputs are partly right gets, in `course grade`, the share of its "
+                       f"points of the outputs that are right; {tool} gives such a case all or nothing.")
         if ex.budget is None:
             continue
         timed = ex.points * ex.budget.share
